@@ -1,0 +1,1 @@
+"""(to be written: see DESIGN.md, layer of notebooks)."""

@@ -1,0 +1,39 @@
+"""Shared fixtures: an isolated QINBOUND_HOME per test and a minimal valid job."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qinbound_nb import JobConfig
+
+SURVEY_ID = "SV_1NpsDemoSurvey1"
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Every test gets its own settings folder and no stray tokens from the environment."""
+    home = tmp_path_factory.mktemp("qinbound-home")
+    monkeypatch.setenv("QINBOUND_HOME", str(home))
+    for name in list(__import__("os").environ):
+        if name.startswith("QINBOUND_TOKEN_"):
+            monkeypatch.delenv(name)
+    return home
+
+
+@pytest.fixture
+def minimal_job() -> dict:
+    return {
+        "name": "nps-weekly",
+        "project": "customer_feedback",
+        "connection": "sandbox",
+        "source": {"type": "survey", "survey_id": SURVEY_ID},
+    }
+
+
+@pytest.fixture
+def job(minimal_job: dict) -> JobConfig:
+    return JobConfig.from_dict(minimal_job)
