@@ -1,0 +1,177 @@
+"""The store's table layout, column types and the one place DuckDB errors become StoreError.
+
+Tables (query them with plain SQL; ``projects`` names each project's document table)::
+
+    projects           project, table_name, created_at
+    project_<name>     one per project: the document columns, keyed by natural_id, plus
+                       _run_id (last run that wrote the row), _in_progress, _updated_at
+    runs               one row per run: status, counts (JSON), warnings, error, job (JSON),
+                       the checkpoint it set, purge record
+    document_outcomes  run_id, natural_id, outcome, reason, document_date, position
+    checkpoints        job_name, continuation_token, watermark, run_id, updated_at
+    jobs               job_name, job_path, project, schedule (JSON), registered_at, updated_at
+    store_meta         key, value (the layout version)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from qinbound_nb.errors import StoreError
+
+LAYOUT_VERSION = "1"
+BOOKKEEPING = {"_run_id": "VARCHAR", "_in_progress": "BOOLEAN", "_updated_at": "TIMESTAMPTZ"}
+OUTCOMES = (
+    "loaded",
+    "replaced",
+    "updated",
+    "skipped_duplicate",
+    "filtered_out",
+    "over_limit",
+    "failed",
+)
+TABLES_DDL = """
+CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR, value VARCHAR);
+CREATE TABLE IF NOT EXISTS projects (
+    project VARCHAR, table_name VARCHAR, created_at TIMESTAMPTZ);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR, job_name VARCHAR, project VARCHAR, started_at TIMESTAMPTZ,
+    finished_at TIMESTAMPTZ, status VARCHAR, counts JSON, warnings JSON, error VARCHAR,
+    output_notebook VARCHAR, job JSON, continuation_token VARCHAR, watermark TIMESTAMPTZ,
+    purged_at TIMESTAMPTZ, purged_documents BIGINT);
+CREATE TABLE IF NOT EXISTS document_outcomes (
+    run_id VARCHAR, natural_id VARCHAR, outcome VARCHAR, reason VARCHAR,
+    document_date TIMESTAMPTZ, position BIGINT);
+CREATE TABLE IF NOT EXISTS checkpoints (
+    job_name VARCHAR, continuation_token VARCHAR, watermark TIMESTAMPTZ, run_id VARCHAR,
+    updated_at TIMESTAMPTZ);
+CREATE TABLE IF NOT EXISTS jobs (
+    job_name VARCHAR, job_path VARCHAR, project VARCHAR, schedule JSON,
+    registered_at TIMESTAMPTZ, updated_at TIMESTAMPTZ);
+"""
+# Extensions must never be fetched from the network; ICU and JSON are linked in.
+CONNECT_CONFIG = {"autoinstall_known_extensions": "false", "TimeZone": "UTC"}
+# A stored column may take these incoming types without a conflict (they cast losslessly).
+WIDENINGS = {
+    ("DOUBLE", "BIGINT"),
+    ("DOUBLE", "INTEGER"),
+    ("DOUBLE", "FLOAT"),
+    ("BIGINT", "INTEGER"),
+    ("TIMESTAMP WITH TIME ZONE", "TIMESTAMP"),
+}
+UNTYPED = '"NULL"'
+KINDS = {
+    "VARCHAR": "text",
+    "DOUBLE": "number",
+    "BIGINT": "whole number",
+    "TIMESTAMP WITH TIME ZONE": "date",
+    "BOOLEAN": "true/false",
+    "VARCHAR[]": "list of text",
+}
+
+
+def quote(identifier: str) -> str:
+    """Quote a SQL identifier so any column or table name is safe in a statement."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def table_name_for(project: str, taken: set[str]) -> str:
+    """A table name for ``project``, unique even where DuckDB ignores case."""
+    base = "project_" + re.sub(r"[^a-z0-9_]", "_", project.lower())
+    name, suffix = base, 2
+    while name.lower() in taken:
+        name, suffix = f"{base}_{suffix}", suffix + 1
+    return name
+
+
+def compatible(stored: str, incoming: str) -> bool:
+    """True when a column of type ``stored`` can take values of type ``incoming``."""
+    return stored == incoming or incoming == UNTYPED or (stored, incoming) in WIDENINGS
+
+
+def describe_type(sql_type: str) -> str:
+    """A column type as a user reads it, e.g. ``DOUBLE (number)``."""
+    kind = KINDS.get(sql_type)
+    return f"{sql_type} ({kind})" if kind else sql_type
+
+
+def type_conflict(project: str, column: str, stored: str, incoming: str) -> StoreError:
+    """The error for an attribute whose type changed between the mapping and the store."""
+    return StoreError(
+        f"project {project!r}: attribute {column!r} is stored as {describe_type(stored)} but "
+        f"this run maps it as {describe_type(incoming)}; change the field's type in the job's "
+        f"mapping back to match, or map the values to a new attribute name (the stored "
+        f"documents keep their {column!r} values either way). Nothing was loaded."
+    )
+
+
+def column_types(connection: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
+    """Column name → DuckDB type of a table, view or registered frame."""
+    rows = connection.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+    return {str(row[0]): str(row[1]) for row in rows}
+
+
+def fetch_first(
+    connection: duckdb.DuckDBPyConnection, sql: str, parameters: Sequence[Any] = ()
+) -> tuple[Any, ...] | None:
+    """The first row of a statement's result, or None (the result is read to its end)."""
+    rows = connection.execute(sql, list(parameters)).fetchall()
+    return rows[0] if rows else None
+
+
+def fetch_arrow(
+    connection: duckdb.DuckDBPyConnection, sql: str, parameters: Sequence[Any] = ()
+) -> pa.Table:
+    """A query's whole result as an Arrow table (DuckDB hands Arrow over without a copy)."""
+    relation = connection.sql(sql, params=list(parameters) or None)
+    if relation is None:
+        raise ValueError(f"statement returned no result: {sql[:60]}")
+    table: pa.Table = relation.to_arrow_table()
+    return table
+
+
+@contextmanager
+def translated_errors(path: Path | str, action: str) -> Iterator[None]:
+    """Turn any DuckDB error raised inside into a one-paragraph StoreError."""
+    try:
+        yield
+    except duckdb.Error as exc:
+        raise StoreError(explain(exc, path, action)) from exc
+
+
+def explain(exc: duckdb.Error, path: Path | str, action: str) -> str:
+    """Say what went wrong with store ``path`` and what to do, from a DuckDB error."""
+    text = str(exc)
+    lowered = text.lower()
+    if "could not set lock" in lowered or "conflicting lock" in lowered:
+        pid = re.search(r"PID (\d+)", text)
+        holder = f" (process {pid.group(1)})" if pid else ""
+        return (
+            f"cannot {action}: store {path} is locked by another process{holder}; wait for "
+            "that run or notebook to finish (or close it), then retry. Nothing was changed."
+        )
+    if "read-only" in lowered or "read only" in lowered or "permission denied" in lowered:
+        return (
+            f"cannot {action}: store {path} is read-only (opened read-only, or the file or its "
+            "folder is not writable); open it for writing or fix its permissions. Nothing was "
+            "changed."
+        )
+    if "no space left" in lowered or "disk full" in lowered or "disk is full" in lowered:
+        return (
+            f"cannot {action}: the disk holding store {path} is full; free some space and "
+            "run again. The load was rolled back, so nothing was half-written."
+        )
+    if "no such file or directory" in lowered:
+        return f"cannot {action}: store {path} cannot be created there (missing folder?)."
+    first_line = text.splitlines()[0] if text else type(exc).__name__
+    return (
+        f"cannot {action} in store {path}: {first_line[:300]}. The transaction was rolled "
+        "back, so the store is as it was before."
+    )
