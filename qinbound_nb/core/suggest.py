@@ -25,10 +25,11 @@ from qinbound_nb.config import (
 )
 
 MAX_NAME = 21
-FILLER = frozenset(
+FILLER_WORDS = (
     "a an and are at be did do does for from how in is it of on or our please the this "
-    "to us we what which who why with would you your".split()  # noqa: SIM905
+    "to us we what which who why with would you your"
 )
+FILLER = frozenset(FILLER_WORDS.split())
 NUMBER_TYPES = frozenset({"NPS", "Slider", "RO", "CS", "SS"})
 CHOICE_TYPES = frozenset({"MC", "Matrix", "SBS", "DD"})
 
