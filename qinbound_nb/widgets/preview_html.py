@@ -1,0 +1,254 @@
+"""The side-by-side preview as one self-contained, escaped HTML fragment.
+
+Raw responses (left) and the documents made from them (right) share one table, so each row
+stays aligned by index. Every redacted or substituted span is marked in the document and,
+where it can be located, the original value in the raw response. Rows the filter or the
+record limit drops are greyed with their reason; outcome badges say new / replaces / skipped.
+Everything from the data is escaped with ``html.escape``; nothing here imports ipywidgets,
+so the application layer can render the same HTML.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from qinbound_nb.widgets.preview_charts import bar_chart, column_chart, responses_per_day
+from qinbound_nb.widgets.preview_spans import (
+    highlight_css,
+    is_missing,
+    kind_colour,
+    locate_in_input,
+    mark_text,
+    rule_kind,
+    spans_by_cell,
+)
+
+P = ".qinbound-preview"
+CSS = "".join(
+    f"{P} {rule}"
+    for rule in (
+        "table{border-collapse:collapse;font-size:12px}",
+        "th,{P} td{border:1px solid #ddd;padding:2px 6px;vertical-align:top;text-align:left}",
+        "td div{max-height:8em;overflow:auto;white-space:pre-wrap}",
+        "th.group-raw{background:#f3f4f6}",
+        "th.group-doc{background:#eef2ff}",
+        "td.split,{P} th.split{border-left:3px solid #6366f1}",
+        "tr.dropped td{color:#9ca3af;background:#f9fafb}",
+        "tr.dropped mark{opacity:.6}",
+        ".badge{border-radius:8px;padding:0 6px;font-size:11px;color:#fff}",
+        ".badge-new{background:#16a34a}",
+        ".badge-replaces{background:#2563eb}",
+        ".badge-updates{background:#7c3aed}",
+        ".badge-skipped{background:#6b7280}",
+        ".chip{display:inline-block;margin:0 6px 4px 0;padding:0 6px;border-radius:6px}",
+    )
+).replace("{P}", P)
+BADGES = {
+    "new": "new",
+    "replaces": "replaces",
+    "replace": "replaces",
+    "updates": "updates",
+    "update": "updates",
+    "skipped": "skipped",
+    "skip": "skipped",
+}
+
+
+def render_preview_html(
+    raw: pd.DataFrame,
+    documents: pd.DataFrame,
+    spans: pd.DataFrame | None = None,
+    dropped: pd.DataFrame | None = None,
+    outcomes: pd.Series | None = None,
+    counts: Mapping[str, Any] | None = None,
+    *,
+    field_sources: Mapping[str, str] | None = None,
+    raw_columns: Sequence[str] | None = None,
+) -> str:
+    """Render raw responses and documents side by side as escaped HTML.
+
+    Args:
+        raw: the sampled raw rows (index = position in the export).
+        documents: the documents, same index as the raw rows they came from.
+        spans: ``row, field, start, end, rule`` in the document text (optionally
+            ``input_start``/``input_end`` or ``original_length`` for the raw text).
+        dropped: rows the filter or record limit dropped, with a ``reason`` column.
+        outcomes: per document index: ``new`` / ``replaces`` / ``updates`` / ``skipped``.
+        counts: run counts shown as a summary strip (nested mappings are flattened).
+        field_sources: document field → raw column it came from, to mark originals.
+        raw_columns: the raw columns to show (default: all).
+    """
+    field_sources = dict(field_sources or {})
+    shown_raw = list(raw_columns) if raw_columns is not None else list(raw.columns)
+    cells = spans_by_cell(spans)
+    table = _table(raw, documents, dropped, outcomes, shown_raw, cells, field_sources)
+    hits = _hits(spans)
+    kinds: dict[str, int] = {}
+    for rule, count in hits.items():
+        kinds[rule_kind(rule)] = kinds.get(rule_kind(rule), 0) + count
+    dates = documents["document_date"] if "document_date" in documents.columns else None
+    charts = column_chart(responses_per_day(dates), "Documents per day") + bar_chart(
+        kinds, "Hits per kind"
+    )
+    return (
+        f'<div class="qinbound-preview"><style>{CSS}{highlight_css()}</style>'
+        f"{_summary(counts or {})}{_legend(hits)}<div>{charts}</div>"
+        f'<div style="overflow:auto;max-height:640px">{table}</div></div>'
+    )
+
+
+def _hits(spans: pd.DataFrame | None) -> dict[str, int]:
+    if spans is None or spans.empty:
+        return {}
+    return {str(rule): int(n) for rule, n in spans["rule"].value_counts(sort=True).items()}
+
+
+def _summary(counts: Mapping[str, Any], prefix: str = "") -> str:
+    chips = []
+    for key, value in counts.items():
+        if isinstance(value, Mapping):
+            chips.append(_summary(value, f"{prefix}{key}."))
+        else:
+            chips.append(
+                f'<span class="chip" style="background:#f3f4f6">{html.escape(f"{prefix}{key}")}: '
+                f"<b>{html.escape(str(value))}</b></span>"
+            )
+    return f'<div class="summary">{"".join(chips)}</div>' if not prefix else "".join(chips)
+
+
+def _legend(hits: Mapping[str, int]) -> str:
+    if not hits:
+        return '<div class="legend"><small>No redaction or substitution hits.</small></div>'
+    chips = "".join(
+        f'<span class="chip legend-rule" data-rule="{html.escape(rule)}" '
+        f'style="background:{kind_colour(rule_kind(rule))}">'
+        f"{html.escape(rule)}: <b>{count}</b></span>"
+        for rule, count in hits.items()
+    )
+    return f'<div class="legend">{chips}</div>'
+
+
+def _format(value: Any) -> str:
+    if is_missing(value):
+        return ""
+    if isinstance(value, list | tuple):
+        return ", ".join(_format(item) for item in value)
+    if hasattr(value, "tolist") and not isinstance(value, str):  # numpy arrays, scalars
+        return _format(value.tolist())
+    return str(value)
+
+
+def _table(
+    raw: pd.DataFrame,
+    documents: pd.DataFrame,
+    dropped: pd.DataFrame | None,
+    outcomes: pd.Series | None,
+    shown_raw: list[str],
+    cells: dict[tuple[Hashable, str], list[Any]],
+    field_sources: dict[str, str],
+) -> str:
+    doc_columns = list(documents.columns)
+    reasons = _reasons(dropped)
+    dropped_docs = dropped if dropped is not None else pd.DataFrame()
+    order = list(dict.fromkeys([*raw.index, *documents.index, *reasons]))
+    raw_values = {c: dict(zip(raw.index, raw[c].tolist(), strict=True)) for c in shown_raw}
+    doc_values = {
+        c: dict(zip(documents.index, documents[c].tolist(), strict=True)) for c in doc_columns
+    }
+    for column in doc_columns:
+        if column in dropped_docs.columns:  # documents the filter dropped, if the frame has them
+            for row, value in zip(dropped_docs.index, dropped_docs[column].tolist(), strict=True):
+                doc_values[column].setdefault(row, value)
+    badges = (
+        dict(zip(outcomes.index, outcomes.tolist(), strict=True)) if outcomes is not None else {}
+    )
+    source_of = {field_sources.get(f, f): f for f in {f for _, f in cells}}
+    lines = [_header(shown_raw, doc_columns)]
+    for row in order:
+        status = _status(row, reasons, badges, row in documents.index or row in dropped_docs.index)
+        raw_cells = [
+            _raw_cell(row, column, raw_values[column].get(row), source_of, doc_values, cells)
+            for column in shown_raw
+        ]
+        doc_cells = [_doc_cell(row, c, doc_values[c].get(row), cells) for c in doc_columns]
+        if doc_cells:
+            doc_cells[0] = doc_cells[0].replace("<td>", '<td class="split">', 1)
+        css = ' class="dropped"' if row in reasons else ""
+        lines.append(
+            f'<tr{css} data-row="{html.escape(str(row))}"><td>{html.escape(str(row))}</td>'
+            f"<td>{status}</td>{''.join(raw_cells)}{''.join(doc_cells)}</tr>"
+        )
+    return f'<table class="preview-table">{"".join(lines)}</tbody></table>'
+
+
+def _header(shown_raw: list[str], doc_columns: list[str]) -> str:
+    raw_heads = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown_raw)
+    doc_heads = "".join(
+        f"<th{' class=split' if i == 0 else ''}>{html.escape(str(c))}</th>"
+        for i, c in enumerate(doc_columns)
+    )
+    return (
+        f'<thead><tr><th rowspan="2">#</th><th rowspan="2">status</th>'
+        f'<th class="group-raw" colspan="{len(shown_raw)}">Raw response</th>'
+        f'<th class="group-doc split" colspan="{len(doc_columns)}">Document</th></tr>'
+        f"<tr>{raw_heads}{doc_heads}</tr></thead><tbody>"
+    )
+
+
+def _reasons(dropped: pd.DataFrame | None) -> dict[Hashable, str]:
+    if dropped is None or dropped.empty:
+        return {}
+    reasons = (
+        dropped["reason"].tolist() if "reason" in dropped.columns else ["dropped"] * len(dropped)
+    )
+    return {row: _format(reason) for row, reason in zip(dropped.index, reasons, strict=True)}
+
+
+def _status(
+    row: Hashable, reasons: dict[Hashable, str], badges: dict[Hashable, Any], has_document: bool
+) -> str:
+    if row in reasons:
+        return f'<span class="reason">{html.escape(reasons[row])}</span>'
+    if not has_document:
+        return '<span class="reason">no document</span>'
+    outcome = badges.get(row)
+    if outcome is None or is_missing(outcome):
+        return ""
+    label = BADGES.get(str(outcome), str(outcome))
+    return f'<span class="badge badge-{html.escape(label)}">{html.escape(label)}</span>'
+
+
+def _doc_cell(
+    row: Hashable, column: str, value: Any, cells: dict[tuple[Hashable, str], list[Any]]
+) -> str:
+    text = _format(value)
+    found = cells.get((row, column))
+    body = (
+        mark_text(text, [output for output, _ in found])
+        if found and isinstance(value, str)
+        else html.escape(text)
+    )
+    return f"<td><div>{body}</div></td>"
+
+
+def _raw_cell(
+    row: Hashable,
+    column: str,
+    value: Any,
+    source_of: dict[str, str],
+    doc_values: dict[str, dict[Hashable, Any]],
+    cells: dict[tuple[Hashable, str], list[Any]],
+) -> str:
+    text = _format(value)
+    field = source_of.get(column)
+    found = cells.get((row, field)) if field is not None else None
+    output = doc_values.get(field, {}).get(row) if field is not None else None
+    if found and isinstance(value, str) and isinstance(output, str):
+        located = locate_in_input(output, value, found)
+        if located:
+            return f"<td><div>{mark_text(text, located)}</div></td>"
+    return f"<td><div>{html.escape(text)}</div></td>"

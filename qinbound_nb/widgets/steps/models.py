@@ -1,0 +1,48 @@
+"""Models for the steps whose settings are top-level job fields rather than a section.
+
+The checks are JobConfig's own: each model validates its fields by building a placeholder
+job, so the wizard can never accept what a job file would refuse.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from qinbound_nb.widgets.base import check_job_fields
+
+
+class StepModel(BaseModel):
+    """Frozen, strict, and checked against JobConfig."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="after")
+    def _as_job_fields(self) -> Any:
+        problems = check_job_fields(self.model_dump())
+        if problems:
+            raise ValueError("; ".join(f"{key}: {message}" for key, message in problems.items()))
+        return self
+
+
+class JobBasics(StepModel):
+    """Job name, target project and description (XM Discover steps 1 and 2)."""
+
+    name: str
+    project: str
+    description: str = ""
+
+
+class DataType(BaseModel):
+    """Which Qualtrics data the job loads (its own fields are checked at the source step)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: Literal["survey", "orm", "tickets"] = "survey"
+
+
+class DuplicateHandling(StepModel):
+    """What happens to a document whose natural_id is already in the project."""
+
+    duplicates: Literal["replace", "skip", "update"] = "replace"

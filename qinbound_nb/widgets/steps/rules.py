@@ -1,0 +1,160 @@
+"""Step 6: substitution and redaction: rule text in XM Discover's formats (typed or uploaded
+as .txt files), built-in PII detectors, the mask style and which fields the rules apply to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as W
+
+from qinbound_nb.config import PII_KINDS, Rules
+from qinbound_nb.errors import RuleError
+from qinbound_nb.widgets.base import Checked, Step, validated
+from qinbound_nb.widgets.tasks import guarded
+
+SUBSTITUTIONS_HINT = (
+    "# one rule per line: phrase to replace : replacement\ncorroded virus : Coronavirus"
+)
+REDACTIONS_HINT = "# one regular expression per line\n\\d{3}-\\d{2}-\\d{4}"
+MASK_STYLES = [
+    ("Fixed text (the mask below)", "fixed"),
+    ("Typed: [EMAIL], [PHONE]…", "typed"),
+    ("Keyed hash: [EMAIL:3f2a9c1b]", "hash"),
+]
+PII_LABELS = {
+    "email": "Email",
+    "phone": "Phone",
+    "credit_card": "Credit card",
+    "ssn": "SSN",
+    "ip": "IP address",
+}
+
+
+def uploaded_text(upload: dict[str, Any]) -> str:
+    """The text of one uploaded rule file; RuleError if it is not UTF-8 text."""
+    name = str(upload.get("name", "uploaded file"))
+    try:
+        return bytes(upload["content"]).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RuleError(
+            "is not UTF-8 text; save it as UTF-8 and upload it again", source=name
+        ) from None
+
+
+class RulesStep(Step[Rules]):
+    """Set up substitution, redaction and PII detection."""
+
+    name = "rules"
+    title = "Substitution and redaction"
+
+    def build(self) -> list[W.Widget]:
+        area = W.Layout(width="70%", height="110px")
+        self.substitutions = W.Textarea(placeholder=SUBSTITUTIONS_HINT, layout=area)
+        self.redactions = W.Textarea(placeholder=REDACTIONS_HINT, layout=area)
+        self.substitutions_file = W.FileUpload(accept=".txt", description="Upload .txt")
+        self.redactions_file = W.FileUpload(accept=".txt", description="Upload .txt")
+        self.pii = {
+            kind: W.ToggleButton(description=PII_LABELS[kind], value=False) for kind in PII_KINDS
+        }
+        self.mask_style = W.Dropdown(description="Mask style", options=MASK_STYLES, value="fixed")
+        self.mask = W.Text(description="Mask", value="[REDACTED]")
+        self.apply_to = W.RadioButtons(
+            options=[("Verbatim fields", "verbatims"), ("Chosen fields", "chosen")],
+            value="verbatims",
+        )
+        self.fields = W.SelectMultiple(options=[], rows=4)
+        for upload, target in (
+            (self.substitutions_file, self.substitutions),
+            (self.redactions_file, self.redactions),
+        ):
+            upload.observe(guarded(self.messages)(self._loader(upload, target)), names="value")
+        self.watch(self.substitutions, self.redactions, *self.pii.values())
+        self.watch(self.mask_style, self.mask, self.apply_to, self.fields)
+        return [
+            W.HTML("<b>Substitutions</b> <small>(case-sensitive; <code># comments</code>)</small>"),
+            self.field("substitutions", self.substitutions, self.substitutions_file),
+            W.HTML("<b>Redactions</b> <small>(regular expressions, RE2 flavour)</small>"),
+            self.field("redactions", self.redactions, self.redactions_file),
+            W.HTML("<b>Built-in PII detectors</b> <small>(ours: XM Discover has none)</small>"),
+            self.field("pii", W.HBox(list(self.pii.values()))),
+            self.field("mask_style", self.mask_style),
+            self.field("mask", self.mask),
+            W.HTML("<b>Apply to</b>"),
+            self.field("apply_to", self.apply_to, self.fields),
+        ]
+
+    def _loader(self, upload: W.FileUpload, target: W.Textarea) -> Any:
+        def load(change: dict[str, Any]) -> None:
+            files = list(change["new"])
+            if not files:
+                return
+            texts = [uploaded_text(file) for file in files]
+            target.value = "\n".join(texts)
+            names = ", ".join(str(file.get("name", "?")) for file in files)
+            upload.value = ()  # so the same file can be uploaded again after editing it
+            self.messages.success(f"Loaded {names}; the rules are checked below.")
+
+        return load
+
+    def enter(self) -> None:
+        mapping = self.context.draft(self.name).get("mapping", {})
+        names = [
+            f["name"] for f in mapping.get("fields", []) if f.get("type") in ("text", "verbatim")
+        ]
+        chosen = [name for name in self.fields.value if name in names]
+        with self.quietly():
+            self.fields.options = list(dict.fromkeys([*names, *self.fields.value]))
+            self.fields.value = tuple(chosen or self.fields.value)
+
+    def check(self) -> Checked[Rules]:
+        self.fields.layout.display = "flex" if self.apply_to.value == "chosen" else "none"
+        self.mask.layout.display = "flex" if self.mask_style.value == "fixed" else "none"
+        apply_to: Any = "verbatims"
+        if self.apply_to.value == "chosen":
+            apply_to = list(self.fields.value)
+            if not apply_to:
+                return Checked(None, {"apply_to": "choose at least one field"})
+        return validated(
+            Rules,
+            {
+                "pii": [kind for kind, toggle in self.pii.items() if toggle.value],
+                "redactions": self.redactions.value,
+                "substitutions": self.substitutions.value,
+                "mask": self.mask.value,
+                "mask_style": self.mask_style.value,
+                "apply_to": apply_to,
+            },
+        )
+
+    def load(self, model: Rules) -> None:
+        with self.quietly():
+            self.substitutions.value = model.substitutions
+            self.redactions.value = model.redactions
+            for kind, toggle in self.pii.items():
+                toggle.value = kind in model.pii
+            self.mask.value = model.mask
+            self.mask_style.value = model.mask_style
+            chosen = [] if model.apply_to == "verbatims" else list(model.apply_to)
+            self.fields.options = list(dict.fromkeys([*self.fields.options, *chosen]))
+            self.fields.value = tuple(chosen)
+            self.apply_to.value = "chosen" if chosen else "verbatims"
+
+    def job_fields(self, model: Rules) -> dict[str, Any]:
+        return {"rules": model.model_dump(mode="json")}
+
+    def summary(self, model: Rules) -> list[tuple[str, str]]:
+        mask = model.mask if model.mask_style == "fixed" else model.mask_style
+        return [
+            ("Substitution rules", str(_rule_count(model.substitutions))),
+            ("Redaction rules", str(_rule_count(model.redactions))),
+            ("PII detectors", ", ".join(model.pii) or "none"),
+            ("Mask", mask),
+            (
+                "Applies to",
+                "verbatim fields" if model.apply_to == "verbatims" else ", ".join(model.apply_to),
+            ),
+        ]
+
+
+def _rule_count(text: str) -> int:
+    return sum(1 for line in text.splitlines() if line.strip() and not line.strip().startswith("#"))
