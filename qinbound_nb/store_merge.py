@@ -117,9 +117,14 @@ def _select_winners(
         for c, t in stage_types.items()
         if c not in ("natural_id", "_seq")
     ]
+    # only ids that repeat within the batch need the (slower) per-column merge
     connection.execute(
-        f"CREATE TEMP TABLE {WINNERS} AS SELECT natural_id, {', '.join(merged)}, "
-        f"max(_seq) AS _seq FROM {STAGE} GROUP BY natural_id"
+        f"""CREATE TEMP TABLE {WINNERS} AS
+        WITH counted AS (SELECT *, count(*) OVER (PARTITION BY natural_id) AS _n FROM {STAGE})
+        SELECT * EXCLUDE (_n) FROM counted WHERE _n = 1
+        UNION ALL BY NAME
+        SELECT natural_id, {", ".join(merged)}, max(_seq) AS _seq
+        FROM counted WHERE _n > 1 GROUP BY natural_id"""
     )
 
 
