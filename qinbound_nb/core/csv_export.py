@@ -73,8 +73,18 @@ def read_csv_export(
         )
     columns = survey_columns(rows) if header_rows == 3 else plain_columns(rows[0])
     keys = [column.key for column in columns]
-    reader = pacsv.open_csv(
-        io.BufferedReader(_Prefixed(rest, stream)),
+    try:
+        reader = _open(_Prefixed(rest, stream), keys)
+    except pa.ArrowInvalid as exc:
+        if "Empty CSV" in str(exc):
+            return columns, iter(())
+        raise _unreadable(exc) from exc
+    return columns, _tables(reader)
+
+
+def _open(body: _Prefixed, keys: list[str]) -> pacsv.CSVStreamingReader:
+    return pacsv.open_csv(
+        io.BufferedReader(body),
         read_options=pacsv.ReadOptions(column_names=keys, block_size=CSV_BLOCK_BYTES),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
@@ -83,7 +93,6 @@ def read_csv_export(
             strings_can_be_null=True,
         ),
     )
-    return columns, _tables(reader)
 
 
 def _tables(reader: pacsv.CSVStreamingReader) -> Iterator[pa.Table]:
@@ -91,11 +100,15 @@ def _tables(reader: pacsv.CSVStreamingReader) -> Iterator[pa.Table]:
         for batch in reader:
             yield pa.Table.from_batches([batch])
     except pa.ArrowInvalid as exc:
-        reason = "is not UTF-8" if "UTF8" in str(exc) else "has a malformed row"
-        raise ExportError(
-            f"the CSV export {reason} ({str(exc).splitlines()[0][:120]}); "
-            "download it again or export as NDJSON"
-        ) from exc
+        raise _unreadable(exc) from exc
+
+
+def _unreadable(exc: pa.ArrowInvalid) -> ExportError:
+    reason = "is not UTF-8" if "UTF8" in str(exc) else "has a malformed row"
+    return ExportError(
+        f"the CSV export {reason} ({str(exc).splitlines()[0][:120]}); "
+        "download it again or export as NDJSON"
+    )
 
 
 def survey_columns(rows: list[list[str]]) -> list[CsvColumn]:

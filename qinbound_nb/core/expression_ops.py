@@ -44,13 +44,13 @@ def compare(op: str, left: Value, right: Value, context: Context, position: int)
             "comparing with NULL is always blank; use ISBLANK(x) to test for a missing value",
             position,
         )
-    left, right = _same_kind(left, right, context, position)
-    if left.kind == "list":
+    if "list" in (left.kind, right.kind):
         raise fail(
             context,
             'a multi-select list cannot be compared; use CONTAINS(field, "choice")',
             position,
         )
+    left, right = _same_kind(left, right, context, position)
     if op not in ("=", "==", "!=", "<>") and left.kind == "bool":
         raise fail(context, f"true/false values cannot be ordered with {op}", position)
     return Value(COMPARISONS[op](left.data, right.data), "bool", position)

@@ -293,12 +293,7 @@ def _evaluate(node: Node, frame: pd.DataFrame, context: Context) -> Value:
     if node.kind == "field":
         name = str(node.value)
         if name not in frame.columns:
-            raise UnknownFieldError(
-                f"unknown field {name!r}; fields are case-sensitive "
-                "and names with spaces go in [brackets]",
-                expression=context.text,
-                position=node.position,
-            )
+            raise UnknownFieldError(name, expression=context.text, position=node.position)
         return column_value(pa.array(frame[name].array), node.position)
     args = [_evaluate(child, frame, context) for child in node.children]
     op, at = str(node.value), node.position

@@ -202,6 +202,10 @@ def _read_ndjson(blocks: Iterable[bytes]) -> Iterator[pa.Table]:
 
 
 def _read_block(block: bytes, first_line: int) -> pa.Table:
+    try:  # pyarrow's JSON reader lets invalid UTF-8 through into string columns
+        block.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _unreadable(block, first_line, None) from None
     size = JSON_READER_BLOCK
     while True:
         try:
@@ -211,10 +215,10 @@ def _read_block(block: bytes, first_line: int) -> pa.Table:
             if "straddling" in str(exc) and size < len(block) + 1:
                 size = len(block) + 1  # one record is bigger than the reader's block
                 continue
-            raise _unreadable(block, first_line) from exc
+            raise _unreadable(block, first_line, exc) from exc
 
 
-def _unreadable(block: bytes, first_line: int) -> ExportError:
+def _unreadable(block: bytes, first_line: int, exc: Exception | None) -> ExportError:
     try:
         block.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -229,6 +233,12 @@ def _unreadable(block: bytes, first_line: int) -> ExportError:
                 f"line {first_line + offset} of the NDJSON export is not a JSON object; "
                 "the download was probably cut off, so run the export again"
             )
+    if exc is not None and "changed from" in str(exc):
+        detail = str(exc).split("JSON parse error: ")[-1].splitlines()[0][:160]
+        return ExportError(
+            f"a column of the NDJSON export mixes kinds of values ({detail}); pin its type "
+            "with column_types or export it as text"
+        )
     return ExportError("the NDJSON export could not be read; run the export again")
 
 
