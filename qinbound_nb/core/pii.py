@@ -1,0 +1,244 @@
+"""The built-in PII detectors (email, phone, credit_card, ssn, ip) over a joined text buffer.
+
+How one scan works: a single RE2 pattern, the alternatives of the enabled kinds, runs once
+over the whole buffer (rows joined by newlines) in Latin-1 mode, so positions are UTF-8 byte
+offsets and the DFA stays small. RE2 has no lookarounds, so each alternative consumes the one
+byte before its value as a left boundary, and a short check per candidate looks at the byte
+after it. The check also does what a regular expression cannot: the Luhn checksum for cards,
+digit counts for international phones, IPv6 syntax (via :mod:`ipaddress`), and context words
+(``version 10.2.0.1`` is not an IP; a bare nine-digit number is an SSN only after "SSN").
+Ranges that a pattern can state, it states: IPv4 octets 0-255 without leading zeros, SSN areas
+other than 000/666/900-999, groups other than 00, serials other than 0000, NANP area codes 2-9.
+
+What each kind accepts: emails ``local@domain.tld``; North American phones ``(555) 123-4567``,
+``555-123-4567``, ``555.123.4567``, ``+1 555 123 4567``, ``1-800-555-0199`` and international
+``+CC`` numbers of 8-15 digits (``+44 20 7946 0958``, ``+44 (0)20 ...``); cards of 13-19
+digits, plain or grouped 4-4-4-4(-3) / 4-6-5 with one kind of separator, Luhn-valid; SSNs
+``123-45-6789`` / ``123 45 6789``; IPv4 and IPv6 (full, compressed, ``::ffff:1.2.3.4``).
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from hashlib import sha256
+from typing import Any
+
+PII_KINDS = ("email", "phone", "credit_card", "ssn", "ip")
+
+_OCTET = rb"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_AREA = rb"(?:00[1-9]|0[1-9]\d|[1-5]\d\d|6[0-57-9]\d|66[0-57-9]|[78]\d\d)"
+_GROUP = rb"(?:0[1-9]|[1-9]\d)"
+_SERIAL = rb"(?:000[1-9]|00[1-9]\d|0[1-9]\d\d|[1-9]\d{3})"
+_LOCAL = rb"A-Za-z0-9._%+\-\x80-\xff"
+_LABEL = rb"[A-Za-z0-9\x80-\xff](?:[A-Za-z0-9\x80-\xff\-]*[A-Za-z0-9\x80-\xff])?"
+# Left boundary before a number: not part of a word, an identifier or a price.
+_NUM_LEFT = rb"[^A-Za-z0-9_.\-+/$#@]"
+SCANNERS: dict[str, bytes] = {
+    "email": rb"[^" + _LOCAL + rb"][" + _LOCAL + rb"]+@" + _LABEL + rb"(?:\." + _LABEL + rb")*"
+    rb"\.[A-Za-z]{2,24}",
+    "ip": rb"[^A-Za-z0-9_.:\-/@](?:[0-9A-Fa-f]{0,4}:){2,7}"
+    rb"(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4})?(?:%[0-9A-Za-z]{1,15})?|"
+    + _NUM_LEFT
+    + _OCTET
+    + rb"(?:\."
+    + _OCTET
+    + rb"){3}",
+    "credit_card": _NUM_LEFT + rb"(?:[2-6]\d{12,18}|[2-6]\d{3}(?:[ \-]\d{4}){2}[ \-]\d{1,4}"
+    rb"(?:[ \-]\d{3})?|3\d{3}[ \-]\d{6}[ \-]\d{4,5})",
+    "ssn": _NUM_LEFT
+    + _AREA
+    + rb"(?:-"
+    + _GROUP
+    + rb"-|"
+    + rb" "
+    + _GROUP
+    + rb" |"
+    + _GROUP
+    + rb")"
+    + _SERIAL,
+    "phone": _NUM_LEFT + rb"(?:(?:\+?1[ .\-]?)?(?:\([2-9]\d\d\)[ .\-]?|[2-9]\d\d[ .\-])\d{3}"
+    rb"[ .\-]\d{4}|\+[1-9]\d{0,2}(?:[ .\-]?\(0\))?(?:[ .\-]?\d{1,5}){2,6})",
+}
+# Cheap per-row supersets of the scanners, for pyarrow's prefilter (UTF-8 RE2, one row each).
+PREFILTERS = {
+    "email": r"@",
+    "ip": r":[0-9A-Fa-f]{0,4}:|\d\.\d",
+    "credit_card": r"\d[\d .()\-]{5,}\d",
+    "ssn": r"\d[\d .()\-]{5,}\d",
+    "phone": r"\d[\d .()\-]{5,}\d",
+}
+_NON_DIGITS = bytes(b for b in range(256) if not 0x30 <= b <= 0x39)
+_WORDISH = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_@")
+_DIGITS = frozenset(b"0123456789")
+_DOUBLED = bytes.maketrans(b"0123456789", b"0246813579")
+_VERSION_WORDS = re.compile(
+    rb"(?:^|[^a-z])(?:v|ver|version|build|release|rev|revision|firmware|fw|patch|update|"
+    rb"updated to|upgraded to|ios|android|os)[\s.:#]*$"
+)
+_SSN_WORDS = re.compile(rb"(?:ssn|ss#|social security|social sec|taxpayer id|tax id|\btin)\b")
+_CURRENCIES = frozenset("€£¥₹¢₩₽")
+
+
+@dataclass
+class PiiHits:
+    """Accepted values: byte spans in the buffer, their kind and normalized form (for hashing)."""
+
+    starts: list[int] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    normalized: list[bytes] = field(default_factory=list)
+
+
+def find_pii(data: bytes, kinds: frozenset[str]) -> PiiHits:
+    """Scan ``data`` (rows joined by ``\\n``, starting with one) for the enabled PII kinds."""
+    hits = PiiHits()
+    if not kinds:
+        return hits
+    for match in _scanner(kinds).finditer(data):
+        start, end = match.span()
+        start += 1  # the consumed left-boundary byte
+        kind, verdict = _judge(data, start, end)
+        if verdict is not None:
+            end, normalized = verdict
+            hits.starts.append(start)
+            hits.ends.append(end)
+            hits.kinds.append(kind)
+            hits.normalized.append(normalized)
+    return hits
+
+
+def pii_token(kind: str, normalized: bytes, style: str, mask: str, key: bytes | None) -> str:
+    """The text that stands for a value: the fixed mask, ``[EMAIL]``, or ``[EMAIL:<hmac>]``."""
+    if style == "fixed":
+        return mask
+    label = kind.upper()
+    if style == "typed" or key is None:
+        return f"[{label}]"
+    digest = hmac.new(key, kind.encode() + b":" + normalized, sha256).hexdigest()
+    return f"[{label}:{digest[:12]}]"
+
+
+@lru_cache(maxsize=32)
+def _scanner(kinds: frozenset[str]) -> Any:
+    import re2
+
+    options = re2.Options()
+    options.encoding = re2.Options.Encoding.LATIN1
+    options.log_errors = False
+    # Emails first: at one start, "555.123.4567@txt.att.net" is an email, not a phone.
+    ordered = [SCANNERS[kind] for kind in PII_KINDS if kind in kinds]
+    return re2.compile(b"|".join(b"(?:" + pattern + b")" for pattern in ordered), options)
+
+
+def _judge(data: bytes, start: int, end: int) -> tuple[str, tuple[int, bytes] | None]:
+    """Classify a candidate by its shape (the alternatives cannot be confused) and check it."""
+    value = data[start:end]
+    if b"@" in value:
+        return "email", (end, value.decode("utf-8", "replace").lower().encode())
+    if not _left_ok(data, start):
+        return "", None
+    if b":" in value:
+        return "ip", _check_ipv6(data, end, value)
+    if value[:1] in (b"+", b"("):
+        return "phone", _check_phone(data, end, value)
+    if value.count(b".") == 3 and _is_ipv4(value):
+        return "ip", _check_ipv4(data, start, end, value)
+    digits = value.translate(None, _NON_DIGITS)
+    if len(digits) >= 13:
+        return "credit_card", _check_card(data, start, end, value)
+    if len(digits) == 9:
+        return "ssn", _check_ssn(data, start, end, digits)
+    return "phone", _check_phone(data, end, value)
+
+
+def _left_ok(data: bytes, start: int) -> bool:
+    """A number right after a non-ASCII letter or a currency sign is not PII."""
+    if start == 0 or data[start - 1] < 0x80:
+        return True
+    lead = start - 1
+    while lead > 0 and 0x80 <= data[lead] < 0xC0:
+        lead -= 1
+    char = data[lead:start].decode("utf-8", "replace")
+    return not (char.isalpha() or char in _CURRENCIES)
+
+
+def _right_ok(data: bytes, end: int) -> bool:
+    """The value ends here: no letter, digit or '@' next, nor '.5' / '-5' continuing it."""
+    after = data[end] if end < len(data) else 0x0A
+    if after in _WORDISH:
+        return False
+    if after in b".-/":
+        return end + 1 >= len(data) or data[end + 1] not in _DIGITS
+    return True
+
+
+def _check_ipv6(data: bytes, end: int, value: bytes) -> tuple[int, bytes] | None:
+    address = value.split(b"%", 1)[0].decode("ascii", "replace")
+    if not _right_ok(data, end) or not any(c not in ":" for c in address):
+        return None
+    try:
+        return end, ipaddress.IPv6Address(address).compressed.encode()
+    except ValueError:
+        return None
+
+
+def _is_ipv4(value: bytes) -> bool:
+    parts = value.split(b".")
+    return all(p.isdigit() and len(p) <= 3 and int(p) <= 255 for p in parts) and not any(
+        len(p) > 1 and p.startswith(b"0") for p in parts
+    )
+
+
+def _check_ipv4(data: bytes, start: int, end: int, value: bytes) -> tuple[int, bytes] | None:
+    if not _right_ok(data, end):
+        return None
+    before = data[max(0, start - 24) : start].rsplit(b"\n", 1)[-1].lower()
+    return None if _VERSION_WORDS.search(before) else (end, value)
+
+
+def _check_card(data: bytes, start: int, end: int, value: bytes) -> tuple[int, bytes] | None:
+    for stop in (end, start + value.rfind(b" "), start + value.rfind(b"-")):
+        if stop <= start:
+            continue
+        candidate = data[start:stop]
+        digits = candidate.translate(None, _NON_DIGITS)
+        separators = set(candidate.translate(None, b"0123456789"))
+        if (
+            13 <= len(digits) <= 19
+            and len(separators) <= 1
+            and _right_ok(data, stop)
+            and len(set(digits)) > 1
+            and _luhn_ok(digits)
+        ):
+            return stop, digits
+    return None
+
+
+def _luhn_ok(digits: bytes) -> bool:
+    doubled = digits[-2::-2].translate(_DOUBLED)
+    return (sum(digits[-1::-2]) + sum(doubled) - 48 * len(digits)) % 10 == 0
+
+
+def _check_ssn(data: bytes, start: int, end: int, digits: bytes) -> tuple[int, bytes] | None:
+    if not _right_ok(data, end):
+        return None
+    if end - start == 9:  # a bare nine-digit number needs the word "SSN" (or like) before it
+        before = data[max(0, start - 40) : start].rsplit(b"\n", 1)[-1].lower()
+        if not _SSN_WORDS.search(before):
+            return None
+    return end, digits
+
+
+def _check_phone(data: bytes, end: int, value: bytes) -> tuple[int, bytes] | None:
+    if not _right_ok(data, end):
+        return None
+    digits = value.replace(b"(0)", b"").translate(None, _NON_DIGITS)
+    if value.startswith(b"+"):
+        return (end, b"+" + digits) if 8 <= len(digits) <= 15 else None
+    if len(digits) == 11 and digits.startswith(b"1"):
+        return end, b"+" + digits
+    return (end, b"+1" + digits) if len(digits) == 10 else None

@@ -1,0 +1,111 @@
+"""One Arrow string column held as a single UTF-8 buffer, and the edits that rewrite it.
+
+Rows are joined with a newline before each row and after the last one, so one RE2 scan covers
+the whole column, a pattern that does not cross newlines cannot run from one row into the next,
+and every row sits between two non-word bytes (as a text's start and end do). Positions are
+byte offsets into that buffer; :meth:`TextBuffer.char_offsets` turns them into the code-point
+offsets Python strings use. Rewriting applies sorted, non-overlapping edits in one pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+NEWLINE = pa.scalar("\n", pa.large_string())
+EMPTY = pa.scalar("", pa.large_string())
+
+
+@dataclass(frozen=True)
+class TextBuffer:
+    """Rows joined as ``\\n row_0 \\n ... \\n``; row i is ``data[bounds[i]:bounds[i+1] - 1]``."""
+
+    data: bytes
+    bounds: np.ndarray
+
+    @classmethod
+    def from_arrow(cls, rows: pa.Array) -> TextBuffer:
+        """Join the rows (no nulls) of a string array."""
+        rows = rows.cast(pa.large_string())
+        if len(rows) == 0:
+            return cls(b"\n", np.ones(1, dtype=np.int64))
+        joined = pc.binary_join_element_wise(rows, EMPTY, NEWLINE)
+        offsets = np.frombuffer(joined.buffers()[1], dtype=np.int64)
+        offsets = offsets[joined.offset : joined.offset + len(rows) + 1]
+        body = joined.buffers()[2].to_pybytes()[offsets[0] : offsets[-1]]
+        return cls(b"\n" + body, offsets - offsets[0] + 1)
+
+    def __len__(self) -> int:
+        return len(self.bounds) - 1
+
+    def to_arrow(self) -> pa.Array:
+        """The rows as a ``large_string`` array."""
+        offsets = pa.py_buffer(self.bounds.astype(np.int64).tobytes())
+        with_newlines = pa.LargeStringArray.from_buffers(
+            len(self), offsets, pa.py_buffer(self.data)
+        )
+        return pc.utf8_slice_codeunits(with_newlines, 0, -1)
+
+    def row(self, index: int) -> bytes:
+        """The bytes of row ``index``."""
+        return self.data[self.bounds[index] : self.bounds[index + 1] - 1]
+
+    def rows_of(self, positions: np.ndarray) -> np.ndarray:
+        """The row each byte position falls in."""
+        return np.searchsorted(self.bounds, positions, side="right") - 1
+
+    def char_offsets(self, positions: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Code-point offsets of byte ``positions`` within their ``rows``."""
+        local = positions - self.bounds[rows]
+        raw = np.frombuffer(self.data, dtype=np.uint8)
+        if len(positions) == 0 or not (raw >= 0x80).any():
+            return local
+        continuation = np.zeros(len(raw) + 1, dtype=np.int64)
+        np.cumsum((raw & 0xC0) == 0x80, out=continuation[1:])
+        return local - (continuation[positions] - continuation[self.bounds[rows]])
+
+
+@dataclass(frozen=True)
+class Edits:
+    """Sorted, non-overlapping byte ranges and what replaces each."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    replacements: list[bytes]
+
+    def shift(self, positions: np.ndarray) -> np.ndarray:
+        """Where positions outside every edit land once the edits are applied."""
+        return positions + self._cumulative()[np.searchsorted(self.starts, positions, "left")]
+
+    def new_starts(self) -> np.ndarray:
+        """Where each edit's replacement starts in the rewritten buffer."""
+        return self.starts + self._cumulative()[:-1]
+
+    def new_lengths(self) -> np.ndarray:
+        return np.fromiter(map(len, self.replacements), np.int64, len(self.replacements))
+
+    def _cumulative(self) -> np.ndarray:
+        delta = self.new_lengths() - (self.ends - self.starts)
+        cumulative = np.zeros(len(delta) + 1, dtype=np.int64)
+        np.cumsum(delta, out=cumulative[1:])
+        return cumulative
+
+
+def apply_edits(buffer: TextBuffer, edits: Edits) -> TextBuffer:
+    """Rewrite ``buffer`` with ``edits`` in one pass; row bounds move with them."""
+    if len(edits.starts) == 0:
+        return buffer
+    view = memoryview(buffer.data)
+    pieces: list[bytes | memoryview] = []
+    previous = 0
+    for start, end, replacement in zip(
+        edits.starts.tolist(), edits.ends.tolist(), edits.replacements, strict=True
+    ):
+        pieces.append(view[previous:start])
+        pieces.append(replacement)
+        previous = end
+    pieces.append(view[previous:])
+    return TextBuffer(b"".join(pieces), edits.shift(buffer.bounds))
