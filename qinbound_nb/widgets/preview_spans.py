@@ -40,8 +40,8 @@ def spans_by_cell(
     if spans is None or spans.empty:
         return cells
     columns = {name: spans[name].tolist() for name in spans.columns}
-    starts_in = columns.get("input_start")
-    ends_in = columns.get("input_end")
+    starts_in = columns.get("input_start", columns.get("in_start"))
+    ends_in = columns.get("input_end", columns.get("in_end"))
     lengths = columns.get("original_length", columns.get("length"))
     for i, (row, field, start, end, rule) in enumerate(
         zip(
