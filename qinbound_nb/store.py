@@ -3,7 +3,7 @@
 ``Store.open()`` resolves the file: an explicit path, else ``$QINBOUND_STORE``, else
 ``./qinbound.duckdb``. A run loads through ``with store.load_run(run_id, job) as load:``,
 one transaction (see :mod:`qinbound_nb.store_load`); the duplicate rules live in
-:mod:`qinbound_nb.store_merge`, reports and purge in :mod:`qinbound_nb.store_reports`, the
+:mod:`qinbound_nb.store_merge`, run rows, reports and purge in :mod:`qinbound_nb.store_history`, the
 table layout (for plain SQL) in :mod:`qinbound_nb.store_schema`. DuckDB lets one process
 write a file at a time; a second process gets a StoreError saying the store is locked.
 """
@@ -22,12 +22,18 @@ from typing import Any
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
 
 from qinbound_nb.config import JobConfig
 from qinbound_nb.errors import QInboundError, StoreError
-from qinbound_nb.store_load import Checkpoint, LoadResult, RunLoad, write_run_row
-from qinbound_nb.store_reports import PurgeResult, purge_run, write_run_report
+from qinbound_nb.store_history import (
+    Checkpoint,
+    PurgeResult,
+    purge_run,
+    write_run_report,
+    write_run_row,
+)
+from qinbound_nb.store_load import LoadResult, RunLoad
+from qinbound_nb.store_merge import preview_outcomes
 from qinbound_nb.store_schema import (
     BOOKKEEPING,
     CONNECT_CONFIG,
@@ -42,7 +48,6 @@ from qinbound_nb.store_schema import (
 __all__ = ["Checkpoint", "LoadResult", "PurgeResult", "RunLoad", "Store", "default_store_path"]
 
 log = logging.getLogger(__name__)
-PREVIEW_LABELS = {"replace": "replaces", "skip": "skipped", "update": "updates"}
 
 
 def default_store_path() -> Path:
@@ -174,26 +179,9 @@ class Store:
         A stored in-progress document is always ``replaces`` (it is a snapshot).
         """
         ids = natural_ids if isinstance(natural_ids, pd.Series) else pd.Series(list(natural_ids))
-        result = pd.Series("new", index=ids.index, dtype="string[pyarrow]", name="preview")
         table = self.table_of(project)
-        if table is None or ids.empty:
-            return result
-        probe = pa.table({"natural_id": pa.array(ids.astype("string").tolist(), pa.string())})
         with translated_errors(self.path, "preview outcomes"):
-            self._connection.register("_qinbound_probe", probe)
-            try:
-                stored = self._connection.execute(
-                    f"SELECT natural_id, _in_progress FROM {quote(table)} "
-                    "WHERE natural_id IN (SELECT natural_id FROM _qinbound_probe)"
-                ).fetchall()
-            finally:
-                self._connection.unregister("_qinbound_probe")
-        in_progress = dict(stored)
-        label = PREVIEW_LABELS[mode]
-        for position, natural_id in enumerate(ids.tolist()):
-            if natural_id in in_progress:
-                result.iloc[position] = "replaces" if in_progress[natural_id] else label
-        return result
+            return preview_outcomes(self._connection, table, ids, mode)
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -289,7 +277,7 @@ class Store:
         )
 
     def purge(self, run_id: str) -> PurgeResult:
-        """Delete the documents run ``run_id`` wrote; see :mod:`qinbound_nb.store_reports`."""
+        """Delete the documents run ``run_id`` wrote; see :mod:`qinbound_nb.store_history`."""
         project = str(self.run(run_id)["project"])
         with translated_errors(self.path, f"purge run {run_id}"), self._transaction():
             return purge_run(self._connection, run_id, self.table_of(project))

@@ -9,7 +9,6 @@ visible, so an exception, or a process killed at any point, leaves the store as 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from qinbound_nb.config import JobConfig
+from qinbound_nb.store_history import Checkpoint, write_checkpoint, write_run_row
 from qinbound_nb.store_merge import STAGE, STAGED_OUTCOMES, merge_batch, record_outcomes_only
 from qinbound_nb.store_schema import (
     BOOKKEEPING,
@@ -31,14 +31,6 @@ from qinbound_nb.store_schema import (
     table_name_for,
     type_conflict,
 )
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    """Where the next incremental run of a job starts."""
-
-    continuation_token: str | None = None
-    watermark: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +59,7 @@ class RunLoad:
         self._table = table
         self._stored_types = column_types(connection, quote(table)) if table else {}
         self._stage_types: dict[str, str] = {}
+        self._untyped: set[str] = set()
         self._staged_rows = 0
         self.started_at = started_at
         self.finished = False
@@ -125,7 +118,7 @@ class RunLoad:
             outcome_counts = record_outcomes_only(self._connection, self.run_id)
         status = status or ("succeeded_with_warnings" if warnings else "succeeded")
         all_counts = {**(counts or {}), **outcome_counts}
-        self._write_checkpoint(checkpoint)
+        write_checkpoint(self._connection, self.job.name, self.run_id, checkpoint)
         self._write_run_row(status, all_counts, warnings, checkpoint, output_notebook)
         self._connection.execute(f"DROP TABLE IF EXISTS {STAGE}")
         self._connection.execute(f"DROP TABLE IF EXISTS {STAGED_OUTCOMES}")
@@ -157,30 +150,36 @@ class RunLoad:
 
     def _to_arrow(self, documents: pd.DataFrame) -> pa.Table:
         chunk = pa.Table.from_pandas(documents, preserve_index=False)
-        for position, name in enumerate(chunk.column_names):
-            if pa.types.is_null(chunk.schema.field(name).type):
-                # an all-empty column carries no type; give it the one already known
-                chunk = chunk.set_column(position, name, chunk.column(name).cast(pa.string()))
         positions = _positions(documents)
         sequence = pa.array(range(self._staged_rows, self._staged_rows + len(documents)))
         return chunk.append_column("_position", positions).append_column("_seq", sequence)
 
     def _grow_stage(self, incoming: dict[str, str]) -> None:
+        retyped = []
         for column, sql_type in incoming.items():
             known = self._stage_types.get(column) or self._stored_types.get(column)
-            if known and not compatible(known, sql_type):
+            if column in self._untyped and sql_type != UNTYPED:
+                # so far all empty (staged as text); the first typed chunk decides
+                self._untyped.discard(column)
+                self._stage_types[column] = sql_type
+                retyped.append(column)
+            elif known and not compatible(known, sql_type):
                 raise type_conflict(self.job.project, column, known, sql_type)
-            if column not in self._stage_types:
-                self._stage_types[column] = known or sql_type
+            elif column not in self._stage_types:
+                if sql_type == UNTYPED and not known:
+                    self._untyped.add(column)
+                self._stage_types[column] = known or sql_type.replace(UNTYPED, "VARCHAR")
         definition = ", ".join(f"{quote(c)} {t}" for c, t in self._stage_types.items())
         if not self._staged_rows:
             self._connection.execute(f"CREATE TEMP TABLE {STAGE} ({definition})")
             return
         existing = column_types(self._connection, STAGE)
         for column, sql_type in self._stage_types.items():
-            if column not in existing:
+            change = "ADD COLUMN" if column not in existing else "ALTER COLUMN"
+            if column not in existing or column in retyped:
+                kind = "" if change == "ADD COLUMN" else "SET DATA TYPE "
                 self._connection.execute(
-                    f"ALTER TABLE {STAGE} ADD COLUMN {quote(column)} {sql_type}"
+                    f"ALTER TABLE {STAGE} {change} {quote(column)} {kind}{sql_type}"
                 )
 
     def _stage_outcomes(self, outcomes: pd.DataFrame) -> None:
@@ -240,21 +239,6 @@ class RunLoad:
                 f"ALTER TABLE {quote(self._table or '')} ADD COLUMN {quote(column)} {stored_type}"
             )
 
-    def _write_checkpoint(self, checkpoint: Checkpoint | None) -> None:
-        if checkpoint is None:
-            return
-        self._connection.execute("DELETE FROM checkpoints WHERE job_name = ?", [self.job.name])
-        self._connection.execute(
-            "INSERT INTO checkpoints VALUES (?, ?, ?, ?, ?)",
-            [
-                self.job.name,
-                checkpoint.continuation_token,
-                checkpoint.watermark,
-                self.run_id,
-                _now(),
-            ],
-        )
-
     def _write_run_row(
         self,
         status: str,
@@ -274,41 +258,6 @@ class RunLoad:
             checkpoint=checkpoint,
             output_notebook=output_notebook,
         )
-
-
-def write_run_row(
-    connection: duckdb.DuckDBPyConnection,
-    *,
-    run_id: str,
-    job: JobConfig,
-    started_at: datetime,
-    status: str,
-    counts: dict[str, Any],
-    warnings: list[str],
-    checkpoint: Checkpoint | None = None,
-    output_notebook: str | None = None,
-    error: str | None = None,
-) -> None:
-    """Insert (or overwrite) the ``runs`` row of ``run_id``."""
-    connection.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
-    connection.execute(
-        "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
-        [
-            run_id,
-            job.name,
-            job.project,
-            started_at,
-            _now(),
-            status,
-            json.dumps(counts, default=str),
-            json.dumps(warnings),
-            error,
-            output_notebook,
-            json.dumps(job.model_dump(mode="json")),
-            checkpoint.continuation_token if checkpoint else None,
-            checkpoint.watermark if checkpoint else None,
-        ],
-    )
 
 
 def _positions(frame: pd.DataFrame) -> pa.Array:

@@ -19,11 +19,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import duckdb
+import pandas as pd
 import pyarrow as pa
 
 from qinbound_nb.config import JobConfig
 from qinbound_nb.store_schema import column_types, fetch_first, quote
 
+PREVIEW_LABELS = {"replace": "replaces", "skip": "skipped", "update": "updates"}
 STAGE = "_qinbound_stage"
 STAGED_OUTCOMES = "_qinbound_staged_outcomes"
 WINNERS = "_qinbound_winners"
@@ -232,3 +234,25 @@ def _record_outcomes(connection: duckdb.DuckDBPyConnection, run_id: str, has_dat
         ORDER BY position NULLS LAST, _seq""",
         [run_id],
     )
+
+
+def preview_outcomes(
+    connection: duckdb.DuckDBPyConnection, table: str | None, ids: pd.Series, mode: str
+) -> pd.Series:
+    """Per id, what a load in ``mode`` would do: new / replaces / skipped / updates."""
+    result = pd.Series("new", index=ids.index, dtype="string[pyarrow]", name="preview")
+    if table is None or ids.empty:
+        return result
+    probe = pa.table({"natural_id": pa.array(ids.astype("string").tolist(), pa.string())})
+    connection.register("_qinbound_probe", probe)
+    try:
+        stored = connection.execute(
+            f"SELECT natural_id, _in_progress FROM {quote(table)} "
+            "WHERE natural_id IN (SELECT natural_id FROM _qinbound_probe)"
+        ).fetchall()
+    finally:
+        connection.unregister("_qinbound_probe")
+    in_progress = ids.map(dict(stored))
+    result[in_progress.notna()] = PREVIEW_LABELS[mode]
+    result[in_progress.eq(True).fillna(False).astype(bool)] = "replaces"
+    return result

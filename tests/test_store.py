@@ -319,3 +319,16 @@ def test_a_read_only_store_refuses_to_load(tmp_path: Path, job: JobConfig) -> No
             run.stage(documents(job, FIRST))
             run.finish()
         assert read_only.runs().empty
+
+
+def test_an_all_empty_column_takes_the_type_of_a_later_chunk(store: Store, job: JobConfig) -> None:
+    load(store, "run-1", job, FIRST)
+    empty = documents(job, [{"id": "R_5"}], types={}).assign(region=None, score=None)
+    typed = documents(job, [{"id": "R_6", "region": "EMEA", "score": 2.0}], start=1)
+    with store.load_run("run-2", job) as run:
+        run.stage(empty)
+        run.stage(typed)
+        run.finish()
+    types = store.query("DESCRIBE SELECT region, score FROM project_customer_feedback")
+    assert types["column_type"].tolist() == ["VARCHAR", "DOUBLE"]
+    assert stored(store)["R_6"] == {"comment": None, "score": 2.0}

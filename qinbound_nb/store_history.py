@@ -1,4 +1,4 @@
-"""What happens to a run after it committed: its status report and its purge.
+"""Run history: the row each run leaves, the checkpoint it moves, its report and its purge.
 
 Purge policy (ours; XM Discover only says a purge "deletes the records that a past run
 processed"): purging a run deletes the documents that still carry that run's version,
@@ -12,15 +12,18 @@ history with status ``purged``, ``purged_at`` and ``purged_documents``.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow.csv as pacsv
 
+from qinbound_nb.config import JobConfig
 from qinbound_nb.errors import StoreError
 from qinbound_nb.store_schema import fetch_arrow, fetch_first, quote
 
@@ -30,12 +33,71 @@ FORMULA_START = r"^[=+\-@\t\r]"
 
 
 @dataclass(frozen=True)
+class Checkpoint:
+    """Where the next incremental run of a job starts."""
+
+    continuation_token: str | None = None
+    watermark: datetime | None = None
+
+
+@dataclass(frozen=True)
 class PurgeResult:
     """What a purge did."""
 
     run_id: str
     deleted: int
     kept: int
+
+
+def write_run_row(
+    connection: duckdb.DuckDBPyConnection,
+    *,
+    run_id: str,
+    job: JobConfig,
+    started_at: datetime,
+    status: str,
+    counts: dict[str, Any],
+    warnings: list[str],
+    checkpoint: Checkpoint | None = None,
+    output_notebook: str | None = None,
+    error: str | None = None,
+) -> None:
+    """Insert (or overwrite) the ``runs`` row of ``run_id``; the job is saved as JSON."""
+    connection.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
+    connection.execute(
+        "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+        [
+            run_id,
+            job.name,
+            job.project,
+            started_at,
+            datetime.now(UTC),
+            status,
+            json.dumps(counts, default=str),
+            json.dumps(warnings),
+            error,
+            output_notebook,
+            json.dumps(job.model_dump(mode="json")),
+            checkpoint.continuation_token if checkpoint else None,
+            checkpoint.watermark if checkpoint else None,
+        ],
+    )
+
+
+def write_checkpoint(
+    connection: duckdb.DuckDBPyConnection,
+    job_name: str,
+    run_id: str,
+    checkpoint: Checkpoint | None,
+) -> None:
+    """Move the job's checkpoint (None leaves it where it is)."""
+    if checkpoint is None:
+        return
+    connection.execute("DELETE FROM checkpoints WHERE job_name = ?", [job_name])
+    connection.execute(
+        "INSERT INTO checkpoints VALUES (?, ?, ?, ?, ?)",
+        [job_name, checkpoint.continuation_token, checkpoint.watermark, run_id, datetime.now(UTC)],
+    )
 
 
 def purge_run(connection: duckdb.DuckDBPyConnection, run_id: str, table: str | None) -> PurgeResult:
