@@ -1,4 +1,4 @@
-"""Run reports (one CSV line per document, formula cells neutralised) and purging a run."""
+"""Run history: reports (one CSV line per document, formula cells neutralised) and purge."""
 
 from __future__ import annotations
 
