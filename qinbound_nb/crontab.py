@@ -20,13 +20,14 @@ import os
 import re
 import shlex
 import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from qinbound_nb.config import WEEKDAYS, Schedule
 from qinbound_nb.errors import ScheduleError
-from qinbound_nb.scheduling import describe_schedule, starts_on_time
+from qinbound_nb.scheduling import describe_schedule, starts_on_time, upcoming_runs
 
 BEGIN = "# >>> qinbound job {job} >>>"
 END = "# <<< qinbound job {job} <<<"
@@ -76,6 +77,26 @@ def crontab_lines(
     escaped = command.replace("%", r"\%")  # cron turns a bare % into a newline
     body = [f"{spec} {escaped}" for spec in fields]
     return [BEGIN.format(job=job), comment, *body, END.format(job=job)]
+
+
+def schedule_summary(
+    job_path: Path | str, schedule: Schedule, *, now: datetime | None = None, count: int = 5
+) -> str:
+    """What ``qinbound schedule JOB`` prints: the schedule, the next runs, the crontab block."""
+    now = now or datetime.now(UTC)
+    runs = upcoming_runs(schedule, now, count)
+    lines = [f"{job_path}: {describe_schedule(schedule)}", "next runs:"]
+    lines += [f"  {run.isoformat(timespec='minutes')}" for run in runs] or [
+        "  none: a one-time job runs when created, or by hand with `qinbound run JOB`"
+    ]
+    lines.append("crontab lines (`qinbound schedule JOB --install` adds them):")
+    lines += crontab_lines(job_path, schedule, qinbound_command=default_qinbound_command())
+    return "\n".join(lines)
+
+
+def default_qinbound_command() -> str:
+    """This interpreter running qinbound, so cron's bare PATH does not matter."""
+    return shlex.join([sys.executable, "-m", "qinbound_nb"])
 
 
 def cron_schedules(schedule: Schedule, machine_zone: str, now: datetime | None = None) -> list[str]:

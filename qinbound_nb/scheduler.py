@@ -18,24 +18,19 @@ rewritten atomically under its own lock, so several processes can share the fold
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
-import json
 import logging
-import os
-import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from qinbound_nb.config import JobConfig, Schedule, write_atomically
+from qinbound_nb.config import JobConfig, Schedule
 from qinbound_nb.connections import qinbound_home
 from qinbound_nb.errors import QInboundError
+from qinbound_nb.scheduler_state import JobState, parse_instant
 from qinbound_nb.scheduling import next_run, runs_between
 
 Action = Literal["started", "not_due", "skipped_locked", "invalid"]
@@ -152,7 +147,7 @@ class Scheduler:
         if lock is None:
             return self._skip(state, job_path, slot, upcoming)
         with state.update() as record:
-            handled = _parse(record.get("last_slot"))
+            handled = parse_instant(record.get("last_slot"))
             if handled is not None and handled >= slot:
                 lock.close()  # another process ran this slot between our two looks
                 return Decision(job_path, "not_due", next_run=upcoming, reason="already ran")
@@ -213,8 +208,8 @@ def due_slot(
     schedule: Schedule, now: datetime, record: dict[str, Any]
 ) -> tuple[datetime | None, int, datetime | None]:
     """The latest unhandled slot up to ``now``, how many slots it covers, and the next one."""
-    first_seen = _parse(record["first_seen"])
-    last_slot = _parse(record.get("last_slot"))
+    first_seen = parse_instant(record["first_seen"])
+    last_slot = parse_instant(record.get("last_slot"))
     if last_slot is not None:  # the creation pull, if any, is behind us
         schedule = schedule.model_copy(update={"pull_on_create": False})
     after = last_slot or first_seen
@@ -240,59 +235,6 @@ def run_if_due(
     scheduler = Scheduler(lambda: [job_path], run, clock=clock, state_dir=state_dir, log=log)
     scheduler.tick()
     return scheduler.exit_codes.get(job_path, 0)
-
-
-class JobState:
-    """One job's state file and lock files inside the scheduler's state folder."""
-
-    def __init__(self, state_dir: Path, job_path: Path) -> None:
-        resolved = str(job_path.resolve())
-        digest = hashlib.sha256(resolved.encode()).hexdigest()[:12]
-        stem = re.sub(r"[^A-Za-z0-9_.-]", "_", job_path.stem)[:40]
-        self.path = state_dir / f"{stem}-{digest}.json"
-        self.lock_path = state_dir / "locks" / f"{stem}-{digest}.lock"
-        self.job_path = resolved
-
-    @contextmanager
-    def update(self) -> Iterator[dict[str, Any]]:
-        """Read-modify-write the state under a lock; the change is saved on a clean exit."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path.with_suffix(".json.lock"), "a+b") as guard:
-            fcntl.flock(guard, fcntl.LOCK_EX)
-            record = self._read()
-            before = dict(record)
-            yield record
-            if record != before:
-                write_atomically(self.path, json.dumps(record, indent=2) + "\n")
-
-    def try_lock(self) -> IO[bytes] | None:
-        """Take the run lock without waiting; None while another run holds it."""
-        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.lock_path, "a+b")  # noqa: SIM115 (held until the run ends)
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            return None
-        handle.truncate(0)
-        handle.write(f"{os.getpid()}\n".encode())
-        handle.flush()
-        return handle
-
-    def _read(self) -> dict[str, Any]:
-        try:
-            record = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            record = {}
-        except ValueError:
-            LOGGER.warning("%s: unreadable scheduler state, starting afresh", self.path)
-            record = {}
-        record["job_path"] = self.job_path
-        return dict(record)
-
-
-def _parse(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
 
 
 def _when(moment: datetime | None) -> str:

@@ -29,11 +29,28 @@ import calendar
 import itertools
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
+from importlib import import_module
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from qinbound_nb.config import WEEKDAYS, Schedule
 
 REFERENCE_DAY = date(2026, 1, 1)
+# the rest of scheduling lives beside this module; these names resolve on first use
+_ELSEWHERE = {
+    "Scheduler": "qinbound_nb.scheduler",
+    "airflow_dag": "qinbound_nb.airflow",
+    "crontab_lines": "qinbound_nb.crontab",
+    "install_crontab": "qinbound_nb.crontab",
+    "run_if_due": "qinbound_nb.scheduler",
+    "schedule_summary": "qinbound_nb.crontab",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _ELSEWHERE:
+        raise AttributeError(f"module 'qinbound_nb.scheduling' has no attribute {name!r}")
+    return getattr(import_module(_ELSEWHERE[name]), name)
 
 
 def zone_of(schedule: Schedule) -> ZoneInfo:

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from qinbound_nb import JobConfig
-from qinbound_nb.scheduler import JobState, Scheduler, run_if_due
+from qinbound_nb.scheduler import Scheduler, run_if_due
+from qinbound_nb.scheduler_state import JobState
 
 START = datetime(2026, 3, 16, 5, 0, tzinfo=UTC)
 

@@ -226,6 +226,7 @@ def test_no_run_hides_between_now_and_the_next_run(
     assert run is not None and run > after
     wall = run.replace(tzinfo=None)
     assert run.astimezone(UTC).astimezone(run.tzinfo).replace(tzinfo=None) == wall  # exists
-    between = after + (run - after) * fraction
+    # timedelta arithmetic rounds to microseconds, so keep `between` strictly before `run`
+    between = min(after + (run - after) * fraction, run - timedelta(microseconds=1))
     again = next_run(schedule, between)
     assert again is not None and again.astimezone(UTC) == run.astimezone(UTC)

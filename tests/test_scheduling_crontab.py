@@ -184,3 +184,26 @@ def test_a_missing_or_failing_crontab_is_a_schedule_error(
     broken.chmod(0o755)
     with pytest.raises(ScheduleError, match="permission denied"):
         install_crontab(lines, crontab_cmd=str(broken))
+
+
+def test_schedule_summary_prints_next_runs_and_the_block() -> None:
+    from qinbound_nb.crontab import schedule_summary
+
+    daily = schedule(frequency="daily", starts_on="06:30", timezone="Europe/Berlin")
+    text = schedule_summary("/jobs/a.json", daily, now=datetime(2026, 3, 28, 12, tzinfo=UTC))
+    lines = text.splitlines()
+    assert lines[0] == "/jobs/a.json: daily at 06:30 (Europe/Berlin), look-back 2h"
+    assert lines[2:4] == ["  2026-03-29T06:30+02:00", "  2026-03-30T06:30+02:00"]
+    assert "-m qinbound_nb run /jobs/a.json --if-due" in text
+    once = schedule_summary("/jobs/a.json", Schedule(kind="once"), now=WINDOW[0])
+    assert "none: a one-time job runs when created" in once
+
+
+def test_the_scheduling_module_reaches_its_helpers() -> None:
+    import qinbound_nb.scheduling as scheduling
+    from qinbound_nb.scheduler import Scheduler
+
+    assert scheduling.crontab_lines is crontab_lines
+    assert scheduling.Scheduler is Scheduler
+    with pytest.raises(AttributeError):
+        _ = scheduling.no_such_name
