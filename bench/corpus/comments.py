@@ -7,6 +7,7 @@ numbers, dates, versions, prices, ZIP+4, times, out-of-range SSNs and IPs). Run 
 write a JSON sample: ``python bench/corpus/comments.py --n 300 --seed 7 -o sample.json``.
 """
 
+# ruff: noqa: E501  (the format tables read best with one format per line)
 from __future__ import annotations
 
 import argparse
@@ -102,6 +103,13 @@ DECOY_TEMPLATES = [
     "The form rejected {bad_ssn} as an employee id.",
     "The app showed error code {bad_ip} again.",
     "Card ending in {last4} was declined.",
+    "The book (ISBN 978-{n1}-{n2}-{n6}-{d}) arrived damaged.",
+    "Windows {winver} keeps crashing on your app.",
+    "The store at {lat}, {lon} was closed.",
+    "Account {account} shows a balance of {price}.",
+    "Serial no. SN-{bad_card} stopped working.",
+    "Call 911 if it happens again, the room was 1203 and the flight UA {n4}.",
+    "My new address has ZIP {zip4} and the ticket {ticket}.",
     "I have been a member since {year} with {n6} points.",
 ]
 
@@ -157,6 +165,8 @@ def phone_number(rng: random.Random) -> str:
             f"+91 {rng.randint(70000, 99999)} {rng.randint(10000, 99999)}",
             f"+61 2 {rng.randint(8000, 9999)} {rng.randint(0, 9999):04d}",
             f"+81 3-{rng.randint(1000, 9999)}-{rng.randint(0, 9999):04d}",
+            f"+1 ({area}) {exchange}-{line}", f"020 {rng.randint(7000, 8999)} {line}",
+            f"0{rng.randint(151, 199)} {rng.randint(100, 999)} {line}",
         ]
     )  # fmt: skip
 
@@ -168,7 +178,7 @@ def ssn(rng: random.Random, valid: bool = True) -> str:
     else:
         area = rng.choice([0, 666, rng.randint(900, 999)])
         group, serial = rng.randint(0, 99), rng.randint(0, 9999)
-    separator = rng.choice(["-", "-", "-", " "])
+    separator = rng.choice(["-", "-", "-", " ", ""] if valid else ["-", "-", " "])
     return f"{area:03d}{separator}{group:02d}{separator}{serial:04d}"
 
 
@@ -222,6 +232,11 @@ def decoy_values(rng: random.Random) -> dict[str, str]:
         "bad_ssn": ssn(rng, valid=False),
         "bad_ip": f"{rng.randint(256, 999)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}",
         "last4": f"{rng.randint(0, 9999):04d}",
+        "n1": str(rng.randint(0, 9)), "n2": str(rng.randint(10, 99)), "d": str(rng.randint(0, 9)),
+        "n4": str(rng.randint(100, 9999)),
+        "winver": f"10.0.{rng.randint(10000, 22999)}.{rng.randint(100, 4000)}",
+        "lat": f"{rng.uniform(-80, 80):.4f}", "lon": f"{rng.uniform(-170, 170):.4f}",
+        "account": f"{rng.randint(0, 10**12 - 1):012d}",
     }  # fmt: skip
 
 

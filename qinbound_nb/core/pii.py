@@ -12,7 +12,8 @@ other than 000/666/900-999, groups other than 00, serials other than 0000, NANP 
 
 What each kind accepts: emails ``local@domain.tld``; North American phones ``(555) 123-4567``,
 ``555-123-4567``, ``555.123.4567``, ``+1 555 123 4567``, ``1-800-555-0199`` and international
-``+CC`` numbers of 8-15 digits (``+44 20 7946 0958``, ``+44 (0)20 ...``); cards of 13-19
+``+CC`` numbers of 8-15 digits (``+44 20 7946 0958``, ``+44 (0)20 ...``), and national
+numbers with a trunk ``0`` in UK-style groups (``020 7946 0958``, ``0161 496 0000``); cards of 13-19
 digits, plain or grouped 4-4-4-4(-3) / 4-6-5 with one kind of separator, Luhn-valid; SSNs
 ``123-45-6789`` / ``123 45 6789``; IPv4 and IPv6 (full, compressed, ``::ffff:1.2.3.4``).
 """
@@ -61,7 +62,8 @@ SCANNERS: dict[str, bytes] = {
     + rb")"
     + _SERIAL,
     "phone": _NUM_LEFT + rb"(?:(?:\+?1[ .\-]?)?(?:\([2-9]\d\d\)[ .\-]?|[2-9]\d\d[ .\-])\d{3}"
-    rb"[ .\-]\d{4}|\+[1-9]\d{0,2}(?:[ .\-]?\(0\))?(?:[ .\-]?\d{1,5}){2,6})",
+    rb"[ .\-]\d{4}|\+[1-9]\d{0,2}(?:[ .\-]?\(0\))?(?:[ .\-]?\d{1,5}){2,6}"
+    rb"|0[1-9]\d[ \-]\d{4}[ \-]\d{4}|0[1-9]\d{2,3}[ \-]\d{3}[ \-]\d{3,4})",
 }
 # Cheap per-row supersets of the scanners, for pyarrow's prefilter (UTF-8 RE2, one row each).
 PREFILTERS = {
@@ -200,10 +202,18 @@ def _check_ipv4(data: bytes, start: int, end: int, value: bytes) -> tuple[int, b
     return None if _VERSION_WORDS.search(before) else (end, value)
 
 
+def _continues_left(data: bytes, start: int) -> bool:
+    """True when a digit group sits one separator before ``start`` (a longer grouped number)."""
+    return start >= 2 and data[start - 1] in b" -." and data[start - 2] in _DIGITS
+
+
 def _check_card(data: bytes, start: int, end: int, value: bytes) -> tuple[int, bytes] | None:
-    for stop in (end, start + value.rfind(b" "), start + value.rfind(b"-")):
-        if stop <= start:
-            continue
+    if _continues_left(data, start):
+        return None
+    stops = [end]
+    if b" " in value and b"-" in value:  # "4111-1111-1111-1111 2024": the last group is not ours
+        stops.append(start + max(value.rfind(b" "), value.rfind(b"-")))
+    for stop in stops:
         candidate = data[start:stop]
         digits = candidate.translate(None, _NON_DIGITS)
         separators = set(candidate.translate(None, b"0123456789"))
@@ -224,7 +234,7 @@ def _luhn_ok(digits: bytes) -> bool:
 
 
 def _check_ssn(data: bytes, start: int, end: int, digits: bytes) -> tuple[int, bytes] | None:
-    if not _right_ok(data, end):
+    if not _right_ok(data, end) or _continues_left(data, start):
         return None
     if end - start == 9:  # a bare nine-digit number needs the word "SSN" (or like) before it
         before = data[max(0, start - 40) : start].rsplit(b"\n", 1)[-1].lower()
@@ -239,6 +249,8 @@ def _check_phone(data: bytes, end: int, value: bytes) -> tuple[int, bytes] | Non
     digits = value.replace(b"(0)", b"").translate(None, _NON_DIGITS)
     if value.startswith(b"+"):
         return (end, b"+" + digits) if 8 <= len(digits) <= 15 else None
+    if digits.startswith(b"0"):  # a national number with trunk prefix, e.g. UK 020 7946 0958
+        return (end, digits) if 10 <= len(digits) <= 11 else None
     if len(digits) == 11 and digits.startswith(b"1"):
         return end, b"+" + digits
     return (end, b"+1" + digits) if len(digits) == 10 else None
