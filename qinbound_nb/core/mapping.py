@@ -113,7 +113,8 @@ def _document_date(
         values = column(raw, chosen)
         result = to_utc(values) if not pa.types.is_floating(values.type) else result
         bad = np.flatnonzero(_mask(unparsed(values, result)))
-        problems.rows("document_date", bad, text_of(values), f"{chosen} is not a date")
+        if len(bad):
+            problems.rows("document_date", bad, text_of(values), f"{chosen} is not a date")
     else:
         drift.append(chosen)
         problems.column("document_date", f"the document date field {chosen!r} is not in the export")
@@ -152,7 +153,8 @@ def _custom_field(
         problems.column(name, str(exc).splitlines()[0])
         return pa.nulls(len(raw), target)
     result = cast(values, field.type)
-    problems.rows(name, result.bad_rows, text_of(values), result.problem)
+    if len(result.bad_rows):  # only then is it worth rendering the values as text
+        problems.rows(name, result.bad_rows, text_of(values), result.problem)
     return result.values
 
 

@@ -10,25 +10,22 @@ same type for a column in every chunk (see :mod:`qinbound_nb.core.raw_types`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import BinaryIO, Literal
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.json as pajson
 
 from qinbound_nb.core.csv_export import CsvColumn, read_csv_export
 from qinbound_nb.core.dates import to_utc
 from qinbound_nb.core.json_records import ndjson_blocks
+from qinbound_nb.core.ndjson_reader import line_blocks, read_ndjson
 from qinbound_nb.core.raw_types import TICKET_DATES, ColumnTypes, natural_kind, survey_metadata
 from qinbound_nb.errors import ExportError
 
 ExportFormat = Literal["json", "ndjson", "csv"]
 SourceKind = Literal["survey", "orm", "tickets"]
-NDJSON_BLOCK_BYTES = 16 << 20
-JSON_READER_BLOCK = 1 << 20
 SOURCE_ID = {"survey": "responseId", "tickets": "ticketId"}
 DROPPED_FIELDS = ("displayedFields", "displayedValues")
 
@@ -106,9 +103,9 @@ def _typed_tables(
             zones = {c.key: c.time_zone for c in columns}
             return (_typed_survey_csv(table, zones) for table in tables)
         return iter(tables)
-    blocks = ndjson_blocks(stream) if format == "json" else _line_blocks(stream)
+    blocks = ndjson_blocks(stream) if format == "json" else line_blocks(stream)
     flatten = _flatten_responses if kind == "survey" else _flatten_records
-    return (_noted(flatten(table), info) for table in _read_ndjson(blocks))
+    return (_noted(flatten(table), info) for table in read_ndjson(blocks))
 
 
 def _empty_table(kind: SourceKind, info: Mapping[str, ColumnInfo]) -> pa.Table:
@@ -173,80 +170,6 @@ def _noted(table: pa.Table, info: dict[str, ColumnInfo]) -> pa.Table:
             zone = "UTC" if pa.types.is_timestamp(table.column(name).type) else None
             info[name] = ColumnInfo(import_id, import_id, "", zone)
     return table
-
-
-def _line_blocks(stream: BinaryIO) -> Iterator[bytes]:
-    """Cut an NDJSON stream into blocks that end on a line break."""
-    carry = b""
-    first = True
-    while True:
-        data = stream.read(NDJSON_BLOCK_BYTES)
-        if first:
-            data, first = data.removeprefix(b"\xef\xbb\xbf"), False
-        if not data:
-            if carry.strip():
-                yield carry
-            return
-        data = carry + data
-        cut = data.rfind(b"\n") + 1
-        block, carry = data[:cut], data[cut:]
-        if block.strip():
-            yield block
-
-
-def _read_ndjson(blocks: Iterable[bytes]) -> Iterator[pa.Table]:
-    line = 1
-    for block in blocks:
-        yield _read_block(block, line)
-        line += block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
-
-
-def _read_block(block: bytes, first_line: int) -> pa.Table:
-    try:  # pyarrow's JSON reader lets invalid UTF-8 through into string columns
-        block.decode("utf-8")
-    except UnicodeDecodeError:
-        raise _unreadable(block, first_line, None) from None
-    size = JSON_READER_BLOCK
-    while True:
-        try:
-            options = pajson.ReadOptions(block_size=size)
-            return pajson.read_json(pa.py_buffer(block), read_options=options)
-        except pa.ArrowInvalid as exc:
-            if "straddling" in str(exc) and size < len(block) + 1:
-                size = len(block) + 1  # one record is bigger than the reader's block
-                continue
-            raise _unreadable(block, first_line, exc) from exc
-
-
-def _unreadable(block: bytes, first_line: int, exc: Exception | None) -> ExportError:
-    try:
-        block.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = first_line + block.count(b"\n", 0, exc.start)
-        return ExportError(
-            f"the NDJSON export is not UTF-8 (bad byte on line {line}); "
-            "download it again: the file is damaged"
-        )
-    for offset, text in enumerate(block.split(b"\n")):
-        if text.strip() and not _is_object(text):
-            return ExportError(
-                f"line {first_line + offset} of the NDJSON export is not a JSON object; "
-                "the download was probably cut off, so run the export again"
-            )
-    if exc is not None and "changed from" in str(exc):
-        detail = str(exc).split("JSON parse error: ")[-1].splitlines()[0][:160]
-        return ExportError(
-            f"a column of the NDJSON export mixes kinds of values ({detail}); pin its type "
-            "with column_types or export it as text"
-        )
-    return ExportError("the NDJSON export could not be read; run the export again")
-
-
-def _is_object(text: bytes) -> bool:
-    try:
-        return isinstance(json.loads(text), dict)
-    except ValueError:
-        return False
 
 
 def _rechunk(tables: Iterable[pa.Table], rows: int) -> Iterator[pa.Table]:

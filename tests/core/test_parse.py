@@ -81,7 +81,7 @@ def test_a_number_column_that_turns_to_text_is_a_clear_error(
     data = b'{"responseId":"R_1","values":{"Q":1}}\n{"responseId":"R_2","values":{"Q":"x"}}\n'
     with pytest.raises(ExportError, match="mixes kinds of values"):
         list(iter_export_frames(io.BytesIO(data), "ndjson", chunk_rows=1))
-    monkeypatch.setattr("qinbound_nb.core.parse.NDJSON_BLOCK_BYTES", 40)  # one line a block
+    monkeypatch.setattr("qinbound_nb.core.ndjson_reader.NDJSON_BLOCK_BYTES", 40)  # one line a block
     with pytest.raises(ExportError, match="'Q' held numbers earlier"):
         list(iter_export_frames(io.BytesIO(data), "ndjson", chunk_rows=1))
 
