@@ -16,14 +16,14 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it, imported when the name is first used
 _LAZY = {
-    "Preview": "qinbound_nb.jobs",
+    "Preview": "qinbound_nb.previews",
     "RedactionRules": "qinbound_nb.core.redaction",
     "Redacted": "qinbound_nb.core.redaction",
     "RunReport": "qinbound_nb.jobs",
     "Sandbox": "qinbound_nb.qualtrics.sandbox",
     "Wizard": "qinbound_nb.widgets.wizard",
     "export_notebook": "qinbound_nb.notebooks",
-    "preview": "qinbound_nb.jobs",
+    "preview": "qinbound_nb.previews",
     "redact": "qinbound_nb.core.redaction",
     "run_job": "qinbound_nb.jobs",
 }

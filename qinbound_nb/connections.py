@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import stat
 from pathlib import Path
 
@@ -117,3 +118,28 @@ class ConnectionStore:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         text = json.dumps({"connections": entries}, indent=2) + "\n"
         write_atomically(self.path, text, mode=0o600)
+
+
+def project_hash_key(project: str) -> bytes:
+    """The per-project HMAC key for hashed masks, created (0600) on first use.
+
+    ``QINBOUND_HASH_KEY_<PROJECT>`` (hex) wins, so a scheduler can inject it. Kept beside the
+    connections, never in a job file, notebook or the store: whoever holds it can test a
+    guessed value against a hash.
+    """
+    variable = "QINBOUND_HASH_KEY_" + re.sub(r"[^A-Z0-9]", "_", project.upper())
+    if os.environ.get(variable):
+        try:
+            return bytes.fromhex(os.environ[variable])
+        except ValueError:
+            raise ConfigError(f"{variable} must be hex (e.g. 64 hex digits)") from None
+    path = qinbound_home() / "keys" / f"{project}.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        write_atomically(path, secrets.token_hex(32) + "\n", mode=0o600)
+    try:
+        return bytes.fromhex(path.read_text().strip())
+    except (OSError, ValueError) as exc:
+        raise ConfigError(
+            f"hash key file {path} is unreadable; delete it to make a new one"
+        ) from exc
