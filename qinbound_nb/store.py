@@ -10,7 +10,6 @@ write a file at a time; a second process gets a StoreError saying the store is l
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Iterable, Iterator
@@ -29,6 +28,7 @@ from qinbound_nb.store_history import (
     Checkpoint,
     PurgeResult,
     purge_run,
+    write_job_row,
     write_run_report,
     write_run_row,
 )
@@ -151,9 +151,16 @@ class Store:
         """
         if isinstance(error, QInboundError | str):
             text = str(error)
+        elif isinstance(error, KeyboardInterrupt):
+            text = "the run was interrupted"
         else:
             text = f"{type(error).__name__} (an internal error; see the run's log)"
         try:
+            earlier = fetch_first(
+                self._connection, "SELECT status FROM runs WHERE run_id = ?", [run_id]
+            )
+            if earlier is not None and earlier[0] != "failed":
+                return  # never overwrite the history of a committed run with a reused id
             write_run_row(
                 self._connection,
                 run_id=run_id,
@@ -246,24 +253,8 @@ class Store:
 
     def register_job(self, job: JobConfig, path: str | os.PathLike[str]) -> None:
         """Remember a job file (for ``qinbound jobs`` and the scheduler); re-registering updates."""
-        now = datetime.now(UTC)
-        schedule = json.dumps(job.schedule.model_dump(mode="json"))
         with translated_errors(self.path, f"register job {job.name!r}"), self._transaction():
-            row = fetch_first(
-                self._connection, "SELECT registered_at FROM jobs WHERE job_name = ?", [job.name]
-            )
-            self._connection.execute("DELETE FROM jobs WHERE job_name = ?", [job.name])
-            self._connection.execute(
-                "INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    job.name,
-                    str(Path(path).resolve()),
-                    job.project,
-                    schedule,
-                    row[0] if row else now,
-                    now,
-                ],
-            )
+            write_job_row(self._connection, job, Path(path).resolve())
 
     def registered_jobs(self) -> pd.DataFrame:
         """Registered jobs with their last run's status and time."""

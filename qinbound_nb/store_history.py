@@ -84,6 +84,18 @@ def write_run_row(
     )
 
 
+def write_job_row(connection: duckdb.DuckDBPyConnection, job: JobConfig, path: Path) -> None:
+    """Register (or re-register) a job file, keeping its first registration time."""
+    now = datetime.now(UTC)
+    row = fetch_first(connection, "SELECT registered_at FROM jobs WHERE job_name = ?", [job.name])
+    connection.execute("DELETE FROM jobs WHERE job_name = ?", [job.name])
+    schedule = json.dumps(job.schedule.model_dump(mode="json"))
+    connection.execute(
+        "INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?)",
+        [job.name, str(path), job.project, schedule, row[0] if row else now, now],
+    )
+
+
 def write_checkpoint(
     connection: duckdb.DuckDBPyConnection,
     job_name: str,

@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from qinbound_nb.config import JobConfig
+from qinbound_nb.errors import StoreError
 from qinbound_nb.store_history import Checkpoint, write_checkpoint, write_run_row
 from qinbound_nb.store_merge import STAGE, STAGED_OUTCOMES, merge_batch, record_outcomes_only
 from qinbound_nb.store_schema import (
@@ -27,6 +28,7 @@ from qinbound_nb.store_schema import (
     UNTYPED,
     column_types,
     compatible,
+    fetch_first,
     quote,
     table_name_for,
     type_conflict,
@@ -54,6 +56,7 @@ class RunLoad:
         started_at: datetime,
     ) -> None:
         self._connection = connection
+        _refuse_used_run_id(connection, run_id)
         self.run_id = run_id
         self.job = job
         self._table = table
@@ -119,7 +122,17 @@ class RunLoad:
         status = status or ("succeeded_with_warnings" if warnings else "succeeded")
         all_counts = {**(counts or {}), **outcome_counts}
         write_checkpoint(self._connection, self.job.name, self.run_id, checkpoint)
-        self._write_run_row(status, all_counts, warnings, checkpoint, output_notebook)
+        write_run_row(
+            self._connection,
+            run_id=self.run_id,
+            job=self.job,
+            started_at=self.started_at,
+            status=status,
+            counts=all_counts,
+            warnings=warnings,
+            checkpoint=checkpoint,
+            output_notebook=output_notebook,
+        )
         self._connection.execute(f"DROP TABLE IF EXISTS {STAGE}")
         self._connection.execute(f"DROP TABLE IF EXISTS {STAGED_OUTCOMES}")
         self._connection.execute("COMMIT")
@@ -239,24 +252,13 @@ class RunLoad:
                 f"ALTER TABLE {quote(self._table or '')} ADD COLUMN {quote(column)} {stored_type}"
             )
 
-    def _write_run_row(
-        self,
-        status: str,
-        counts: dict[str, Any],
-        warnings: list[str],
-        checkpoint: Checkpoint | None,
-        output_notebook: str | None,
-    ) -> None:
-        write_run_row(
-            self._connection,
-            run_id=self.run_id,
-            job=self.job,
-            started_at=self.started_at,
-            status=status,
-            counts=counts,
-            warnings=warnings,
-            checkpoint=checkpoint,
-            output_notebook=output_notebook,
+
+def _refuse_used_run_id(connection: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    row = fetch_first(connection, "SELECT status FROM runs WHERE run_id = ?", [run_id])
+    if row is not None and row[0] != "failed":
+        raise StoreError(
+            f"run id {run_id!r} is already in the history (status {row[0]}); a rerun needs "
+            "a new run id (only a failed run's id may be reused)"
         )
 
 

@@ -332,3 +332,11 @@ def test_an_all_empty_column_takes_the_type_of_a_later_chunk(store: Store, job: 
     types = store.query("DESCRIBE SELECT region, score FROM project_customer_feedback")
     assert types["column_type"].tolist() == ["VARCHAR", "DOUBLE"]
     assert stored(store)["R_6"] == {"comment": None, "score": 2.0}
+
+
+def test_a_committed_run_id_cannot_be_reused(store: Store, job: JobConfig) -> None:
+    load(store, "run-1", job, FIRST)
+    with pytest.raises(StoreError, match="already in the history"):
+        load(store, "run-1", job, SECOND)
+    assert store.run("run-1")["status"] == "succeeded"
+    assert stored(store)["R_1"] == {"comment": "slow", "score": 3.0}
