@@ -10,9 +10,9 @@ Where one cron string cannot say it, the file holds several DAGs:
 - hourly every X with ``24 % X != 0``: a ``timedelta`` schedule from the anchor (starts-on on
   ``REFERENCE_DAY``), which counts elapsed hours, so it drifts by an hour across DST changes.
 
-Parameters are only the job file, store, ``dry_run`` and ``run_id``: the Qualtrics token is
-read inside the notebook from ``QINBOUND_TOKEN_<CONNECTION>`` or the connections file on the
-worker, never passed through Airflow (papermill writes parameters into the output twice).
+Parameters are only the job file, store, ``dry_run``, ``run_id`` and the output notebook: the
+Qualtrics token is read inside the notebook from ``QINBOUND_TOKEN_<CONNECTION>`` or the
+connections file on the worker, never passed through Airflow (papermill writes parameters twice).
 """
 
 from __future__ import annotations
@@ -109,6 +109,7 @@ def airflow_dag(
     name = re.sub(r"[^A-Za-z0-9 _.\-]", "_", job_name or Path(job_path).stem)  # safe in a docstring
     dag_id = "qinbound_" + re.sub(r"[^A-Za-z0-9_]", "_", name).lower()
     at = starts_on_time(schedule)
+    output_notebook = str(Path(output_dir).resolve() / f"{dag_id}-{{{{ ts_nodash }}}}.ipynb")
     return HEADER.format(
         name=name,
         description=describe_schedule(schedule),
@@ -116,13 +117,14 @@ def airflow_dag(
         token_variable="QINBOUND_TOKEN_" + re.sub(r"[^A-Z0-9]", "_", connection.upper()),
         job_path=str(Path(job_path).resolve()),
         notebook_path=str(Path(notebook_path).resolve()),
-        output_notebook=str(Path(output_dir).resolve() / f"{dag_id}-{{{{ ts_nodash }}}}.ipynb"),
+        output_notebook=output_notebook,
         timezone=schedule.timezone,
         parameters={
             "job_path": str(Path(job_path).resolve()),
             "store": store,
             "dry_run": False,
             "run_id": None,
+            "output_notebook": output_notebook,
         },
         retries=retries,
         retry_delay_min=retry_delay_min,

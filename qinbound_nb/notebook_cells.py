@@ -18,6 +18,7 @@ PARAMETER_HELP = {
     "store": ("Optional[str]", "the DuckDB store; None: $QINBOUND_STORE or ./qinbound.duckdb"),
     "dry_run": ("bool", "True: run every step but load nothing"),
     "run_id": ("Optional[str]", "set by `qinbound run` so run history and this notebook match"),
+    "output_notebook": ("Optional[str]", "this run's output notebook, recorded in run history"),
 }
 
 LOAD = """\
@@ -34,30 +35,28 @@ print(f"job {job.name!r}: project {job.project!r}, connection {job.connection!r}
 RUN = """\
 # run_job resolves the connection's token itself (connections file or QINBOUND_TOKEN_...),
 # so no secret ever passes through this notebook's parameters.
-report = run_job(job, store=store, dry_run=dry_run, run_id=run_id)
-print(f"run {report.run_id}: {report.status}")"""
+report = run_job(job, store=store, dry_run=dry_run, run_id=run_id,
+                 output_notebook=output_notebook)
+print(report.summary())"""
 
 SUMMARY = """\
-# The run summary: documents per step (counts only; no document text is shown here).
-counts = {step: value for step, value in dict(report.counts).items()
-          if isinstance(value, int | float) and not isinstance(value, bool)}
-summary = pd.DataFrame({"documents": pd.Series(counts, dtype="int64")}).rename_axis("step")
+# Documents per step (counts only: no document text is shown in this notebook).
+steps = dict(report.would) if report.dry_run else dict(report.counts)
+summary = pd.DataFrame({"documents": pd.Series(steps, dtype="int64")}).rename_axis("step")
 display(summary.style.bar(subset=["documents"], color="#9ecae1", vmin=0).set_uuid("summary"))"""
 
 REDACTIONS = """\
 # Redaction hits per rule or PII kind: how much was masked, never what.
-redactions = getattr(report, "redactions", None) or dict(report.counts).get("redactions") or {}
-hits = pd.Series(dict(redactions), dtype="int64", name="hits").rename_axis("rule")
+hits = pd.Series(dict(report.redaction_counts), dtype="int64", name="hits").rename_axis("rule")
 if hits.empty:
     print("no redaction rule matched")
 else:
-    display(hits.sort_values(ascending=False).to_frame()
-            .style.bar(color="#fdae6b", vmin=0).set_uuid("redactions"))"""
+    chart = hits.sort_values(ascending=False).to_frame().style.bar(color="#fdae6b", vmin=0)
+    display(chart.set_uuid("redactions"))"""
 
 OUTCOME = """\
 # Fail the notebook (and papermill, exit code 1) when the run failed.
-if report.status == "failed":
-    raise RuntimeError(f"run {report.run_id} failed; see the run history for the reason")"""
+report = report.raise_for_status()  # raises when the run failed"""
 
 
 def code_cells() -> list[str]:

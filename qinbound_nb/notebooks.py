@@ -61,6 +61,7 @@ def export_notebook(
         "store": store_path,
         "dry_run": False,
         "run_id": None,
+        "output_notebook": None,
     }
     notebook = nbformat.v4.new_notebook()
     notebook.metadata.update(

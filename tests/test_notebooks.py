@@ -47,7 +47,7 @@ def export(job: JobConfig, tmp_path: Path, **options: object) -> Path:
 def test_the_parameters_cell_is_the_contract_papermill_sees(job: JobConfig, tmp_path: Path) -> None:
     notebook = export(job, tmp_path)
     parameters = papermill.inspect_notebook(str(notebook))
-    assert list(parameters) == ["job_path", "store", "dry_run", "run_id"]
+    assert list(parameters) == ["job_path", "store", "dry_run", "run_id", "output_notebook"]
     assert parameters["job_path"]["default"] == repr(str(tmp_path / "nps.job.json"))
     assert parameters["store"]["default"] == "None"
     assert parameters["dry_run"]["default"] == "False"
@@ -80,7 +80,8 @@ def test_the_notebook_is_valid_and_exporting_twice_gives_the_same_file(
     tagged = [cell for cell in notebook.cells if "parameters" in cell.metadata.get("tags", [])]
     assert len(tagged) == 1
     sources = "\n".join(cell.source for cell in notebook.cells)
-    assert "report = run_job(job, store=store, dry_run=dry_run, run_id=run_id)" in sources
+    assert "report = run_job(job, store=store, dry_run=dry_run, run_id=run_id," in sources
+    assert "report = report.raise_for_status()" in sources
     assert "from qinbound_nb import JobConfig, run_job" in sources
 
 

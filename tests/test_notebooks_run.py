@@ -23,17 +23,35 @@ pytestmark = pytest.mark.slow
 TOKEN = "tok-5f2e-never-in-output"
 
 STAND_IN = """
-import json, os, sys, types
+import json, os, sys
+from dataclasses import dataclass, field
 import qinbound_nb
 
-def run_job(job, *, store=None, dry_run=False, run_id=None):
+@dataclass
+class Report:
+    run_id: str
+    status: str
+    counts: dict = field(default_factory=dict)
+    redaction_counts: dict = field(default_factory=dict)
+    dry_run: bool = False
+    would: dict = field(default_factory=dict)
+
+    def summary(self):
+        return f"run {self.run_id}: {self.status}"
+
+    def raise_for_status(self):
+        if self.status == "failed":
+            raise RuntimeError(f"run {self.run_id} failed: the export was cut off")
+        return self
+
+def run_job(job, *, store=None, dry_run=False, run_id=None, output_notebook=None):
     with open(os.environ["FAKE_RUN_LOG"], "w") as log:
         json.dump({"job": job.name, "store": store, "dry_run": dry_run, "run_id": run_id,
-                   "python": sys.executable}, log)
-    counts = {"downloaded": 12, "filtered_out": 2, "loaded": 10,
-              "redactions": {"email": 3, "phone": 1}}
-    return types.SimpleNamespace(run_id=run_id or "run-1", counts=counts,
-                                 status=os.environ.get("FAKE_RUN_STATUS", "succeeded"))
+                   "output_notebook": output_notebook, "python": sys.executable}, log)
+    return Report(run_id or "run-1", os.environ.get("FAKE_RUN_STATUS", "succeeded"),
+                  counts={"downloaded": 12, "filtered_out": 2, "loaded": 10},
+                  redaction_counts={"email": 3, "phone": 1}, dry_run=dry_run,
+                  would={"new": 9, "replaced": 1})
 
 qinbound_nb.run_job = run_job
 """
@@ -65,16 +83,18 @@ def test_the_exported_notebook_runs_the_job_and_shows_its_counts(
     job: JobConfig, tmp_path: Path, kernel_env: Path
 ) -> None:
     notebook = export_notebook(job, tmp_path / "nps.ipynb")
-    parameters = {"job_path": str(tmp_path / "nps.job.json"), "dry_run": True, "run_id": "r-42"}
-    output = run_notebook(notebook, tmp_path / "runs" / "r-42.ipynb", parameters=parameters,
-                          timeout_s=120)  # fmt: skip
+    output = tmp_path / "runs" / "r-42.ipynb"
+    parameters = {"job_path": str(tmp_path / "nps.job.json"), "run_id": "r-42",
+                  "output_notebook": str(output)}  # fmt: skip
+    run_notebook(notebook, output, parameters=parameters, timeout_s=120)
     called = json.loads(kernel_env.read_text())
-    assert called == {"job": "nps-weekly", "store": None, "dry_run": True, "run_id": "r-42",
-                      "python": called["python"]}  # fmt: skip
+    assert called == {"job": "nps-weekly", "store": None, "dry_run": False, "run_id": "r-42",
+                      "output_notebook": str(output), "python": called["python"]}  # fmt: skip
     assert Path(called["python"]).resolve() == Path(sys.executable).resolve()
     text = output.read_text()
     assert "run r-42: succeeded" in text
     assert "downloaded" in text and "filtered_out" in text and "email" in text
+    assert "replaced" not in text  # the "would" counts are for dry runs only
     assert TOKEN not in text
     result = nbformat.read(str(output), as_version=4)
     assert result.metadata.papermill.parameters == parameters
@@ -90,7 +110,7 @@ def test_a_failed_run_fails_the_notebook_and_names_the_cell(
         run_notebook(notebook, output, parameters={"run_id": "r-7"}, timeout_s=120)
     message = str(caught.value)
     assert "'# Fail the notebook (and papermill, exit code 1) when the run failed.'" in message
-    assert "RuntimeError: run r-7 failed" in message
+    assert "RuntimeError: run r-7 failed: the export was cut off" in message
     assert str(output) in message
     assert "run r-7: failed" in output.read_text()  # the output notebook is kept
 

@@ -107,6 +107,7 @@ def test_the_operator_gets_only_non_secret_parameters(
         "store": None,
         "dry_run": False,
         "run_id": None,
+        "output_notebook": operator.kwargs["output_nb"],
     }
     assert operator.kwargs["input_nb"] == str(tmp_path / "nps.ipynb")
     assert operator.kwargs["output_nb"].endswith("runs/qinbound_nps_weekly-{{ ts_nodash }}.ipynb")
