@@ -25,6 +25,7 @@ BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 SCALE = {"1": "Very dissatisfied", "2": "Dissatisfied", "3": "Neutral", "4": "Satisfied",
          "5": "Very satisfied"}  # fmt: skip
 NPS_GROUPS = {1: "Detractor", 2: "Passive", 3: "Promoter"}
+MAX_CACHED = 500_000
 
 
 def stable_id(prefix: str, *parts: object, length: int = 15) -> str:
@@ -94,6 +95,8 @@ class Response:
         return self.values, self.recorded
 
 
+_RESPONSES: dict[tuple[str, int, int], Response] = {}
+
 NPS = SurveyDef(
     survey_id="SV_1NpsDemoSurvey1",
     name="Customer NPS (demo)",
@@ -141,7 +144,6 @@ class DemoSurvey:
 
     def __init__(self, definition: SurveyDef, seed: int) -> None:
         self.definition, self.seed = definition, seed
-        self._cache: dict[int, Response] = {}
 
     @property
     def survey_id(self) -> str:
@@ -161,10 +163,14 @@ class DemoSurvey:
         return max(0, min(MAX_SLOTS, int(elapsed) + 2))
 
     def response(self, index: int) -> Response:
-        """Response ``index``, built once."""
-        if index not in self._cache:
-            self._cache[index] = make_response(self.definition, self.seed, index)
-        return self._cache[index]
+        """Response ``index``, built once per process (responses are never changed)."""
+        key = (self.definition.survey_id, self.seed, index)
+        found = _RESPONSES.get(key)
+        if found is None:
+            if len(_RESPONSES) >= MAX_CACHED:
+                _RESPONSES.clear()
+            found = _RESPONSES[key] = make_response(self.definition, self.seed, index)
+        return found
 
     def recorded(self, now: datetime) -> list[Response]:
         """Responses recorded at or before ``now``, oldest first."""

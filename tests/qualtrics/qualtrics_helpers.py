@@ -9,7 +9,7 @@ from typing import Any
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "qualtrics"
 TOKEN = "tok3n-S3CRET-abcdefghijklmnopqrstuvwxyz0123"
-SANDBOX_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+SANDBOX_NOW = datetime(2026, 11, 8, 12, 0, tzinfo=UTC)
 
 
 def load(name: str) -> Any:
