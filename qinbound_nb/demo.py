@@ -72,7 +72,8 @@ def _show_preview(job: JobConfig) -> None:
     sample = preview(job, limit=200)
     comments = sample.documents["nps_comment"]
     raw = sample.raw["QID2_TEXT"]
-    changed = [index for index in comments.index if comments[index] != raw[index]][:3]
+    differs = comments.ne(raw).fillna(False).astype(bool)
+    changed = list(comments.index[differs.to_numpy()][:3])
     print(f"2. preview of {len(sample.raw)} responses: {_hits(sample.counts)}")
     for index in changed:
         print(f"   raw:      {_short(raw[index])}")

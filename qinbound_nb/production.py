@@ -10,12 +10,16 @@ with the run in history, failed or not.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import pandas as pd
 
 from qinbound_nb.config import JobConfig
-from qinbound_nb.errors import NotebookRunError
+from qinbound_nb.errors import NotebookRunError, StoreError
 from qinbound_nb.jobs import new_run_id
 from qinbound_nb.notebooks import export_notebook, run_notebook
 from qinbound_nb.store import Store, default_store_path
@@ -104,21 +108,25 @@ def _outcome(
     return ProductionRun(run_id, status, output, {}, str(failure) if failure else None)
 
 
-def _recorded_run(store: Store, run_id: str) -> dict | None:
-    runs = store.runs()
-    if runs.empty or run_id not in set(runs["run_id"]):
+def _recorded_run(store: Store, run_id: str) -> dict[str, Any] | None:
+    try:
+        row = store.run(run_id)
+    except StoreError:
         return None
-    row = store.run(run_id)
     counts = row.get("counts")
-    parsed = counts if isinstance(counts, dict) else _json(counts)
-    return {"status": row["status"], "counts": parsed, "error": row.get("error")}
+    error = row.get("error")
+    return {
+        "status": str(row["status"]),
+        "counts": counts if isinstance(counts, dict) else _numbers(counts),
+        "error": None if pd.isna(error) else str(error),
+    }
 
 
-def _json(text: object) -> dict[str, int]:
-    import json
-
+def _numbers(text: object) -> dict[str, int]:
     try:
         value = json.loads(str(text))
     except ValueError:
         return {}
-    return {k: v for k, v in value.items() if isinstance(v, int)} if isinstance(value, dict) else {}
+    if not isinstance(value, dict):
+        return {}
+    return {k: v for k, v in value.items() if isinstance(v, int) and not isinstance(v, bool)}
