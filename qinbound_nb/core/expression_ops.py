@@ -50,13 +50,13 @@ def compare(op: str, left: Value, right: Value, context: Context, position: int)
             'a multi-select list cannot be compared; use CONTAINS(field, "choice")',
             position,
         )
-    left, right = _same_kind(left, right, context, position)
+    left, right = same_kind(left, right, context, position)
     if op not in ("=", "==", "!=", "<>") and left.kind == "bool":
         raise fail(context, f"true/false values cannot be ordered with {op}", position)
     return Value(COMPARISONS[op](left.data, right.data), "bool", position)
 
 
-def _same_kind(left: Value, right: Value, context: Context, position: int) -> tuple[Value, Value]:
+def same_kind(left: Value, right: Value, context: Context, position: int) -> tuple[Value, Value]:
     if left.kind == "blank":
         left = _retype(left, right, context)
     elif right.kind == "blank":

@@ -9,6 +9,7 @@ expected, and mixing numbers with text is an error that says how to convert.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
@@ -158,3 +159,35 @@ def _cast(data: Data, target: pa.DataType) -> Data:
     if isinstance(data, pa.Scalar):
         return pa.scalar(None, target) if not data.is_valid else data.cast(target)
     return data.cast(target)
+
+
+Handler = Callable[[list[Value], Context, int], Value]
+
+
+@dataclass(frozen=True)
+class Function:
+    """A function's arity and implementation."""
+
+    least: int
+    most: int | None
+    handler: Handler
+
+
+def constant_arg(value: Value, context: Context, what: str) -> object:
+    """The value of a constant argument; a field there is an error."""
+    if not value.constant:
+        raise fail(context, f"{what} must be a constant, not a field", value.position)
+    return value.data.as_py()
+
+
+def count_arg(value: Value, context: Context) -> int:
+    """A whole, non-negative constant (a count or a number of digits)."""
+    number = constant_arg(as_number(value, context), context, "the count")
+    if not isinstance(number, float) or number < 0 or number != int(number):
+        raise fail(context, "the count must be a whole number of 0 or more", value.position)
+    return int(number)
+
+
+def text_arg(value: Value, context: Context, what: str) -> str:
+    """A constant argument as text."""
+    return str(constant_arg(as_text(value), context, what) or "")
