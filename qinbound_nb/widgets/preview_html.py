@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import html
 from collections.abc import Hashable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from qinbound_nb.widgets.preview_charts import bar_chart, column_chart, responses_per_day
 from qinbound_nb.widgets.preview_spans import (
@@ -47,6 +49,7 @@ CSS = "".join(
         ".chip{display:inline-block;margin:0 6px 4px 0;padding:0 6px;border-radius:6px}",
     )
 ).replace("{P}", P)
+ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"))
 BADGES = {
     "new": "new",
     "replaces": "replaces",
@@ -142,6 +145,36 @@ def _format(value: Any) -> str:
     return str(value)
 
 
+def _cells(column: pd.Series) -> list[str]:
+    """Each value of a column as an escaped ``<td>``, vectorized where pyarrow can do it."""
+    try:
+        text = _as_text(column)
+    except (TypeError, ValueError, pa.ArrowException):
+        return [f"<td><div>{html.escape(_format(value))}</div></td>" for value in column.tolist()]
+    for character, entity in ESCAPES:
+        if pc.any(pc.match_substring(text, character)).as_py():  # rewrite only when needed
+            text = pc.replace_substring(text, character, entity)
+    kind = text.type
+    opening, closing = pa.scalar("<td><div>", kind), pa.scalar("</div></td>", kind)
+    text = pc.fill_null(text, pa.scalar("", kind))
+    cells = pc.binary_join_element_wise(opening, text, closing, pa.scalar("", kind))
+    return cast(list[str], cells.to_pylist())
+
+
+def _as_text(column: pd.Series) -> pa.Array | pa.ChunkedArray:
+    if column.dtype == object:
+        raise TypeError("mixed Python values: format them one by one")
+    values = pa.array(column, from_pandas=True)
+    kind = values.type
+    if pa.types.is_timestamp(kind):
+        return pc.strftime(values, format="%Y-%m-%d %H:%M:%S" + (" %Z" if kind.tz else ""))
+    if pa.types.is_nested(kind) or pa.types.is_dictionary(kind):
+        raise TypeError("lists and categories are formatted one by one")
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return values
+    return pc.cast(values, pa.string())
+
+
 def _table(
     raw: pd.DataFrame,
     documents: pd.DataFrame,
@@ -151,38 +184,76 @@ def _table(
     cells: dict[tuple[Hashable, str], list[Any]],
     field_sources: dict[str, str],
 ) -> str:
-    doc_columns = list(documents.columns)
     reasons = _reasons(dropped)
-    dropped_docs = dropped if dropped is not None else pd.DataFrame()
-    order = list(dict.fromkeys([*raw.index, *documents.index, *reasons]))
-    raw_values = {c: dict(zip(raw.index, raw[c].tolist(), strict=True)) for c in shown_raw}
-    doc_values = {
-        c: dict(zip(documents.index, documents[c].tolist(), strict=True)) for c in doc_columns
-    }
-    for column in doc_columns:
-        if column in dropped_docs.columns:  # documents the filter dropped, if the frame has them
-            for row, value in zip(dropped_docs.index, dropped_docs[column].tolist(), strict=True):
-                doc_values[column].setdefault(row, value)
+    order = pd.Index(list(dict.fromkeys([*raw.index, *documents.index, *reasons])))
+    docs = _documents_in_order(documents, dropped, order)
+    raws = raw.reindex(order)
+    columns = {("raw", c): _cells(raws[c]) for c in shown_raw}
+    columns |= {("doc", c): _cells(docs[c]) for c in documents.columns}
+    _mark(columns, cells, raws, docs, order, field_sources)
+    first_doc = ("doc", documents.columns[0]) if len(documents.columns) else None
+    if first_doc:
+        columns[first_doc] = [
+            cell.replace("<td>", '<td class="split">', 1) for cell in columns[first_doc]
+        ]
     badges = (
         dict(zip(outcomes.index, outcomes.tolist(), strict=True)) if outcomes is not None else {}
     )
-    source_of = {field_sources.get(f, f): f for f in {f for _, f in cells}}
-    lines = [_header(shown_raw, doc_columns)]
-    for row in order:
-        status = _status(row, reasons, badges, row in documents.index or row in dropped_docs.index)
-        raw_cells = [
-            _raw_cell(row, column, raw_values[column].get(row), source_of, doc_values, cells)
-            for column in shown_raw
-        ]
-        doc_cells = [_doc_cell(row, c, doc_values[c].get(row), cells) for c in doc_columns]
-        if doc_cells:
-            doc_cells[0] = doc_cells[0].replace("<td>", '<td class="split">', 1)
+    has_document = set(docs.dropna(how="all").index) if len(docs.columns) else set()
+    lines = [_header(shown_raw, list(documents.columns))]
+    for row, row_cells in zip(
+        order, zip(*columns.values(), strict=True) or [()] * len(order), strict=True
+    ):
+        label = html.escape(str(row))
         css = ' class="dropped"' if row in reasons else ""
-        lines.append(
-            f'<tr{css} data-row="{html.escape(str(row))}"><td>{html.escape(str(row))}</td>'
-            f"<td>{status}</td>{''.join(raw_cells)}{''.join(doc_cells)}</tr>"
-        )
+        status = _status(row, reasons, badges, row in has_document)
+        head = f'<tr{css} data-row="{label}"><td>{label}</td><td>{status}</td>'
+        lines.append(f"{head}{''.join(row_cells)}</tr>")
     return f'<table class="preview-table">{"".join(lines)}</tbody></table>'
+
+
+def _documents_in_order(
+    documents: pd.DataFrame, dropped: pd.DataFrame | None, order: pd.Index
+) -> pd.DataFrame:
+    """Documents by row order, with those the filter dropped when that frame carries them."""
+    extra = [c for c in documents.columns if dropped is not None and c in dropped.columns]
+    if extra and dropped is not None:
+        missing = dropped.loc[~dropped.index.isin(documents.index), extra]
+        documents = pd.concat([documents, missing])
+    return documents.reindex(order)
+
+
+def _mark(
+    columns: dict[tuple[str, str], list[str]],
+    cells: dict[tuple[Hashable, str], list[Any]],
+    raws: pd.DataFrame,
+    docs: pd.DataFrame,
+    order: pd.Index,
+    field_sources: dict[str, str],
+) -> None:
+    """Replace the cells that hold spans with marked-up text (document and raw original)."""
+    position = {row: number for number, row in enumerate(order)}
+    texts: dict[tuple[str, str], list[Any]] = {}  # the columns that hold spans, as Python values
+
+    def values(side: str, frame: pd.DataFrame, column: str) -> list[Any]:
+        if (side, column) not in texts:
+            texts[(side, column)] = frame[column].tolist()
+        return texts[(side, column)]
+
+    for (row, field), found in cells.items():
+        at = position.get(row)
+        if at is None or ("doc", field) not in columns:
+            continue
+        output = values("doc", docs, field)[at]
+        if not isinstance(output, str):
+            continue
+        marked = mark_text(output, [span for span, _ in found])
+        columns[("doc", field)][at] = f"<td><div>{marked}</div></td>"
+        source = field_sources.get(field, field)
+        original = values("raw", raws, source)[at] if ("raw", source) in columns else None
+        located = locate_in_input(output, original, found) if isinstance(original, str) else []
+        if located and isinstance(original, str):
+            columns[("raw", source)][at] = f"<td><div>{mark_text(original, located)}</div></td>"
 
 
 def _header(shown_raw: list[str], doc_columns: list[str]) -> str:
@@ -220,35 +291,3 @@ def _status(
         return ""
     label = BADGES.get(str(outcome), str(outcome))
     return f'<span class="badge badge-{html.escape(label)}">{html.escape(label)}</span>'
-
-
-def _doc_cell(
-    row: Hashable, column: str, value: Any, cells: dict[tuple[Hashable, str], list[Any]]
-) -> str:
-    text = _format(value)
-    found = cells.get((row, column))
-    body = (
-        mark_text(text, [output for output, _ in found])
-        if found and isinstance(value, str)
-        else html.escape(text)
-    )
-    return f"<td><div>{body}</div></td>"
-
-
-def _raw_cell(
-    row: Hashable,
-    column: str,
-    value: Any,
-    source_of: dict[str, str],
-    doc_values: dict[str, dict[Hashable, Any]],
-    cells: dict[tuple[Hashable, str], list[Any]],
-) -> str:
-    text = _format(value)
-    field = source_of.get(column)
-    found = cells.get((row, field)) if field is not None else None
-    output = doc_values.get(field, {}).get(row) if field is not None else None
-    if found and isinstance(value, str) and isinstance(output, str):
-        located = locate_in_input(output, value, found)
-        if located:
-            return f"<td><div>{mark_text(text, located)}</div></td>"
-    return f"<td><div>{html.escape(text)}</div></td>"
