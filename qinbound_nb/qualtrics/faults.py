@@ -102,7 +102,7 @@ def parse_plan(text: str) -> list[Fault]:
     faults = []
     for raw in filter(None, (part.strip() for part in text.split(","))):
         match = RULE.fullmatch(raw)
-        if not match or match.group("target") not in TARGETS:
+        if not match or match.group("target") not in TARGETS or not _value_fits(match):
             raise ConfigError(
                 f"sandbox fault rule {raw!r} must look like KIND@TARGET[*COUNT][=VALUE], e.g. "
                 f"'429@start*2=1'; targets: {', '.join(sorted(TARGETS))}"
@@ -117,3 +117,15 @@ def parse_plan(text: str) -> list[Fault]:
             )
         )
     return faults
+
+
+def _value_fits(match: re.Match[str]) -> bool:
+    """VALUE is a number, except for ``proxied`` (a datacenter id)."""
+    value = match.group("value")
+    if value is None or match.group("kind") == "proxied":
+        return True
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
