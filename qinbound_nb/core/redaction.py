@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from qinbound_nb.core.pii import find_pii, pii_token
+from qinbound_nb.core.pii import find_pii, normalize, pii_token
 from qinbound_nb.core.redaction_rules import RedactionRules, check_fields
 from qinbound_nb.core.spantable import HitList, Hits, SpanTable, merge_hits
 from qinbound_nb.core.textbuffer import TextBuffer
@@ -168,14 +168,20 @@ def _detect(
 ) -> Hits:
     found = find_pii(buffer.data, frozenset(rules.pii))
     codes = {kind: code for code, kind in enumerate(rules.pii)}
-    tokens: dict[tuple[str, bytes], bytes] = {}
-    replacements = []
-    for kind, normalized in zip(found.kinds, found.normalized, strict=True):
-        key = (kind, normalized if rules.mask_style == "hash" else b"")
-        if key not in tokens:
-            token = pii_token(kind, normalized, rules.mask_style, rules.mask, rules.hash_key)
-            tokens[key] = token.encode()
-        replacements.append(tokens[key])
+    style, mask, key = rules.mask_style, rules.mask, rules.hash_key
+    if style == "hash":
+        data = buffer.data
+        values = (
+            normalize(kind, data[start:end])
+            for kind, start, end in zip(found.kinds, found.starts, found.ends, strict=True)
+        )
+        replacements = [
+            pii_token(kind, value, style, mask, key).encode()
+            for kind, value in zip(found.kinds, values, strict=True)
+        ]
+    else:
+        tokens = {kind: pii_token(kind, b"", style, mask, key).encode() for kind in codes}
+        replacements = [tokens[kind] for kind in found.kinds]
     return Hits.build(found.starts, found.ends, [codes[k] for k in found.kinds], replacements)
 
 

@@ -10,6 +10,7 @@ offsets Python strings use. Rewriting applies sorted, non-overlapping edits in o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pyarrow as pa
@@ -60,12 +61,17 @@ class TextBuffer:
     def char_offsets(self, positions: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Code-point offsets of byte ``positions`` within their ``rows``."""
         local = positions - self.bounds[rows]
-        raw = np.frombuffer(self.data, dtype=np.uint8)
-        if len(positions) == 0 or not (raw >= 0x80).any():
+        if len(positions) == 0 or self.data.isascii():
             return local
-        continuation = np.zeros(len(raw) + 1, dtype=np.int64)
-        np.cumsum((raw & 0xC0) == 0x80, out=continuation[1:])
+        continuation = self._continuation_bytes_before
         return local - (continuation[positions] - continuation[self.bounds[rows]])
+
+    @cached_property
+    def _continuation_bytes_before(self) -> np.ndarray:
+        raw = np.frombuffer(self.data, dtype=np.uint8)
+        counts = np.zeros(len(raw) + 1, dtype=np.int32)
+        np.cumsum((raw & 0xC0) == 0x80, out=counts[1:])
+        return counts
 
 
 @dataclass(frozen=True)

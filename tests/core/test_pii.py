@@ -5,12 +5,15 @@ from __future__ import annotations
 import hmac
 import json
 from collections import Counter
+from collections.abc import Iterator
 from hashlib import sha256
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
+from qinbound_nb.core import pii
 from qinbound_nb.core.redaction import RedactionRules, redact
 
 ALL_KINDS = ("email", "phone", "credit_card", "ssn", "ip")
@@ -111,6 +114,20 @@ def test_only_enabled_kinds_are_detected() -> None:
     out = redact(pd.Series(["a@b.com 555-123-4567 10.0.0.1"]), rules)
     assert out.text[0] == "[EMAIL] 555-123-4567 10.0.0.1"
     assert out.counts == {"email": 1}
+
+
+def test_the_fast_scan_path_agrees_with_public_finditer() -> None:
+    regex = pii._scanner(frozenset(ALL_KINDS))
+
+    class PublicOnly:
+        def finditer(self, data: bytes) -> Iterator[Any]:
+            return regex.finditer(data)
+
+    texts = [c["text"] for c in json.loads(SAMPLE.read_text())]
+    data = ("\n" + "\n".join(texts) + "\n").encode()
+    fast = list(pii._match_spans(regex, data))
+    assert len(fast) > 100
+    assert list(pii._match_spans(PublicOnly(), data)) == fast
 
 
 def _score(comments: list[dict], spans: pd.DataFrame) -> tuple[Counter, Counter, Counter]:

@@ -1,0 +1,238 @@
+"""Redaction quality and speed: qinbound_nb's redact() against Microsoft Presidio, same corpus.
+
+Contender: ``redact(texts, rules)`` with the five PII detectors (typed masks). Baselines, in
+the same process: Presidio (presidio-analyzer + presidio-anonymizer 2.2, the EMAIL_ADDRESS,
+PHONE_NUMBER, CREDIT_CARD, US_SSN and IP_ADDRESS pattern recognizers, a blank spaCy pipeline
+so nothing is downloaded, tldextract on its bundled suffix-list snapshot) and one naive RE2
+scan (``pyarrow.compute.replace_substring_regex`` with a textbook PII regex) as the speed
+ceiling. Corpora come from ``bench/corpus/comments.py``: a PII-dense labelled corpus (half
+the comments carry PII, 40% a decoy) and a survey mix (5% PII, 8% decoys). Quality is span
+overlap with the same kind. Throughput is MB of UTF-8 text per second on one core (Arrow is
+held to one thread). Run: ``python bench/bench_redaction.py [--large]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE / "corpus"))
+
+import comments  # noqa: E402
+
+from qinbound_nb.core.redaction import RedactionRules, redact  # noqa: E402
+
+KINDS = ("email", "phone", "credit_card", "ssn", "ip")
+PRESIDIO_KINDS = {
+    "EMAIL_ADDRESS": "email",
+    "PHONE_NUMBER": "phone",
+    "CREDIT_CARD": "credit_card",
+    "US_SSN": "ssn",
+    "IP_ADDRESS": "ip",
+}
+NAIVE = {
+    "email": r"[\w.+-]+@[\w-]+\.[\w.-]+",
+    "ssn": r"\b\d{3}-\d{2}-\d{4}\b",
+    "credit_card": r"\b(?:\d{4}[ -]?){3}\d{4}\b",
+    "phone": r"(?:\+\d{1,3}[ .-]?)?\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}\b",
+    "ip": r"\b\d{1,3}(?:\.\d{1,3}){3}\b|\b[0-9a-fA-F:]*::[0-9a-fA-F:.]*",
+}
+NAIVE_PATTERN = "|".join(f"(?P<{kind}>{pattern})" for kind, pattern in NAIVE.items())
+
+
+def ours(texts: pd.Series) -> list[list[tuple[int, int, str]]]:
+    result = redact(texts, RedactionRules(pii=KINDS, mask_style="typed"))
+    found: list[list[tuple[int, int, str]]] = [[] for _ in range(len(texts))]
+    for span in result.spans.itertuples():
+        found[span.row].append((span.input_start, span.input_end, span.kind))
+    return found
+
+
+def presidio() -> Callable[[list[str]], list[list[tuple[int, int, str]]]]:
+    """A Presidio analyzer + anonymizer with pattern recognizers only, fully offline."""
+    import spacy
+    import tldextract
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer.nlp_engine import SpacyNlpEngine
+    from presidio_analyzer.predefined_recognizers import (
+        CreditCardRecognizer,
+        EmailRecognizer,
+        IpRecognizer,
+        PhoneRecognizer,
+        UsSsnRecognizer,
+    )
+    from presidio_anonymizer import AnonymizerEngine
+
+    offline = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+    tldextract.extract = offline  # the email recognizer would fetch the suffix list
+
+    class BlankSpacy(SpacyNlpEngine):
+        def load(self) -> None:
+            self.nlp = {"en": spacy.blank("en")}
+
+    nlp = BlankSpacy(models=[{"lang_code": "en", "model_name": "blank"}])
+    nlp.load()
+    registry = RecognizerRegistry(supported_languages=["en"])
+    for recognizer in (EmailRecognizer, PhoneRecognizer, CreditCardRecognizer, UsSsnRecognizer):
+        registry.add_recognizer(recognizer())
+    registry.add_recognizer(IpRecognizer())
+    analyzer = AnalyzerEngine(registry=registry, nlp_engine=nlp, supported_languages=["en"])
+    anonymizer = AnonymizerEngine()
+
+    def run(texts: list[str]) -> list[list[tuple[int, int, str]]]:
+        found = []
+        for text in texts:
+            results = analyzer.analyze(text, language="en", entities=list(PRESIDIO_KINDS))
+            anonymizer.anonymize(text=text, analyzer_results=results)
+            found.append([(r.start, r.end, PRESIDIO_KINDS[r.entity_type]) for r in results])
+        return found
+
+    return run
+
+
+def naive_spans(texts: list[str]) -> list[list[tuple[int, int, str]]]:
+    import re2
+
+    regex = re2.compile(NAIVE_PATTERN)
+    found = []
+    for text in texts:
+        spans = []
+        for match in regex.finditer(text):
+            kind = next(k for k in NAIVE if match.group(k) is not None)
+            spans.append((match.start(), match.end(), kind))
+        found.append(spans)
+    return found
+
+
+def naive_scan(texts: pd.Series) -> object:
+    return pc.replace_substring_regex(pa.array(texts), NAIVE_PATTERN, "[REDACTED]")
+
+
+def score(corpus: list[comments.Comment], found: list[list[tuple[int, int, str]]]) -> dict:
+    """Precision, recall and F1 per kind and overall, by span overlap with the same kind."""
+    right, missed, wrong = Counter(), Counter(), Counter()
+    for comment, predicted in zip(corpus, found, strict=True):
+        used: set[int] = set()
+        for gold in comment.entities:
+            hits = [
+                i
+                for i, (start, end, kind) in enumerate(predicted)
+                if kind == gold["kind"] and start < gold["end"] and gold["start"] < end
+            ]
+            (right if hits else missed)[gold["kind"]] += 1
+            used.update(hits)
+        wrong.update(kind for i, (_, _, kind) in enumerate(predicted) if i not in used)
+    table = {}
+    for kind in (*KINDS, "overall"):
+        tp = sum(right.values()) if kind == "overall" else right[kind]
+        fn = sum(missed.values()) if kind == "overall" else missed[kind]
+        fp = sum(wrong.values()) if kind == "overall" else wrong[kind]
+        precision, recall = tp / max(1, tp + fp), tp / max(1, tp + fn)
+        f1 = 2 * precision * recall / max(1e-9, precision + recall)
+        table[kind] = (precision, recall, f1)
+    return table
+
+
+def timed(run: Callable[[], object], repeats: int) -> float:
+    seconds = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        run()
+        seconds.append(time.perf_counter() - started)
+    return statistics.median(seconds)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="redaction quality and speed vs Presidio")
+    parser.add_argument("--large", action="store_true", help="1M comments, 20k for Presidio")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--size", type=int, help="comments per corpus (overrides the default)")
+    args = parser.parse_args(argv)
+    pa.set_cpu_count(1)
+    size, presidio_size = (1_000_000, 20_000) if args.large else (100_000, 3_000)
+    size = args.size or size
+    presidio_size = min(presidio_size, size)
+    corpora = {
+        "PII-dense (labelled)": comments.generate(size, seed=1, pii_share=0.5, decoy_share=0.4),
+        "survey mix": comments.generate(size, seed=2, pii_share=0.05, decoy_share=0.08),
+    }
+    run_presidio = presidio()
+    lines = ["## Redaction", ""]
+    lines += quality_section(corpora["PII-dense (labelled)"], presidio_size, run_presidio)
+    lines += speed_section(corpora, presidio_size, run_presidio, args.repeats)
+    command = "python bench/bench_redaction.py" + (" --large" if args.large else "")
+    lines += ["", f"Command: `{command}` (medians of {args.repeats} runs; Presidio 3)."]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    (HERE / "results").mkdir(exist_ok=True)
+    (HERE / "results" / "redaction.md").write_text(text)
+    return 0
+
+
+def quality_section(corpus: list, presidio_size: int, run_presidio: Callable) -> list[str]:
+    texts = [c.text for c in corpus]
+    head = corpus[:presidio_size]
+    entities = Counter(e["kind"] for c in corpus for e in c.entities)
+    results = {
+        f"qinbound_nb ({len(corpus):,} comments)": score(corpus, ours(pd.Series(texts))),
+        f"qinbound_nb (first {presidio_size:,})": score(
+            head, ours(pd.Series(texts[:presidio_size]))
+        ),
+        f"Presidio (first {presidio_size:,})": score(head, run_presidio(texts[:presidio_size])),
+        f"naive RE2 regex (first {presidio_size:,})": score(
+            head, naive_spans(texts[:presidio_size])
+        ),
+    }
+    lines = [
+        f"Quality on the PII-dense labelled corpus ({sum(entities.values()):,} PII values: "
+        + ", ".join(f"{k} {entities[k]:,}" for k in KINDS)
+        + "). Precision / recall / F1, span overlap with the same kind.",
+        "",
+        "| contender | " + " | ".join(KINDS) + " | overall F1 |",
+        "|---|" + "---|" * (len(KINDS) + 1),
+    ]
+    for name, table in results.items():
+        cells = [f"{p:.3f} / {r:.3f} / {f:.3f}" for p, r, f in (table[k] for k in KINDS)]
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | **{table['overall'][2]:.4f}** |")
+    return [*lines, ""]
+
+
+def speed_section(
+    corpora: dict, presidio_size: int, run_presidio: Callable, repeats: int
+) -> list[str]:
+    lines = [
+        "Throughput, MB of UTF-8 text per second on one core.",
+        "",
+        "| corpus | MB | qinbound_nb MB/s | Presidio MB/s | × Presidio | naive RE2 scan MB/s | "
+        "qinbound_nb / naive |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    rules = RedactionRules(pii=KINDS, mask_style="typed")
+    for name, corpus in corpora.items():
+        texts = pd.Series([c.text for c in corpus], dtype="str")
+        megabytes = sum(len(t.encode()) for t in texts) / 1e6
+        ours_mbs = megabytes / timed(lambda texts=texts: redact(texts, rules), repeats)
+        naive_mbs = megabytes / timed(lambda texts=texts: naive_scan(texts), repeats)
+        sample = list(texts[:presidio_size])
+        sample_mb = sum(len(t.encode()) for t in sample) / 1e6
+        presidio_mbs = sample_mb / timed(lambda sample=sample: run_presidio(sample), 3)
+        lines.append(
+            f"| {name} | {megabytes:.1f} | {ours_mbs:.1f} | {presidio_mbs:.3f} | "
+            f"{ours_mbs / presidio_mbs:,.0f}× | {naive_mbs:.1f} | {ours_mbs / naive_mbs:.2f} |"
+        )
+        print(lines[-1], flush=True)
+    return lines
+
+
+if __name__ == "__main__":
+    sys.exit(main())
