@@ -139,6 +139,35 @@ class Sandbox:
         return zip_stream(member, content, self.compress_level)
 
 
+def serve_forever(
+    port: int = 8765,
+    host: str = "127.0.0.1",
+    announce: Callable[[str], None] = print,
+    sandbox: Sandbox | None = None,
+) -> None:
+    """Run ``qinbound sandbox serve``: serve on loopback until interrupted (Ctrl+C)."""
+    from qinbound_nb.qualtrics.hosts import is_loopback
+
+    if not is_loopback(host):
+        raise ConfigError(
+            f"the sandbox serves only on loopback (127.0.0.1, ::1 or localhost), not {host!r}: "
+            "it accepts any token"
+        )
+    try:
+        server = (sandbox or Sandbox.from_env()).serve(host, port)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot listen on {host}:{port} ({exc.strerror}); pick another --port"
+        ) from exc
+    announce(f"sandbox Qualtrics API at {server.url} (any token works; Ctrl+C stops it)")
+    announce(f"point a client at it with: export QINBOUND_API_BASE_URL={server.url}")
+    try:
+        while True:
+            time.sleep(3600)
+    finally:
+        server.close()
+
+
 def _ticket_pii(seed: int, now: datetime) -> set[str]:
     found: set[str] = set()
     index = 0

@@ -117,3 +117,32 @@ def test_plan_from_the_environment(
     assert (sandbox.seed, sandbox.now().day) == (3, 5)
     with sandbox_client(sandbox) as client:
         assert client.whoami().brand_id == "sandbox"
+
+
+def test_connection_check_reports_brand_and_expiry(sandbox_client: Factory) -> None:
+    from datetime import date
+
+    from pydantic import SecretStr
+
+    from qinbound_nb.config import Connection
+    from qinbound_nb.qualtrics.checks import check_connection
+
+    conn = Connection(
+        name="sandbox", datacenter="sandbox", token=SecretStr("t"), expires=date(2026, 12, 1)
+    )
+    report = check_connection(
+        conn,
+        today=date(2026, 11, 25),
+        client_factory=lambda _: sandbox_client(box("proxied@*=az1")),
+    )
+    assert report.days_to_expiry == 6
+    text = "\n".join(report.lines())
+    assert "brand sandbox" in text and "expires in 6 day(s)" in text and "'az1'" in text
+    assert "t\n" not in text
+
+
+def test_serve_refuses_public_hosts() -> None:
+    from qinbound_nb.qualtrics.sandbox import serve_forever
+
+    with pytest.raises(ConfigError, match="loopback"):
+        serve_forever(port=0, host="0.0.0.0")
