@@ -5,17 +5,12 @@ over the whole buffer (rows joined by newlines) in Latin-1 mode, so positions ar
 offsets and the DFA stays small. RE2 has no lookarounds, so each alternative consumes the one
 byte before its value as a left boundary, and a short check per candidate looks at the byte
 after it. The check also does what a regular expression cannot: the Luhn checksum for cards,
-digit counts for international phones, IPv6 syntax (via :mod:`ipaddress`), and context words
+digit counts for international phones, IPv6 syntax, and context words
 (``version 10.2.0.1`` is not an IP; a bare nine-digit number is an SSN only after "SSN").
 Ranges that a pattern can state, it states: IPv4 octets 0-255 without leading zeros, SSN areas
 other than 000/666/900-999, groups other than 00, serials other than 0000, NANP area codes 2-9.
 
-What each kind accepts: emails ``local@domain.tld``; North American phones ``(555) 123-4567``,
-``555-123-4567``, ``555.123.4567``, ``+1 555 123 4567``, ``1-800-555-0199`` and international
-``+CC`` numbers of 8-15 digits (``+44 20 7946 0958``, ``+44 (0)20 ...``), and national
-numbers with a trunk ``0`` in UK-style groups (``020 7946 0958``, ``0161 496 0000``); cards of 13-19
-digits, plain or grouped 4-4-4-4(-3) / 4-6-5 with one kind of separator, Luhn-valid; SSNs
-``123-45-6789`` / ``123 45 6789``; IPv4 and IPv6 (full, compressed, ``::ffff:1.2.3.4``).
+The patterns and what each kind accepts: :mod:`qinbound_nb.core.pii_patterns`.
 """
 
 from __future__ import annotations
@@ -29,51 +24,10 @@ from functools import lru_cache
 from hashlib import sha256
 from typing import Any
 
-PII_KINDS = ("email", "phone", "credit_card", "ssn", "ip")
+from qinbound_nb.core.pii_patterns import PII_KINDS, PREFILTERS, SCANNERS
 
-_OCTET = rb"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-_AREA = rb"(?:00[1-9]|0[1-9]\d|[1-5]\d\d|6[0-57-9]\d|66[0-57-9]|[78]\d\d)"
-_GROUP = rb"(?:0[1-9]|[1-9]\d)"
-_SERIAL = rb"(?:000[1-9]|00[1-9]\d|0[1-9]\d\d|[1-9]\d{3})"
-_LOCAL = rb"A-Za-z0-9._%+\-\x80-\xff"
-_LABEL = rb"[A-Za-z0-9\x80-\xff](?:[A-Za-z0-9\x80-\xff\-]*[A-Za-z0-9\x80-\xff])?"
-# Left boundary before a number: not part of a word, an identifier or a price.
-_NUM_LEFT = rb"[^A-Za-z0-9_.\-+/$#@]"
-SCANNERS: dict[str, bytes] = {
-    "email": rb"[^" + _LOCAL + rb"][" + _LOCAL + rb"]+@" + _LABEL + rb"(?:\." + _LABEL + rb")*"
-    rb"\.[A-Za-z]{2,24}",
-    "ip": rb"[^A-Za-z0-9_.:\-/@](?:[0-9A-Fa-f]{0,4}:){2,7}"
-    rb"(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4})?(?:%[0-9A-Za-z]{1,15})?|"
-    + _NUM_LEFT
-    + _OCTET
-    + rb"(?:\."
-    + _OCTET
-    + rb"){3}",
-    "credit_card": _NUM_LEFT + rb"(?:[2-6]\d{12,18}|[2-6]\d{3}(?:[ \-]\d{4}){2}[ \-]\d{1,4}"
-    rb"(?:[ \-]\d{3})?|3\d{3}[ \-]\d{6}[ \-]\d{4,5})",
-    "ssn": _NUM_LEFT
-    + _AREA
-    + rb"(?:-"
-    + _GROUP
-    + rb"-|"
-    + rb" "
-    + _GROUP
-    + rb" |"
-    + _GROUP
-    + rb")"
-    + _SERIAL,
-    "phone": _NUM_LEFT + rb"(?:(?:\+?1[ .\-]?)?(?:\([2-9]\d\d\)[ .\-]?|[2-9]\d\d[ .\-])\d{3}"
-    rb"[ .\-]\d{4}|\+[1-9]\d{0,2}(?:[ .\-]?\(0\))?(?:[ .\-]?\d{1,5}){2,6}"
-    rb"|0[1-9]\d[ \-]\d{4}[ \-]\d{4}|0[1-9]\d{2,3}[ \-]\d{3}[ \-]\d{3,4})",
-}
-# Cheap per-row supersets of the scanners, for pyarrow's prefilter (UTF-8 RE2, one row each).
-PREFILTERS = {
-    "email": r"@",
-    "ip": r":[0-9A-Fa-f]{0,4}:|\d\.\d",
-    "credit_card": r"\d[\d .()\-]{5,}\d",
-    "ssn": r"\d[\d .()\-]{5,}\d",
-    "phone": r"\d[\d .()\-]{5,}\d",
-}
+__all__ = ["PII_KINDS", "PREFILTERS", "PiiHits", "find_pii", "normalize", "pii_token"]
+
 _NON_DIGITS = bytes(b for b in range(256) if not 0x30 <= b <= 0x39)
 _WORDISH = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_@")
 _DIGITS = frozenset(b"0123456789")
