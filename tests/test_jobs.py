@@ -1,0 +1,202 @@
+"""run_job against the sandbox: loads, duplicate modes across runs, incremental pulls, failures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qinbound_nb import JobConfig, run_job
+from qinbound_nb.jobs import RunFailedError, check_job
+from qinbound_nb.store import Store
+
+DAY_ONE = "2026-11-05T12:00:00Z"
+DAY_TWO = "2026-11-06T12:00:00Z"
+
+
+@pytest.fixture
+def sandbox_now(monkeypatch: pytest.MonkeyPatch):
+    def pin(moment: str) -> None:
+        monkeypatch.setenv("QINBOUND_SANDBOX_NOW", moment)
+
+    pin(DAY_ONE)
+    return pin
+
+
+@pytest.fixture
+def nps_job(job: JobConfig) -> JobConfig:
+    return JobConfig.from_dict(
+        job.model_dump(mode="json")
+        | {
+            "mapping": {
+                "fields": [
+                    {"source": "QID1", "name": "nps_score", "type": "number"},
+                    {"source": "QID2_TEXT", "name": "nps_comment", "type": "verbatim"},
+                ]
+            },
+            "rules": {"pii": ["email", "phone", "credit_card", "ssn", "ip"]},
+        }
+    )
+
+
+def test_first_run_loads_every_response_redacted(
+    nps_job: JobConfig, tmp_path: Path, sandbox_now
+) -> None:
+    report = run_job(nps_job, store=tmp_path / "s.duckdb")
+    assert report.status == "succeeded", report.summary()
+    assert report.counts["fetched"] == report.counts["loaded"] > 500
+    assert sum(report.redaction_counts.values()) > 50
+    with Store.open(tmp_path / "s.duckdb") as store:
+        documents = store.documents(nps_job.project)
+    assert len(documents) == report.counts["loaded"]
+    assert documents["natural_id"].str.startswith("nps-weekly;R_").all()
+    assert not documents["nps_comment"].str.contains("@", regex=False, na=False).any()
+    assert set(documents["feedback_type"]) == {"Survey"}
+
+
+def test_second_run_pulls_only_what_is_new(nps_job: JobConfig, tmp_path: Path, sandbox_now) -> None:
+    store = tmp_path / "s.duckdb"
+    first = run_job(nps_job, store=store)
+    sandbox_now(DAY_TWO)
+    second = run_job(nps_job, store=store)
+    assert second.ok
+    assert 100 < second.counts["fetched"] < 250  # about one day of responses
+    with Store.open(store) as opened:
+        total = len(opened.documents(nps_job.project))
+    assert total == first.counts["loaded"] + second.counts.get("loaded", 0)
+
+
+def test_rerunning_at_the_same_time_converges(
+    nps_job: JobConfig, tmp_path: Path, sandbox_now
+) -> None:
+    store = tmp_path / "s.duckdb"
+    first = run_job(nps_job, store=store)
+    again = run_job(nps_job, store=store)
+    assert again.ok and again.counts.get("loaded", 0) == 0
+    with Store.open(store) as opened:
+        assert len(opened.documents(nps_job.project)) == first.counts["loaded"]
+
+
+@pytest.mark.parametrize("mode", ["replace", "skip", "update"])
+def test_duplicate_modes_when_the_checkpoint_is_lost(
+    nps_job: JobConfig, tmp_path: Path, sandbox_now, mode: str
+) -> None:
+    job = nps_job.model_copy(update={"duplicates": mode})
+    store = tmp_path / "s.duckdb"
+    first = run_job(job, store=store)
+    with Store.open(store) as opened:  # forget where we were: the whole survey comes again
+        opened.query("DELETE FROM checkpoints")
+    second = run_job(job, store=store)
+    expected = {"replace": "replaced", "skip": "skipped_duplicate", "update": "updated"}[mode]
+    assert second.counts[expected] == first.counts["loaded"]
+    with Store.open(store) as opened:
+        assert len(opened.documents(job.project)) == first.counts["loaded"]
+
+
+def test_filter_and_record_limit_are_counted(
+    nps_job: JobConfig, tmp_path: Path, sandbox_now
+) -> None:
+    job = nps_job.model_copy(
+        update={
+            "filter": nps_job.filter.model_copy(
+                update={"expression": "nps_score >= 9", "record_limit": 100}
+            )
+        }
+    )
+    report = run_job(job, store=tmp_path / "s.duckdb")
+    assert report.counts["loaded"] == 100
+    assert report.counts["filtered_out"] > 0 and report.counts["over_limit"] > 0
+    assert (
+        report.counts["loaded"] + report.counts["filtered_out"] + report.counts["over_limit"]
+        == report.counts["fetched"]
+    )
+    with Store.open(tmp_path / "s.duckdb") as opened:
+        outcomes = opened.outcomes(report.run_id)
+    assert set(outcomes["outcome"]) == {"loaded", "filtered_out", "over_limit"}
+    reasons = outcomes.loc[outcomes["outcome"] == "filtered_out", "reason"]
+    assert reasons.str.contains("nps_score >= 9", regex=False).all()
+
+
+def test_dry_run_writes_nothing(nps_job: JobConfig, tmp_path: Path, sandbox_now) -> None:
+    store = tmp_path / "s.duckdb"
+    report = run_job(nps_job, store=store, dry_run=True)
+    assert report.ok and report.would == {"new": report.counts["fetched"]}
+    assert not store.exists()
+    run_job(nps_job, store=store)
+    with Store.open(store) as opened:
+        before = len(opened.runs())
+    again = run_job(nps_job.model_copy(update={"duplicates": "skip"}), store=store, dry_run=True)
+    assert again.would == {"skipped": 0} or "new" not in again.would
+    with Store.open(store) as opened:
+        assert len(opened.runs()) == before
+
+
+def test_in_progress_sessions_are_a_snapshot(
+    nps_job: JobConfig, tmp_path: Path, sandbox_now
+) -> None:
+    job = nps_job.model_copy(
+        update={"source": nps_job.source.model_copy(update={"include_in_progress": True})}
+    )
+    report = run_job(job, store=tmp_path / "s.duckdb")
+    assert report.counts["in_progress"] > 0
+    with Store.open(tmp_path / "s.duckdb") as opened:
+        documents = opened.documents(job.project)
+    sessions = documents[documents["natural_id"].str.contains(";FS_", regex=False)]
+    assert len(sessions) == report.counts["in_progress"]
+    again = run_job(job, store=tmp_path / "s.duckdb")
+    with Store.open(tmp_path / "s.duckdb") as opened:
+        later = opened.documents(job.project)
+    assert (
+        len(later[later["natural_id"].str.contains(";FS_", regex=False)])
+        == again.counts["in_progress"]
+    )
+
+
+def test_an_expired_token_fails_the_run_and_loads_nothing(
+    nps_job: JobConfig, tmp_path: Path, sandbox_now, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = tmp_path / "s.duckdb"
+    first = run_job(nps_job, store=store)
+    with Store.open(store) as opened:
+        checkpoint = opened.checkpoint(nps_job.name)
+    monkeypatch.setenv("QINBOUND_TOKEN_SANDBOX", "expired-token")
+    sandbox_now(DAY_TWO)
+    failed = run_job(nps_job, store=store)
+    assert failed.status == "failed"
+    assert "token" in failed.error.lower()
+    with pytest.raises(RunFailedError):
+        failed.raise_for_status()
+    with Store.open(store) as opened:
+        assert len(opened.documents(nps_job.project)) == first.counts["loaded"]
+        assert opened.checkpoint(nps_job.name) == checkpoint
+        assert opened.run(failed.run_id)["status"] == "failed"
+
+
+def test_a_stale_continuation_token_falls_back_to_the_window(
+    nps_job: JobConfig, tmp_path: Path, sandbox_now
+) -> None:
+    store = tmp_path / "s.duckdb"
+    run_job(nps_job, store=store)
+    sandbox_now("2026-11-15T12:00:00Z")  # ten days later: the token has expired
+    report = run_job(nps_job, store=store)
+    assert report.status == "succeeded_with_warnings"
+    assert any("7 days" in warning for warning in report.warnings)
+    assert report.counts["loaded"] > 1000
+
+
+def test_check_job_names_the_bad_expression(nps_job: JobConfig) -> None:
+    from qinbound_nb import ConfigError
+
+    bad = nps_job.model_copy(
+        update={"filter": nps_job.filter.model_copy(update={"expression": "nps_score >>= 3"})}
+    )
+    with pytest.raises(ConfigError, match=r"filter\.expression"):
+        check_job(bad)
+
+
+def test_report_summary_reads_well(nps_job: JobConfig, tmp_path: Path, sandbox_now) -> None:
+    report = run_job(nps_job, store=tmp_path / "s.duckdb")
+    text = report.summary()
+    assert text.startswith(f"run {report.run_id} of 'nps-weekly': succeeded")
+    assert "redaction hits:" in text
+    assert all(type(value) is int for value in report.counts.values())
