@@ -43,16 +43,17 @@ class SourceField:
 def survey_fields(metadata: Any) -> list[SourceField]:
     """Every column of a survey export, questions pre-filled from the suggested mapping."""
     fields = [_skipped(name, "response metadata") for name in SURVEY_METADATA_FIELDS]
-    infos = [
-        info for question in metadata.questions.values() for info in _columns(question, metadata)
-    ]
+    infos, extras = [], []
+    for question in metadata.questions.values():
+        main, others = _columns(question, metadata.export_column_map)
+        infos += main
+        extras += [_skipped(column, question.text) for column in others]
     texts = {info.import_id: info.text for info in infos}
     for suggestion in suggest_mapping(infos):
         fields.append(SourceField(suggestion.source, texts[suggestion.source], suggestion))
     suggested = {field.source for field in fields}
-    fields += [
-        _skipped(info.import_id, info.text) for info in infos if info.import_id not in suggested
-    ]
+    fields += [_skipped(i.import_id, i.text) for i in infos if i.import_id not in suggested]
+    fields += extras
     fields += [_skipped(name, "embedded data") for name in metadata.embedded_data]
     return _unique(fields)
 
@@ -61,22 +62,29 @@ def _skipped(source: str, description: str) -> SourceField:
     return SourceField(source, description, FieldMapping(source=source, type="skip"))
 
 
-def _columns(question: Any, metadata: Any) -> list[QuestionInfo]:
-    """The export columns (by ImportId) one question gives: ``QID2_TEXT``, ``QID4_1``…"""
-    qid, kind, selector = question.import_id, question.type or "", question.selector or ""
-    info = {"text": question.text, "question_type": kind, "selector": selector}
-    if kind == "TE" and selector != "FORM":
-        return [QuestionInfo(import_id=f"{qid}_TEXT", export_tag=question.export_tag or "", **info)]
-    tags = [tag for tag, owner in metadata.export_column_map.items() if owner == qid]
-    rows = [tag.rsplit("_", 1)[1] for tag in tags if "_" in tag and tag.rsplit("_", 1)[1].isdigit()]
-    if kind == "Matrix" and rows:
-        return [
-            QuestionInfo(
-                import_id=f"{qid}_{row}", export_tag=f"{question.export_tag}_{row}", **info
-            )
-            for row in rows
-        ]
-    return [QuestionInfo(import_id=qid, export_tag=question.export_tag or "", **info)]
+def _columns(question: Any, column_map: dict[str, str]) -> tuple[list[QuestionInfo], list[str]]:
+    """The export columns (by ImportId) of one question: those worth suggesting, and others.
+
+    Open text exports ``QID2_TEXT``; matrix rows ``QID4_1``…; an export tag such as
+    ``Q1_NPS_GROUP`` beside ``Q1`` gives ``QID1_NPS_GROUP`` (an extra, not suggested).
+    """
+    qid, kind, tag = question.import_id, question.type or "", question.export_tag or ""
+    info = {"text": question.text, "question_type": kind, "selector": question.selector or ""}
+    if kind == "TE" and question.selector != "FORM":
+        return [QuestionInfo(import_id=f"{qid}_TEXT", export_tag=tag, **info)], []
+    suffixes = []
+    for column_tag, owner in column_map.items():
+        if owner != qid:
+            continue
+        if tag and column_tag.startswith(tag):
+            suffixes.append(column_tag[len(tag) :])
+        elif column_tag.isdigit():  # a bare row number
+            suffixes.append(f"_{column_tag}")
+    rows = [s for s in suffixes if s[1:].isdigit()]
+    main = [f"{qid}{s}" for s in rows] if rows else [qid]
+    others = [f"{qid}{s}" for s in suffixes if s and s not in rows]
+    infos = [QuestionInfo(import_id=c, export_tag=tag + c[len(qid) :], **info) for c in main]
+    return infos, others
 
 
 def _unique(fields: list[SourceField]) -> list[SourceField]:

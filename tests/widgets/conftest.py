@@ -1,4 +1,4 @@
-"""Fixtures for driving the wizard headlessly: a recording API, a wizard, helpers to walk it."""
+"""Fixtures for driving the wizard headlessly: the sandbox API, a wizard, helpers to walk it."""
 
 from __future__ import annotations
 
@@ -11,61 +11,43 @@ import pytest
 
 from qinbound_nb.config import Connection
 from qinbound_nb.connections import ConnectionStore
-from qinbound_nb.errors import AuthError
+from qinbound_nb.qualtrics.client import QualtricsClient
 from qinbound_nb.qualtrics.models import SavedFilter, SurveyMetadata, SurveySummary, WhoAmI
+from qinbound_nb.qualtrics.sandbox import Sandbox
 from qinbound_nb.widgets.tasks import SynchronousExecutor
 from qinbound_nb.widgets.wizard import Wizard
 
 SURVEY_ID = "SV_1NpsDemoSurvey1"
-OTHER_SURVEY = "SV_2SecondSurvey22"
-METADATA = {
-    "id": SURVEY_ID,
-    "name": "Customer NPS (demo)",
-    "questions": {
-        "QID1": {
-            "questionText": "How likely are you to recommend us?",
-            "questionName": "Q1",
-            "questionType": {"type": "MC", "selector": "NPS"},
-        },
-        "QID2": {
-            "questionText": "Why? <b>Tell us</b>",
-            "questionName": "Q2",
-            "questionType": {"type": "TE", "selector": "ML"},
-        },
-    },
-    "exportColumnMap": {"Q1": {"question": "QID1"}, "Q2": {"question": "QID2"}},
-    "embeddedData": [{"name": "store_id"}],
-}
+OTHER_SURVEY = "SV_2CsatPulseDemo2"
 
 
 class RecordingApi:
-    """The wizard's API protocol, answering in the client's own result types."""
+    """The real client over the in-process sandbox, recording which calls the wizard makes."""
 
     def __init__(self, connection: Connection, calls: list[tuple[str, ...]]) -> None:
+        # every datacenter is answered by the sandbox: tests never leave the process
+        self.client = QualtricsClient(connection, transport=Sandbox(seed=0).transport())
         self.connection = connection
         self.calls = calls
 
     def whoami(self) -> WhoAmI:
         self.calls.append(("whoami", self.connection.name))
-        token = self.connection.token.get_secret_value() if self.connection.token else ""
-        if token == "revoked":
-            raise AuthError(f"the token of connection {self.connection.name!r} was refused")
-        return WhoAmI("BRAND_demo", "UR_1", "analyst@example.com", self.connection.datacenter)
+        return self.client.whoami()
 
     def list_surveys(self) -> list[SurveySummary]:
         self.calls.append(("list_surveys",))
-        return [
-            SurveySummary(SURVEY_ID, "Customer NPS (demo)", None, None, None, True),
-            SurveySummary(OTHER_SURVEY, "Store visit", None, None, None, True),
-        ]
+        return self.client.list_surveys()
 
     def list_filters(self, survey_id: str) -> list[SavedFilter]:
         self.calls.append(("list_filters", survey_id))
-        return [SavedFilter("FT_detractors", "Detractors", None)]
+        return self.client.list_filters(survey_id)
 
     def survey_metadata(self, survey_id: str) -> SurveyMetadata:
         self.calls.append(("survey_metadata", survey_id))
-        return SurveyMetadata.from_result({**METADATA, "id": survey_id})
+        return self.client.survey_metadata(survey_id)
+
+    def close(self) -> None:
+        self.client.close()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -37,8 +38,8 @@ def test_test_connection_shows_brand_and_datacenter(make_wizard, api_calls) -> N
     wizard = make_wizard()
     walk_to(wizard, "connection")
     wizard.current.test_button.click()
-    assert "Connected: brand BRAND_demo, user analyst@example.com, datacenter sandbox" in (
-        wizard.current.messages.text
+    assert wizard.current.messages.text == (
+        "Connected: brand sandbox, user analyst@sandbox.example, datacenter sandbox"
     )
     assert ("whoami", "sandbox") in api_calls
 
@@ -47,9 +48,11 @@ def test_a_refused_token_shows_the_one_paragraph_error(make_wizard) -> None:
     wizard = make_wizard()
     walk_to(wizard, "connection")
     step = wizard.current
-    new_connection(step, token="revoked")
+    new_connection(step, token="revoked-token")
     step.test_button.click()
-    assert step.messages.text == "the token of connection 'prod-iad1' was refused"
+    assert step.messages.text.startswith("the connection test (whoami) was refused (HTTP 401")
+    assert "Check the API token of connection 'prod-iad1'" in step.messages.text
+    assert "revoked-token" not in step.messages.widget.value
     assert not step.busy.active
 
 
@@ -103,20 +106,37 @@ def test_survey_list_is_searchable_and_fills_the_survey_id(make_wizard, api_call
     walk_to(wizard, "source")
     step = wizard.current
     assert [value for _, value in step.survey_list.options] == [SURVEY_ID, OTHER_SURVEY]
-    step.search.value = "store"
-    assert step.survey_list.options == ((f"Store visit ({OTHER_SURVEY})", OTHER_SURVEY),)
+    step.search.value = "csat"
+    assert step.survey_list.options == (
+        (f"Support CSAT pulse (demo) ({OTHER_SURVEY})", OTHER_SURVEY),
+    )
     step.survey_list.value = OTHER_SURVEY
     assert step.survey_id.value == OTHER_SURVEY
     assert ("list_filters", OTHER_SURVEY) in api_calls
-    assert [value for _, value in step.filter_id.options] == ["", "FT_detractors"]
-    step.filter_id.value = "FT_detractors"
+    filters = {label.split(" (")[0]: value for label, value in step.filter_id.options}
+    assert list(filters) == ["No filter: every response", "Unhappy"]
+    step.filter_id.value = filters["Unhappy"]
     step.in_progress.value = True
     source = step.value
     assert (source.survey_id, source.filter_id, source.include_in_progress) == (
         OTHER_SURVEY,
-        "FT_detractors",
+        filters["Unhappy"],
         True,
     )
+
+
+def test_question_text_is_escaped_in_the_mapping_table(make_wizard, api_calls) -> None:
+    class HtmlQuestions(RecordingApi):
+        def survey_metadata(self, survey_id):
+            metadata = super().survey_metadata(survey_id)
+            question = metadata.questions["QID2"]
+            html_text = replace(question, text="Why? <b>Tell us</b><script>x()</script>")
+            return replace(metadata, questions={**metadata.questions, "QID2": html_text})
+
+    wizard = make_wizard(api_factory=lambda c: HtmlQuestions(c, api_calls))
+    walk_to(wizard, "mapping")
+    label = row_for(wizard.current, "QID2_TEXT").label.value
+    assert "&lt;b&gt;Tell us&lt;/b&gt;&lt;script&gt;" in label and "<script>" not in label
 
 
 def test_a_mistyped_survey_id_is_shown_beside_the_field(make_wizard) -> None:
@@ -178,7 +198,7 @@ def test_mapping_lists_every_source_field_with_suggestions(mapping_step) -> None
     assert comment.include.value and comment.type.value == "verbatim"
     assert comment.attribute.value  # a suggested name
     assert not row_for(step, "ipAddress").include.value
-    assert "Tell us" in comment.label.value and "<b>Tell" not in comment.label.value
+    assert "What is the main reason for your score?" in comment.label.value
 
 
 def test_attribute_names_are_checked_as_you_type(mapping_step) -> None:
@@ -207,7 +227,7 @@ def test_transformations_have_small_editors(mapping_step) -> None:
     wizard, step = mapping_step
     row = row_for(step, "store_id")
     row.include.value = True
-    row.attribute.value = "store"
+    row.attribute.value = "store_name"
     row.transform.value = "lookup"
     assert row.editors["lookup"].layout.display == "flex"
     row.lookup_table.value = "1 Berlin"

@@ -1,0 +1,60 @@
+"""The wizard against the real client and the embedded sandbox (no fakes, no network)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qinbound_nb.config import JobConfig
+from qinbound_nb.connections import ConnectionStore
+from qinbound_nb.widgets.tasks import SynchronousExecutor
+from qinbound_nb.widgets.wizard import Wizard
+
+NPS = "SV_1NpsDemoSurvey1"
+
+
+def test_a_job_is_built_end_to_end_on_the_sandbox(tmp_path: Path) -> None:
+    exported: list[Path] = []
+    wizard = Wizard(
+        executor=SynchronousExecutor(),
+        jobs_dir=tmp_path,
+        export=lambda job, path: exported.append(path),
+    )
+    try:
+        basics = wizard.current
+        basics.job_name.value = "sandbox-nps"
+        basics.project.value = "demo"
+        wizard.next.click()
+
+        connection = wizard.current
+        assert connection.saved.value == "sandbox"
+        connection.test_button.click()
+        assert "Connected: brand sandbox" in connection.messages.text
+        wizard.next.click()
+        wizard.next.click()  # survey is the default data type
+
+        source = wizard.current
+        assert NPS in [value for _, value in source.survey_list.options]
+        source.search.value = "nps"
+        source.survey_list.value = NPS
+        filters = dict((label.split(" (")[0], value) for label, value in source.filter_id.options)
+        source.filter_id.value = filters["Detractors"]
+        wizard.next.click()
+
+        mapping = wizard.current
+        assert mapping.name == "mapping", mapping.messages.text
+        comment = next(row for row in mapping.rows if row.source == "QID2_TEXT")
+        assert comment.include.value and comment.type.value == "verbatim"
+        assert {"store_id", "customer_tier", "endDate"} <= {row.source for row in mapping.rows}
+        while wizard.current.name != "finish":
+            assert not wizard.next.disabled, wizard.current.value
+            wizard.next.click()
+        wizard.current.save_button.click()
+        assert wizard.current.messages.text == ""
+    finally:
+        wizard.close()
+
+    job = JobConfig.load(tmp_path / "sandbox-nps.json")
+    assert job.connection == "sandbox" and job.source.filter_id == filters["Detractors"]
+    assert any(f.source == "QID2_TEXT" and f.type == "verbatim" for f in job.mapping.fields)
+    assert exported == [tmp_path / "sandbox-nps.ipynb"]
+    assert ConnectionStore().get("sandbox").datacenter == "sandbox"
