@@ -16,7 +16,7 @@ import ipywidgets as W
 
 from qinbound_nb.config import Connection, JobConfig
 from qinbound_nb.connections import ConnectionStore
-from qinbound_nb.errors import ConfigError, QInboundError
+from qinbound_nb.errors import ConfigError
 from qinbound_nb.widgets.base import Step
 from qinbound_nb.widgets.context import ApiFactory, Exporter, QualtricsApi, WizardContext
 from qinbound_nb.widgets.preview import PreviewFunction, PreviewPanel
@@ -27,7 +27,7 @@ from qinbound_nb.widgets.steps.duplicates import DuplicatesStep
 from qinbound_nb.widgets.steps.filtering import FilterStep
 from qinbound_nb.widgets.steps.finish import FinishStep
 from qinbound_nb.widgets.steps.mapping import MappingStep
-from qinbound_nb.widgets.steps.models import DataType, DuplicateHandling, JobBasics
+from qinbound_nb.widgets.steps.models import step_models
 from qinbound_nb.widgets.steps.notifications import NotificationsStep
 from qinbound_nb.widgets.steps.review import ReviewStep, Section
 from qinbound_nb.widgets.steps.rules import RulesStep
@@ -233,24 +233,7 @@ class Wizard:
 
     def load(self, job: JobConfig) -> None:
         """Fill every step from ``job`` (reopening it for editing)."""
-        name = job.connection
-        try:
-            connection = self.context.connections.get(name)
-        except QInboundError:
-            connection = Connection(name=name, datacenter="unknown")
-        models: dict[str, Any] = {
-            "basics": JobBasics(name=job.name, project=job.project, description=job.description),
-            "connection": connection,
-            "data_type": DataType(type=job.source.type),
-            "source": job.source,
-            "mapping": job.mapping,
-            "rules": job.rules,
-            "filter": job.filter,
-            "notifications": job.notifications,
-            "duplicates": DuplicateHandling(duplicates=job.duplicates),
-            "schedule": job.schedule,
-        }
-        for step_name, model in models.items():
+        for step_name, model in step_models(job, self.context.connections).items():
             self.step(step_name).load(model)
         self._visited = set(range(len(self.steps)))
 

@@ -37,6 +37,16 @@ def describe_whoami(who: Any) -> str:
     return line
 
 
+def _whoami_once(api: Any) -> Any:
+    """Call whoami on a client made for one test, then close it."""
+    try:
+        return api.whoami()
+    finally:
+        close = getattr(api, "close", None)
+        if callable(close):
+            close()
+
+
 def _read(source: Any, name: str) -> Any:
     return source.get(name) if isinstance(source, dict) else getattr(source, name, None)
 
@@ -146,7 +156,7 @@ class ConnectionStep(Step[Connection]):
             if connection is None:
                 self.refresh()
                 return
-            work = lambda: self.context.api_factory(connection).whoami()  # noqa: E731
+            work = lambda: _whoami_once(self.context.api_factory(connection))  # noqa: E731
         else:
             name = self.saved.value
             work = lambda: self.context.api(name).whoami()  # noqa: E731

@@ -10,6 +10,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from qinbound_nb.config import Connection, JobConfig
+from qinbound_nb.connections import ConnectionStore
+from qinbound_nb.errors import QInboundError
 from qinbound_nb.widgets.base import check_job_fields
 
 
@@ -46,3 +49,27 @@ class DuplicateHandling(StepModel):
     """What happens to a document whose natural_id is already in the project."""
 
     duplicates: Literal["replace", "skip", "update"] = "replace"
+
+
+def step_models(job: JobConfig, connections: ConnectionStore) -> dict[str, Any]:
+    """Each settings step's model for ``job``, by step name (reopening a job for editing).
+
+    A connection the job names but this machine does not have stays named, so the
+    connection step can say that it is missing.
+    """
+    try:
+        connection = connections.get(job.connection)
+    except QInboundError:
+        connection = Connection(name=job.connection, datacenter="unknown")
+    return {
+        "basics": JobBasics(name=job.name, project=job.project, description=job.description),
+        "connection": connection,
+        "data_type": DataType(type=job.source.type),
+        "source": job.source,
+        "mapping": job.mapping,
+        "rules": job.rules,
+        "filter": job.filter,
+        "notifications": job.notifications,
+        "duplicates": DuplicateHandling(duplicates=job.duplicates),
+        "schedule": job.schedule,
+    }
