@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import getpass
 import json
 import logging
 import shutil
 import sys
 import threading
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import SecretStr, ValidationError
@@ -22,10 +21,9 @@ from qinbound_nb.crontab import crontab_lines, install_crontab
 from qinbound_nb.errors import ConfigError
 from qinbound_nb.jobs import check_job
 from qinbound_nb.notebooks import export_notebook
-from qinbound_nb.notify import expiry_warning
 from qinbound_nb.production import run_production
-from qinbound_nb.qualtrics.client import QualtricsClient
-from qinbound_nb.qualtrics.sandbox import Sandbox
+from qinbound_nb.qualtrics.checks import check_connection
+from qinbound_nb.qualtrics.sandbox import serve_forever
 from qinbound_nb.scheduler import Scheduler
 from qinbound_nb.scheduling import describe_schedule, upcoming_runs
 from qinbound_nb.store import Store, default_store_path
@@ -86,21 +84,8 @@ def cmd_connections_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_connections_check(args: argparse.Namespace) -> int:
-    connection = ConnectionStore().get(args.name)
-    with QualtricsClient.for_connection(connection) as client:
-        who = client.whoami()
-    print(
-        f"{connection.name}: token works for {who.user_name or who.user_id} "
-        f"(brand {who.brand_id}, datacenter {who.datacenter or connection.datacenter})"
-    )
-    if who.suggested_datacenter:
-        print(
-            f"  note: Qualtrics proxied the call; use datacenter {who.suggested_datacenter!r} "
-            "for faster responses"
-        )
-    warning = expiry_warning(connection, date.today())
-    if warning:
-        print(f"  warning: {warning}")
+    report = check_connection(ConnectionStore().get(args.name))
+    print("\n".join(report.lines()))
     return 0
 
 
@@ -158,9 +143,5 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
 
 
 def cmd_sandbox_serve(args: argparse.Namespace) -> int:
-    with Sandbox.from_env().serve(args.host, args.port) as server:
-        print(f"sandbox Qualtrics API at {server.url} (Ctrl-C to stop)", flush=True)
-        print(f"point the client at it: export QINBOUND_API_BASE_URL={server.url}", flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            threading.Event().wait()
+    serve_forever(port=args.port, host=args.host)
     return 0

@@ -32,6 +32,9 @@ from qinbound_nb.notebook_cells import code_cells, parameters_source, summary_ma
 SECRET_NAME = re.compile(r"token|secret|password|passwd|api_?key|credential", re.IGNORECASE)
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 MAX_OUTPUT_CHARS = 100_000
+# ipykernel logs a TCP warning at every start and an ERROR at shutdown; the run's own
+# errors reach the output notebook and NotebookRunError, so the kernel log stays quiet.
+QUIET_KERNEL = ["--IPKernelApp.log_level=CRITICAL"]
 
 
 def export_notebook(
@@ -115,6 +118,7 @@ def run_notebook(
             str(notebook), str(output), parameters=parameters, kernel_name=kernel_name,
             cwd=None if cwd is None else str(cwd), progress_bar=False, log_output=log_output,
             execution_timeout=timeout_s,
+            extra_arguments=QUIET_KERNEL,
         )  # fmt: skip
     except PapermillExecutionError as exc:
         raise NotebookRunError(_describe_failure(exc, output)) from exc

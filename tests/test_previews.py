@@ -1,0 +1,86 @@
+"""preview(job): raw beside mapped-and-redacted, every redaction visible, no store writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qinbound_nb import JobConfig, Preview, preview, run_job
+from qinbound_nb.connections import SANDBOX
+from qinbound_nb.qualtrics.client import QualtricsClient
+from qinbound_nb.qualtrics.sandbox import Sandbox
+
+TEMPLATE = Path(__file__).parents[1] / "qinbound_nb" / "templates" / "nps-weekly.json"
+NOW = "2026-11-04T09:00:00Z"
+
+
+class CountingClient(QualtricsClient):
+    exports = 0
+
+    def export_responses(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        CountingClient.exports += 1
+        return super().export_responses(*args, **kwargs)
+
+
+@pytest.fixture
+def job(monkeypatch: pytest.MonkeyPatch) -> JobConfig:
+    monkeypatch.setenv("QINBOUND_SANDBOX_NOW", NOW)
+    return JobConfig.load(TEMPLATE)
+
+
+@pytest.fixture
+def sample(job: JobConfig) -> Preview:
+    return preview(job, limit=120)
+
+
+def test_raw_and_documents_are_row_aligned(sample: Preview) -> None:
+    assert len(sample.raw) == len(sample.documents) == 120
+    assert list(sample.raw.index) == list(sample.documents.index)
+    ids = sample.documents["natural_id"].str.removeprefix("nps-weekly;")
+    assert (ids == sample.raw["responseId"]).all()
+
+
+def test_every_redaction_is_a_visible_span(sample: Preview) -> None:
+    assert len(sample.spans) > 10
+    comments = sample.documents["nps_comment"]
+    for span in sample.spans.itertuples():
+        text = comments[span.row]
+        assert text[span.start : span.end] == "[REDACTED]"
+    hits = {k: v for k, v in sample.counts.items() if k.startswith("hits ")}
+    assert sum(hits.values()) == len(sample.spans)
+
+
+def test_html_shows_both_sides_with_highlights_and_legend(sample: Preview) -> None:
+    html = sample.html()
+    raw_comment = sample.raw.loc[sample.spans.iloc[0]["row"], "QID2_TEXT"]
+    assert "[REDACTED]" in html
+    assert raw_comment.split()[0] in html
+    assert "<mark" in html
+    for kind in ("email", "phone"):
+        assert kind in html
+
+
+def test_update_reuses_the_sample_without_fetching(job: JobConfig) -> None:
+    client = CountingClient(SANDBOX, transport=Sandbox(now=None).transport())
+    with client:
+        first = preview(job, limit=60, client=client)
+    assert CountingClient.exports == 1
+    stricter = job.model_copy(
+        update={"filter": job.filter.model_copy(update={"expression": "nps_score >= 9"})}
+    )
+    second = first.update(stricter)
+    assert CountingClient.exports == 1
+    assert second.counts["filtered_out"] > 0
+    assert "filtered out by filter" in second.html()
+    assert second.raw is first.raw
+
+
+def test_outcomes_against_the_store(job: JobConfig, tmp_path: Path) -> None:
+    store = tmp_path / "s.duckdb"
+    fresh = preview(job, limit=30, store=store)
+    assert fresh.outcomes is None  # no store yet: nothing to compare against
+    run_job(job, store=store)
+    again = preview(job, limit=30, store=store)
+    assert again.outcomes is not None and set(again.outcomes) == {"replaces"}
+    assert "replaces" in again.html()
