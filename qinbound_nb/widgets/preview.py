@@ -1,10 +1,10 @@
 """The preview panel: fetch a sample with the job as it stands and show raw responses and
 documents side by side (the HTML comes from :mod:`qinbound_nb.widgets.preview_html`).
 
-The wiring point is ``preview(job, limit)``, by default ``qinbound_nb.jobs.preview``; it
-returns an object with ``.html()``. When that object also has ``.rerun(job)`` (re-apply the
-mapping, rules and filter to the cached sample without fetching again), the panel uses it
-whenever the job changes.
+Fetching calls ``preview(job, limit)``, by default :func:`qinbound_nb.preview` with the
+export progress on the panel's bar. The result has ``.html()`` and ``.update(job)``, which
+re-applies the mapping, rules and filter to the cached sample without fetching again; the
+panel does that whenever the job changes, so edits show at once.
 """
 
 from __future__ import annotations
@@ -16,23 +16,12 @@ from typing import Any
 import ipywidgets as W
 
 from qinbound_nb.config import JobConfig
-from qinbound_nb.errors import QInboundError
 from qinbound_nb.widgets.preview_html import render_preview_html
 from qinbound_nb.widgets.tasks import Busy, MessageArea, guarded, run_task
 
 PreviewFunction = Callable[[JobConfig, int], Any]
 
 __all__ = ["PreviewFunction", "PreviewPanel", "render_preview_html"]
-
-
-def jobs_preview(job: JobConfig, limit: int) -> Any:
-    """The default preview: ``qinbound_nb.jobs.preview(job, limit=limit)``."""
-    from qinbound_nb import jobs
-
-    preview = getattr(jobs, "preview", None)
-    if preview is None:
-        raise QInboundError("the preview needs qinbound_nb.jobs.preview, which this version lacks")
-    return preview(job, limit=limit)
 
 
 class PreviewPanel:
@@ -44,26 +33,29 @@ class PreviewPanel:
         *,
         executor: Executor,
         preview: PreviewFunction | None = None,
+        store: Any | None = None,
     ) -> None:
         self._job = job
         self._executor = executor
-        self._preview = preview or jobs_preview
+        self._preview = preview or self._library_preview
+        self._store = store
         self.result: Any = None
+        self._shown_job: JobConfig | None = None
+        self._stale = False
         self.sample_size = W.BoundedIntText(description="Sample", value=100, min=1, max=10_000)
         self.fetch = W.Button(description="Fetch preview", icon="eye")
-        self.rerender = W.Button(description="Apply changes", icon="refresh", disabled=True)
+        self.live = W.Checkbox(description="Update as the job changes", value=True)
         self.busy = Busy()
         self.messages = MessageArea()
         self.output = W.HTML("")
         self.fetch.on_click(guarded(self.messages)(self._fetch))
-        self.rerender.on_click(guarded(self.messages)(self._rerun))
         self.widget = W.VBox(
             [
                 W.HTML(
                     "<h4>Preview</h4><small>Raw responses and documents side by side, "
                     "with every redaction and substitution highlighted.</small>"
                 ),
-                W.HBox([self.sample_size, self.fetch, self.rerender]),
+                W.HBox([self.sample_size, self.fetch, self.live]),
                 self.busy.widget,
                 self.messages.widget,
                 self.output,
@@ -75,15 +67,17 @@ class PreviewPanel:
         """The preview HTML shown (empty before the first fetch)."""
         return str(self.output.value)
 
-    def _current_job(self) -> JobConfig | None:
+    def _library_preview(self, job: JobConfig, limit: int) -> Any:
+        from qinbound_nb import preview
+
+        progress = lambda report: self.busy.progress(report.percent)  # noqa: E731
+        store = getattr(self._store, "path", None)
+        return preview(job, limit, store=store, progress=progress)
+
+    def _fetch(self, _button: object = None) -> None:
         job = self._job()
         if job is None:
             self.messages.error("the job is not complete enough to preview: fix the steps marked ✗")
-        return job
-
-    def _fetch(self, _button: object = None) -> None:
-        job = self._current_job()
-        if job is None:
             return
         limit = self.sample_size.value
         run_task(
@@ -95,14 +89,18 @@ class PreviewPanel:
             on_done=self._show,
         )
 
-    def _rerun(self, _button: object = None) -> None:
-        job = self._current_job()
-        rerun = getattr(self.result, "rerun", None)
-        if job is None or not callable(rerun):
+    def job_changed(self) -> None:
+        """Re-apply a changed job to the cached sample (no fetching), if live updates are on."""
+        job = self._job()
+        update = getattr(self.result, "update", None)
+        if job is None or job == self._shown_job or not self.live.value or not callable(update):
+            return
+        if self.busy.active:  # one update at a time; the latest change follows it
+            self._stale = True
             return
         run_task(
             self._executor,
-            lambda: rerun(job),
+            lambda: update(job),
             busy=self.busy,
             label="Applying the changes…",
             area=self.messages,
@@ -111,5 +109,8 @@ class PreviewPanel:
 
     def _show(self, result: Any) -> None:
         self.result = result
+        self._shown_job = getattr(result, "job", None)
         self.output.value = result.html()
-        self.rerender.disabled = not callable(getattr(result, "rerun", None))
+        if self._stale:
+            self._stale = False
+            self.job_changed()

@@ -61,8 +61,9 @@ def _as_text(column: pd.Series) -> pa.Array | pa.ChunkedArray:
         raise TypeError("mixed Python values: format them one by one")
     values = pa.array(column, from_pandas=True)
     kind = values.type
-    if pa.types.is_timestamp(kind):
-        return pc.strftime(values, format="%Y-%m-%d %H:%M:%S" + (" %Z" if kind.tz else ""))
+    if pa.types.is_timestamp(kind):  # whole seconds: the preview needs no fractions
+        seconds = pc.cast(values, pa.timestamp("s", kind.tz), safe=False)
+        return pc.strftime(seconds, format="%Y-%m-%d %H:%M:%S" + (" %Z" if kind.tz else ""))
     if pa.types.is_nested(kind) or pa.types.is_dictionary(kind):
         raise TypeError("lists and categories are formatted one by one")
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):

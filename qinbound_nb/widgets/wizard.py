@@ -72,8 +72,8 @@ class Wizard:
         executor: runs slow work; pass ``SynchronousExecutor()`` to run it in line.
         export: ``export(job, path)`` writes the production notebook (default:
             ``qinbound_nb.notebooks.export_notebook``).
-        preview: ``preview(job, limit)`` returns a preview with ``.html()`` (default:
-            ``qinbound_nb.jobs.preview``).
+        preview: ``preview(job, limit)`` returns a preview with ``.html()`` and
+            ``.update(job)`` (default: ``qinbound_nb.preview``).
     """
 
     def __init__(
@@ -104,7 +104,7 @@ class Wizard:
         self._visited = {0}
         self.review.sections = self.sections
         self.preview = PreviewPanel(
-            self._preview_job, executor=self.context.executor, preview=preview
+            self._preview_job, executor=self.context.executor, preview=preview, store=store
         )
         self.widget = self._build()
         for step in self.steps:
@@ -191,6 +191,8 @@ class Wizard:
             button.button_style = "info" if index == self._index else ""
         shows_preview = self._index >= self.steps.index(self.step(PREVIEW_FROM))
         self.preview.widget.layout.display = "flex" if shows_preview else "none"
+        if shows_preview and valid:
+            guarded(self.preview.messages)(self.preview.job_changed)()
 
     def _icon(self, index: int, step: Step[Any]) -> str:
         if index == self._index:

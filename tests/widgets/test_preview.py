@@ -186,20 +186,27 @@ class FakePreview:
         self.job, self.limit = job, limit
 
     def html(self) -> str:
-        return f"<p>{self.limit} rows of {self.job.name}</p>"
+        return f"<p>{self.limit} rows of {self.job.name} ({self.job.duplicates})</p>"
 
-    def rerun(self, job: JobConfig) -> FakePreview:
-        return FakePreview(job.model_copy(update={"name": job.name + "-again"}), self.limit)
+    def update(self, job: JobConfig) -> FakePreview:
+        return FakePreview(job, self.limit)
 
 
-def test_panel_fetches_with_the_sample_size_and_reruns(job: JobConfig) -> None:
-    panel = PreviewPanel(lambda: job, executor=SynchronousExecutor(), preview=FakePreview)
+def test_panel_fetches_with_the_sample_size_and_follows_job_changes(job: JobConfig) -> None:
+    current = {"job": job}
+    panel = PreviewPanel(
+        lambda: current["job"], executor=SynchronousExecutor(), preview=FakePreview
+    )
     panel.sample_size.value = 25
     panel.fetch.click()
-    assert panel.html == "<p>25 rows of nps-weekly</p>"
-    assert not panel.rerender.disabled
-    panel.rerender.click()
-    assert panel.html == "<p>25 rows of nps-weekly-again</p>"
+    assert panel.html == "<p>25 rows of nps-weekly (replace)</p>"
+    current["job"] = job.model_copy(update={"duplicates": "skip"})
+    panel.job_changed()
+    assert panel.html == "<p>25 rows of nps-weekly (skip)</p>"
+    panel.live.value = False
+    current["job"] = job.model_copy(update={"duplicates": "update"})
+    panel.job_changed()
+    assert panel.html.endswith("(skip)</p>")
 
 
 def test_panel_shows_errors_and_incomplete_jobs(job: JobConfig) -> None:
@@ -218,11 +225,29 @@ def test_panel_shows_errors_and_incomplete_jobs(job: JobConfig) -> None:
 def test_wizard_shows_the_preview_from_the_mapping_step_on(make_wizard) -> None:
     from .conftest import walk_to
 
-    seen: list[JobConfig] = []
-    wizard = make_wizard(preview=lambda job, limit: seen.append(job) or FakePreview(job, limit))
+    fetched: list[JobConfig] = []
+    wizard = make_wizard(preview=lambda job, limit: fetched.append(job) or FakePreview(job, limit))
     assert wizard.preview.widget.layout.display == "none"
     walk_to(wizard, "mapping")
     assert wizard.preview.widget.layout.display == "flex"
     wizard.preview.fetch.click()
-    assert seen[0].source.survey_id == "SV_1NpsDemoSurvey1"
-    assert "100 rows of nps-weekly" in wizard.preview.html
+    assert fetched[0].source.survey_id == "SV_1NpsDemoSurvey1"
+    assert "100 rows of nps-weekly (replace)" in wizard.preview.html
+    walk_to(wizard, "duplicates")
+    wizard.current.mode.value = "skip"
+    assert "(skip)" in wizard.preview.html  # re-rendered from the cached sample
+    assert len(fetched) == 1
+
+
+def test_the_library_preview_renders_the_sandbox_sample(make_wizard) -> None:
+    from .conftest import walk_to
+
+    wizard = make_wizard()
+    walk_to(wizard, "rules")
+    wizard.current.pii["email"].value = True
+    wizard.preview.sample_size.value = 40
+    wizard.preview.fetch.click()
+    assert wizard.preview.messages.text == ""
+    markup = wizard.preview.html
+    assert markup.count("<tr data-row=") + markup.count('<tr class="dropped"') == 40
+    assert 'data-rule="email"' in markup
