@@ -232,7 +232,8 @@ def _spans_frame(
     start = buffer.char_offsets(spans.start, rows)
     input_start = original.char_offsets(spans.in_start, rows)
     input_end = original.char_offsets(spans.in_end, rows)
-    names = np.asarray(rules.rule_names or [""], dtype=object)[spans.rule]
+    names = np.asarray(rules.rule_names or [""], dtype=object)
+    kinds = np.asarray([name.split(":")[0] for name in names], dtype=object)
     frame = pd.DataFrame(
         {
             "row": labels[rows],
@@ -241,8 +242,8 @@ def _spans_frame(
             "input_start": input_start,
             "input_end": input_end,
             "length": input_end - input_start,
-            "kind": pd.Series([name.split(":")[0] for name in names], dtype="str"),
-            "rule": pd.Series(names, dtype="str"),
+            "kind": pd.Series(kinds[spans.rule], dtype="str"),
+            "rule": pd.Series(names[spans.rule], dtype="str"),
         }
     )
     return frame[SPAN_COLUMNS]

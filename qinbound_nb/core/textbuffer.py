@@ -105,13 +105,9 @@ def apply_edits(buffer: TextBuffer, edits: Edits) -> TextBuffer:
     if len(edits.starts) == 0:
         return buffer
     view = memoryview(buffer.data)
-    pieces: list[bytes | memoryview] = []
-    previous = 0
-    for start, end, replacement in zip(
-        edits.starts.tolist(), edits.ends.tolist(), edits.replacements, strict=True
-    ):
-        pieces.append(view[previous:start])
-        pieces.append(replacement)
-        previous = end
-    pieces.append(view[previous:])
+    kept_from = [0, *edits.ends.tolist()]
+    kept_to = [*edits.starts.tolist(), len(buffer.data)]
+    pieces: list[bytes | memoryview] = [b""] * (2 * len(kept_from) - 1)
+    pieces[0::2] = [view[a:b] for a, b in zip(kept_from, kept_to, strict=True)]
+    pieces[1::2] = edits.replacements
     return TextBuffer(b"".join(pieces), edits.shift(buffer.bounds))
