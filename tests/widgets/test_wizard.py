@@ -249,3 +249,35 @@ def test_no_widget_holds_the_token_after_saving_a_connection(make_wizard) -> Non
     leaked = [value for value in widget_values(wizard.widget) if "SECRET-token" in value]
     assert leaked == []
     assert wizard.job is not None and wizard.job.connection == "prod-iad1"
+
+
+def test_the_store_offers_projects_and_registers_the_saved_job(
+    make_wizard, job: JobConfig, tmp_path: Path
+) -> None:
+    import nbformat
+    import pandas as pd
+
+    from qinbound_nb.store import Store
+
+    document = {
+        "natural_id": "old;R_1",
+        "document_date": pd.Timestamp("2026-11-01T10:00Z"),
+        "job_name": "old",
+        "loadDate": pd.Timestamp("2026-11-02T08:00Z"),
+        "feedback_provider": "Qualtrics",
+        "feedback_type": "Survey",
+        "source": "Qualtrics",
+    }
+    with Store(tmp_path / "store.duckdb") as store:
+        loaded = job.model_copy(update={"name": "old", "project": "existing_project"})
+        with store.load_run("run-1", loaded) as run:
+            run.stage(pd.DataFrame([document]))
+            run.finish()
+        wizard = make_wizard(store=store)
+        assert "existing_project" in wizard.step("basics").project.options
+        walk_to(wizard, "finish")
+        wizard.current.save_button.click()
+        registered = store.registered_jobs()
+    assert "nps-weekly" in registered.to_string()
+    notebook = nbformat.read(tmp_path / "nps-weekly.ipynb", as_version=4)
+    assert str(tmp_path / "store.duckdb") in "".join(cell.source for cell in notebook.cells)

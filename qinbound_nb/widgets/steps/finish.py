@@ -16,14 +16,14 @@ from qinbound_nb.widgets.steps.schedule import describe_schedule
 from qinbound_nb.widgets.tasks import Busy, guarded, run_task
 
 
-def default_exporter(job: JobConfig, path: Path, job_path: Path) -> Any:
+def default_exporter(job: JobConfig, path: Path, job_path: Path, store_path: str | None) -> Any:
     """Export with ``qinbound_nb.notebooks.export_notebook``, the notebook naming the job file."""
     from qinbound_nb import notebooks
 
     export_notebook = getattr(notebooks, "export_notebook", None)
     if export_notebook is None:
         raise QInboundError("notebook export is not available in this version; the job was saved")
-    return export_notebook(job, path, job_path=job_path)
+    return export_notebook(job, path, job_path=job_path, store_path=store_path)
 
 
 def run_instructions(job: JobConfig, job_path: Path, notebook: Path | None) -> list[str]:
@@ -118,7 +118,8 @@ class FinishStep(Step[JobConfig]):
         if self.context.export is not None:
             self.context.export(job, notebook)
         else:
-            default_exporter(job, notebook, job_path)
+            store_path = getattr(self.context.store, "path", None)
+            default_exporter(job, notebook, job_path, str(store_path) if store_path else None)
         return notebook
 
     def _show_done(self, job: JobConfig, job_path: Path, notebook: Path | None) -> None:
