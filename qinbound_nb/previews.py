@@ -25,6 +25,7 @@ from qinbound_nb.qualtrics.client import QualtricsClient
 from qinbound_nb.qualtrics.export_requests import IdpExportRequest, ResponseExportRequest
 from qinbound_nb.qualtrics.models import ExportProgress
 from qinbound_nb.qualtrics.tickets import TicketExportRequest
+from qinbound_nb.rendering.preview_html import render_preview_html
 from qinbound_nb.store import Store
 
 __all__ = ["Preview", "preview"]
@@ -57,8 +58,6 @@ class Preview:
 
     def html(self) -> str:
         """Raw and documents side by side, every redacted span highlighted."""
-        from qinbound_nb.widgets.preview_html import render_preview_html  # moves below, see TODO
-
         sources = {str(f.name): f.source for f in self.job.mapping.mapped}
         return render_preview_html(
             self.raw,

@@ -16,9 +16,9 @@ from typing import Any
 
 import pandas as pd
 
-from qinbound_nb.widgets.preview_charts import bar_chart, column_chart, responses_per_day
-from qinbound_nb.widgets.preview_spans import highlight_css, kind_colour, rule_kind, spans_by_cell
-from qinbound_nb.widgets.preview_table import render_table
+from qinbound_nb.rendering.preview_charts import bar_chart, column_chart, responses_per_day
+from qinbound_nb.rendering.preview_spans import highlight_css, kind_colour, rule_kind, spans_by_cell
+from qinbound_nb.rendering.preview_table import render_table
 
 P = ".qinbound-preview"
 CSS = "".join(

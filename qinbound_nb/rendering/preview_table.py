@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from qinbound_nb.widgets.preview_spans import is_missing, locate_in_input, mark_text
+from qinbound_nb.rendering.preview_spans import is_missing, locate_in_input, mark_text
 
 ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"))
 BADGES = {

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from qinbound_nb.widgets.preview_spans import kind_colour
+from qinbound_nb.rendering.preview_spans import kind_colour
 
 WIDTH, HEIGHT = 320, 90
 

@@ -1,0 +1,1 @@
+"""Preview rendering: escaped HTML tables, highlights and small charts (no widgets)."""
