@@ -63,7 +63,7 @@ def _field_type(question: QuestionInfo) -> FieldType | None:
     kind, selector = question.question_type, question.selector
     if kind == "TE":
         return "text" if selector == "FORM" else "verbatim"
-    if kind in NUMBER_TYPES:
+    if kind in NUMBER_TYPES or selector == "NPS":  # Qualtrics NPS is type MC, selector NPS
         return "number"
     if kind in CHOICE_TYPES:
         return "text"

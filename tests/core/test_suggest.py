@@ -56,3 +56,9 @@ def test_types_follow_the_question_kind() -> None:
 def test_long_single_words_are_cut_to_21() -> None:
     fields = suggest_mapping([QuestionInfo("QID9", "Supercalifragilisticexpialidocious", "TE")])
     assert fields[0].name == "Supercalifragilistice"
+
+
+def test_a_qualtrics_nps_question_is_a_number() -> None:
+    # Qualtrics reports NPS questions as type MC with selector NPS
+    fields = suggest_mapping([QuestionInfo("QID1", "How likely to recommend?", "MC", "NPS")])
+    assert fields[0].type == "number"
