@@ -189,8 +189,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--large", action="store_true", help="also 1,000,000 responses")
     parser.add_argument("--responses", type=int, help="one size instead of the defaults")
-    parser.add_argument("--repeats", type=int, default=3, help="run_job and floor runs per size")
-    parser.add_argument("--baseline-repeats", type=int, default=1, help="0 skips the baseline")
+    parser.add_argument("--repeats", type=int, default=5, help="run_job, floor and download runs")
+    parser.add_argument(
+        "--baseline-repeats", type=int, default=3, help="pandas pipeline runs (0: skip)"
+    )
     parser.add_argument("--time-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--rss-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--stage", choices=sorted(STAGES), help=argparse.SUPPRESS)
