@@ -35,8 +35,9 @@ test-fast: $(STAMP)
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/wizard.ipynb
 
-## bench: run every benchmark and rewrite bench/RESULTS.md
+## bench: run every benchmark and rewrite bench/RESULTS.md (Presidio is the redaction baseline)
 bench: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,bench]'
 	$(PY) bench/run_all.py
 
 clean:

@@ -82,6 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dry-run", action="store_true", help="report what would load; write nothing")
     run.add_argument("--timeout", type=int, default=3600, help="cell timeout in seconds (3600)")
     run.add_argument("--if-due", action="store_true", help="run only if a schedule slot is due")
+    run.add_argument(
+        "--xm-files", metavar="DIR", help="with --direct: also write XM Discover files"
+    )
+    run.add_argument("--xm-format", choices=["csv", "json"], default="csv")
     _command(
         commands,
         "jobs",

@@ -57,6 +57,8 @@ def _run_once(args: argparse.Namespace) -> int:
             job,
             store=store_path(args),
             dry_run=args.dry_run,
+            feedback_files=args.xm_files,
+            feedback_format=args.xm_format,
             progress=progress_line if sys.stderr.isatty() else None,
         )
         print(report.summary())

@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
 from qinbound_nb.config import JobConfig
 from qinbound_nb.connections import ConnectionStore, project_hash_key
 from qinbound_nb.core.expressions import compile_expression
+from qinbound_nb.core.mapping import verbatim_fields
 from qinbound_nb.core.parse import RawChunk
 from qinbound_nb.core.pipeline import ChunkResult, process_chunk
 from qinbound_nb.core.redaction import RedactionRules
@@ -42,6 +43,7 @@ from qinbound_nb.qualtrics.client import QualtricsClient
 from qinbound_nb.qualtrics.models import ExportProgress
 from qinbound_nb.store import Store
 from qinbound_nb.store_load import Checkpoint, RunLoad
+from qinbound_nb.xmfiles import write_feedback_files
 
 __all__ = ["RunFailedError", "RunReport", "as_job", "open_client", "run_job"]
 
@@ -150,6 +152,8 @@ def run_job(
     progress: Progress | None = None,
     chunk_rows: int = CHUNK_ROWS,
     output_notebook: str | None = None,
+    feedback_files: str | os.PathLike[str] | None = None,
+    feedback_format: Literal["csv", "json"] = "csv",
 ) -> RunReport:
     """Pull, transform and load one job; return what happened (a failure is a report too).
 
@@ -163,6 +167,10 @@ def run_job(
         progress: called with export progress (start, poll, download).
         chunk_rows: rows per transform chunk (memory stays flat as exports grow).
         output_notebook: the papermill output notebook to record with the run.
+        feedback_files: also write what this run loaded as XM Discover individual-feedback
+            files (at most 100,000 rows each) into ``<folder>/<run id>/``, ready for the Files
+            (SFTP) or ad-hoc upload connectors.
+        feedback_format: ``csv`` or ``json`` for those files.
     """
     job = as_job(job)
     run = _Run(job, run_id or new_run_id(), now or default_now(job), dry_run, chunk_rows)
@@ -172,6 +180,8 @@ def run_job(
             try:
                 api = client or stack.enter_context(open_client(job))
                 run.execute(api, opened, progress, output_notebook)
+                if feedback_files is not None and opened is not None and run.ok:
+                    run.write_feedback(opened, Path(feedback_files), feedback_format)
             except QInboundError as exc:
                 run.fail(exc, opened, output_notebook)
     except QInboundError as exc:  # the store itself could not be opened
@@ -351,6 +361,21 @@ class _Run:
         warning = expiry_warning(connection, date.today())
         if warning:
             self.warnings.append(warning)
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("succeeded", "succeeded_with_warnings") and not self.dry_run
+
+    def write_feedback(self, store: Store, folder: Path, format: Literal["csv", "json"]) -> None:
+        documents = store.run_documents(self.job.project, self.run_id)
+        written = write_feedback_files(
+            documents,
+            folder / self.run_id,
+            format=format,
+            verbatim_fields=verbatim_fields(self.job),
+            prefix=self.job.name.replace(" ", "_"),
+        )
+        self.counts["feedback_files"] = len(written)
 
     def fail(self, exc: QInboundError, store: Store | None, output_notebook: str | None) -> None:
         self.status, self.error = "failed", str(exc)

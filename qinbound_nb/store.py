@@ -215,6 +215,15 @@ class Store:
         hidden = "" if bookkeeping else f" EXCLUDE ({', '.join(BOOKKEEPING)})"
         return self.query(f"SELECT *{hidden} FROM {quote(table)} ORDER BY natural_id")
 
+    def run_documents(self, project: str, run_id: str) -> pd.DataFrame:
+        """The documents of ``project`` that run ``run_id`` loaded, replaced or updated."""
+        table = self.table_of(project)
+        if table is None:
+            return pd.DataFrame()
+        hidden = f" EXCLUDE ({', '.join(BOOKKEEPING)})"
+        sql = f"SELECT *{hidden} FROM {quote(table)} WHERE _run_id = ? ORDER BY natural_id"
+        return self.query(sql, [run_id])
+
     def projects(self) -> pd.DataFrame:
         """Each project with its table name and creation time."""
         return self.query("SELECT * FROM projects ORDER BY project")

@@ -173,3 +173,20 @@ def test_connections_check(
     monkeypatch.setenv("QINBOUND_TOKEN_SANDBOX", "revoked-token")
     code, out, err = run_cli(capsys, "connections", "check", "sandbox")
     assert code == 1 and "sandbox" in err and "revoked-token" not in err
+
+
+def test_run_can_write_xm_discover_feedback_files(
+    job_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_cli(
+        capsys, "run", str(job_file), "--direct", "--store", "s.duckdb", "--xm-files", "xm"
+    )
+    assert code == 0, err
+    files = sorted(Path("xm").rglob("*.csv"))
+    assert files and "feedback_files 1" in out
+    with files[0].open(newline="") as stream:
+        header = next(csv.reader(stream))
+        rows = sum(1 for _ in stream)
+    assert "natural_id" in header and "nps_comment [verbatim]" in header
+    with Store.open("s.duckdb") as store:
+        assert rows == len(store.documents("customer_feedback"))
