@@ -72,7 +72,7 @@ def test_run_with_a_broken_job_file_exits_2(
             }
         )
     )
-    code, out, err = run_cli(
+    code, _out, err = run_cli(
         capsys, "run", str(bad), "--direct", "--store", str(tmp_path / "s.duckdb")
     )
     assert code == 2
