@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -157,11 +158,11 @@ def download_export(
 ) -> DownloadedExport:
     """Stream the export file to ``dest_dir`` under a temporary name, then rename it."""
     assert outcome.file_id is not None
-    dest_dir.mkdir(parents=True, exist_ok=True)
     suffix = "zip" if spec.compressed else spec.format
     target = dest_dir / f"{_safe_name(outcome.file_id)}.{suffix}"
     partial = target.with_name(target.name + ".part")
     try:
+        dest_dir.mkdir(parents=True, exist_ok=True)
         size = client.download(
             spec.file_path.format(file_id=outcome.file_id),
             partial,
@@ -170,8 +171,14 @@ def download_export(
             progress=report,
         )
         partial.replace(target)
+    except OSError as exc:  # a full or read-only disk is the user's to fix, not a crash
+        raise ExportError(
+            f"{spec.what} could not be written to {dest_dir} ({exc.strerror or exc}); free "
+            "disk space there (or point TMPDIR elsewhere) and run again"
+        ) from exc
     finally:
-        partial.unlink(missing_ok=True)
+        with suppress(OSError):  # never mask the error above with one from the clean-up
+            partial.unlink(missing_ok=True)
     report(ExportProgress("done", 100.0, size, size))
     return DownloadedExport(
         path=target,
