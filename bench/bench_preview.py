@@ -14,6 +14,7 @@ The issue's target: re-render 1,000 rows in well under 100 ms.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import time
@@ -21,10 +22,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from qinbound_nb import JobConfig, preview
 from qinbound_nb.rendering.preview_html import render_preview_html
 
 HERE = Path(__file__).parent
 RESULTS = HERE / "results" / "preview.md"
+TEMPLATE = HERE.parent / "qinbound_nb" / "templates" / "nps-weekly.json"
 REPEATS = 7
 WORDS = ("the service was quick friendly slow rude great delivery price support staff app").split()  # noqa: SIM905
 PII = (("email", "jane.doe{n}@example.com", "[EMAIL]"), ("phone", "555-01{n:02d}-4567", "[PHONE]"))
@@ -123,6 +126,37 @@ def medians_ms(function, data: dict) -> tuple[float, float]:
     return statistics.median(wall), statistics.median(cpu)
 
 
+def rerender_rows(rows: int) -> list[str]:
+    """The issue's figure: change the filter, re-run every stage on the cached sample, render.
+
+    A real sandbox sample (NPS demo survey, all PII detectors on) is fetched once; each timed
+    repeat is ``Preview.update(changed job)`` (map, redact, filter, limit, dedupe on the cached
+    raw rows, no fetching) followed by ``.html()``.
+    """
+    os.environ.setdefault("QINBOUND_SANDBOX_NOW", "2026-11-28T12:00:00Z")
+    job = JobConfig.load(TEMPLATE)
+    cached = preview(job, limit=rows)
+    changed = [
+        job.model_copy(update={"filter": job.filter.model_copy(update={"expression": e})})
+        for e in ("nps_score >= 7", "NOT ISBLANK(nps_comment)")
+    ]
+
+    def rerender(data: dict) -> str:
+        data["turn"] = 1 - data.get("turn", 0)
+        return cached.update(changed[data["turn"]]).html()
+
+    wall, cpu = medians_ms(rerender, {})
+    verdict = "meets" if wall < 100 else "misses"
+    print(f"re-render {len(cached.raw)} sandbox rows: {wall:.1f} ms ({cpu:.1f} CPU)")
+    return [
+        "",
+        f"Re-render after a filter change, {len(cached.raw):,} cached sandbox rows (NPS demo "
+        "survey, every PII detector on): `Preview.update(job).html()` runs mapping, "
+        f"redaction, filter, limit and dedupe again, then renders: **{wall:.1f} ms** "
+        f"({cpu:.1f} ms CPU), median of {REPEATS} — {verdict} the 100 ms target.",
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--large", action="store_true", help="also render 10,000 rows")
@@ -149,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
             f"| {rows:,} | {ours:.1f} ({ours_cpu:.1f}) | {theirs:.1f} ({theirs_cpu:.1f}) "
             f"| {ratio:.1f}x faster |"
         )
+    lines += rerender_rows(1_000)
     command = "python bench/bench_preview.py" + (" --large" if args.large else "")
     lines += [
         "",
