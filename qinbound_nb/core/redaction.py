@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from qinbound_nb.core.pii import find_pii, normalize, pii_token
+from qinbound_nb.core.pii import PII_KINDS, find_pii, normalize, pii_token
 from qinbound_nb.core.redaction_rules import RedactionRules, check_fields
 from qinbound_nb.core.spantable import HitList, Hits, SpanTable, merge_hits
 from qinbound_nb.core.textbuffer import TextBuffer
@@ -167,22 +167,26 @@ def _detect(
     buffer: TextBuffer, spans: SpanTable, rules: RedactionRules, column: pa.Array, rows: np.ndarray
 ) -> Hits:
     found = find_pii(buffer.data, frozenset(rules.pii))
-    codes = {kind: code for code, kind in enumerate(rules.pii)}
+    codes = np.zeros(len(PII_KINDS), dtype=np.int64)  # PII_KINDS index -> rule code
+    codes[[PII_KINDS.index(kind) for kind in rules.pii]] = np.arange(len(rules.pii))
     style, mask, key = rules.mask_style, rules.mask, rules.hash_key
+    kinds = [PII_KINDS[code] for code in found.kinds.tolist()]
     if style == "hash":
         data = buffer.data
         values = (
             normalize(kind, data[start:end])
-            for kind, start, end in zip(found.kinds, found.starts, found.ends, strict=True)
+            for kind, start, end in zip(
+                kinds, found.starts.tolist(), found.ends.tolist(), strict=True
+            )
         )
         replacements = [
             pii_token(kind, value, style, mask, key).encode()
-            for kind, value in zip(found.kinds, values, strict=True)
+            for kind, value in zip(kinds, values, strict=True)
         ]
     else:
-        tokens = {kind: pii_token(kind, b"", style, mask, key).encode() for kind in codes}
-        replacements = [tokens[kind] for kind in found.kinds]
-    return Hits.build(found.starts, found.ends, [codes[k] for k in found.kinds], replacements)
+        tokens = {kind: pii_token(kind, b"", style, mask, key).encode() for kind in rules.pii}
+        replacements = [tokens[kind] for kind in kinds]
+    return Hits(found.starts, found.ends, codes[found.kinds], replacements)
 
 
 def _redact_custom(

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import hmac
 import json
+import random
 from collections import Counter
 from collections.abc import Iterator
 from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from qinbound_nb.core import pii
+from qinbound_nb.core import pii, pii_batch, pii_judge
 from qinbound_nb.core.redaction import RedactionRules, redact
 
 ALL_KINDS = ("email", "phone", "credit_card", "ssn", "ip")
@@ -128,6 +130,47 @@ def test_the_fast_scan_path_agrees_with_public_finditer() -> None:
     fast = list(pii._match_spans(regex, data))
     assert len(fast) > 100
     assert list(pii._match_spans(PublicOnly(), data)) == fast
+
+
+# Pieces that build every shape the detectors weigh: grouped digits, dots, colons, zones,
+# trunk "(0)", context words, non-ASCII letters and currency signs before numbers.
+PIECES = [
+    *"0123456789" * 6,
+    *" -.:()+/%@#abcfAF",
+    *("::", "(0)", "é", "€", "\n", "ssn ", "version ", "v", "x", "1.", "555", "4111"),
+    *("192.168.", "fe80::", "::ffff:", "+44 ", "SSN: "),
+]
+
+
+def _candidates(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    spans = list(pii._match_spans(pii._scanner(frozenset(ALL_KINDS)), data))
+    table = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+    return table[:, 0] + 1, table[:, 1]
+
+
+def _one_by_one(data: bytes, starts: np.ndarray, ends: np.ndarray) -> list[tuple[int, int]]:
+    verdicts = []
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        kind, accepted = pii_judge.judge(data, start, end)
+        verdicts.append((pii.PII_KINDS.index(kind), accepted) if accepted else (-1, -1))
+    return verdicts
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_batch_checks_agree_with_the_one_by_one_checks(seed: int) -> None:
+    chooser = random.Random(seed)
+    texts = [
+        "".join(chooser.choice(PIECES) for _ in range(chooser.randint(1, 60))) for _ in range(4000)
+    ]
+    texts += [c["text"] for c in json.loads(SAMPLE.read_text())]
+    data = ("\n" + "\n".join(texts) + "\n").encode()
+    starts, ends = _candidates(data)
+    kinds, accepted = pii_batch.judge_all(data, starts, ends)
+    batch = [
+        (k, e if k >= 0 else -1) for k, e in zip(kinds.tolist(), accepted.tolist(), strict=True)
+    ]
+    assert set(kinds.tolist()) == {-1, 0, 1, 2, 3, 4}  # every kind accepted, some rejected
+    assert batch == _one_by_one(data, starts, ends)
 
 
 def _score(comments: list[dict], spans: pd.DataFrame) -> tuple[Counter, Counter, Counter]:
