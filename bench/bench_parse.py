@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow.json as pyarrow_json
 
 from qinbound_nb import JobConfig
-from qinbound_nb.core.mapping import apply_mapping
+from qinbound_nb.core.mapping import apply_mapping, raw_columns
 from qinbound_nb.core.parse import iter_export_frames
 
 HERE = Path(__file__).parent
@@ -126,7 +126,7 @@ def contender(path: Path) -> int:
     loaded = datetime(2024, 6, 1, tzinfo=UTC)
     count = 0
     with open(path, "rb") as stream:
-        for chunk in iter_export_frames(stream, "ndjson"):
+        for chunk in iter_export_frames(stream, "ndjson", columns=raw_columns(job)):
             count += len(apply_mapping(chunk.frame, job, load_date=loaded).documents)
     return count
 

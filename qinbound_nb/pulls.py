@@ -17,7 +17,7 @@ The watermark is the exclusive end (``now``) of the pull that last committed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -164,9 +164,18 @@ def source_id_column(client: QualtricsClient, job: JobConfig) -> str | None:
 
 
 def read_chunks(
-    export: DownloadedExport, job: JobConfig, *, chunk_rows: int, start_index: int = 0
+    export: DownloadedExport,
+    job: JobConfig,
+    *,
+    chunk_rows: int,
+    start_index: int = 0,
+    columns: Collection[str] | None = None,
 ) -> Iterator[RawChunk]:
-    """Every raw chunk of every file in the export, indexed by running position."""
+    """Every raw chunk of every file in the export, indexed by running position.
+
+    ``columns`` keeps only those raw columns (a run passes ``core.mapping.raw_columns(job)``,
+    which parses JSON surveys several times faster); None keeps every column (previews).
+    """
     position = start_index
     for _name, stream in iter_members(export.path):
         for chunk in iter_export_frames(
@@ -175,6 +184,7 @@ def read_chunks(
             kind=job.source.type,
             chunk_rows=chunk_rows,
             start_index=position,
+            columns=columns,
         ):
             position += len(chunk.frame)
             yield chunk

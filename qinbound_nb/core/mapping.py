@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 
 from qinbound_nb.config import FEEDBACK_TYPES, FieldMapping, JobConfig
 from qinbound_nb.core.dates import UTC_MS, to_utc, unparsed
-from qinbound_nb.core.expressions import UnknownFieldError
+from qinbound_nb.core.expressions import UnknownFieldError, compile_expression
 from qinbound_nb.core.field_values import ATTRIBUTE_TYPES, cast, column, text_of, transform
 from qinbound_nb.core.problems import Problems
 from qinbound_nb.errors import ConfigError
@@ -165,6 +165,27 @@ def _repeat(value: object, rows: int) -> pa.Array:
 
 def _mask(flags: pa.Array) -> np.ndarray:
     return np.asarray(pc.fill_null(flags, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def raw_columns(job: JobConfig, source_id_column: str | None = None) -> list[str]:
+    """The raw columns ``apply_mapping`` reads for ``job``: what a run needs to parse.
+
+    The source id, the document date and its fallbacks, every mapped source field and every
+    field a transformation expression names (``QID1.label`` included).
+
+    Raises:
+        ConfigError: a transformation expression does not compile.
+    """
+    kind = job.source.type
+    names = [source_id_column or SOURCE_IDS.get(kind), job.mapping.document_date]
+    names += DATE_FALLBACKS[kind]
+    for field in job.mapping.mapped:
+        rule = field.transform
+        if rule is not None and rule.kind == "expression":
+            names += compile_expression(rule.expression).fields
+        else:
+            names.append(field.source)
+    return [name for name in dict.fromkeys(names) if name]
 
 
 def verbatim_fields(job: JobConfig) -> list[str]:

@@ -13,7 +13,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qinbound_nb import JobConfig
-from qinbound_nb.core.mapping import apply_mapping, detect_drift, text_fields, verbatim_fields
+from qinbound_nb.core.mapping import (
+    apply_mapping,
+    detect_drift,
+    raw_columns,
+    text_fields,
+    verbatim_fields,
+)
 from qinbound_nb.core.parse import iter_export_frames
 from qinbound_nb.errors import ConfigError, ExpressionError
 
@@ -228,3 +234,68 @@ def test_parse_then_map_never_loses_or_invents_a_response(
         assert list(docs.index) == list(chunk.frame.index)
         ids.extend(docs["natural_id"])
     assert ids == [f"nps-weekly;R_{n:015d}" for n in range(len(responses))]
+
+
+def test_raw_columns_are_what_the_mapping_reads(minimal_job: dict) -> None:
+    fields = [
+        {"source": "QID3_TEXT", "name": "comment_text", "type": "verbatim"},
+        {"source": "QID1", "name": "nps_group", "type": "text",
+         "transform": {"kind": "expression", "expression": 'CONCAT(QID1.label, " ", outlet)'}},
+        {"source": "QID9", "name": "ignored", "type": "skip"},
+    ]  # fmt: skip
+    job = make_job(minimal_job, fields, document_date="recordedDate")
+    assert raw_columns(job) == [
+        "responseId", "recordedDate", "endDate", "startDate", "QID3_TEXT", "QID1.label", "outlet",
+    ]  # fmt: skip
+    orm = JobConfig.from_dict(
+        {**minimal_job, "source": {"type": "orm", "idp_source_id": "IDP_1"},
+         "mapping": {"document_date": "publishedAt"}}
+    )  # fmt: skip
+    assert raw_columns(orm, "reviewId") == ["reviewId", "publishedAt"]
+
+
+def read_chunks(data: bytes, chunk_rows: int, columns: list[str] | None) -> list:
+    stream = io.BytesIO(data)
+    return list(iter_export_frames(stream, "ndjson", chunk_rows=chunk_rows, columns=columns))
+
+
+LABELLED = st.fixed_dictionaries(
+    {"values": RESPONSE, "labels": st.fixed_dictionaries({"QID1": st.sampled_from(["a", "b"])})}
+)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    responses=st.lists(LABELLED, max_size=40),
+    chunk_rows=st.integers(1, 9),
+    block_bytes=st.integers(60, 3000),
+)
+def test_mapping_a_projection_gives_the_same_documents(
+    minimal_job: dict, responses: list[dict], chunk_rows: int, block_bytes: int
+) -> None:
+    fields = [
+        {"source": "QID3_TEXT", "name": "comment_text", "type": "verbatim"},
+        {"source": "QID1", "name": "nps", "type": "number"},
+        {"source": "QID1.label", "name": "nps_label", "type": "text"},
+        {"source": "QID8", "name": "gone", "type": "text"},
+    ]
+    job = make_job(minimal_job, fields)
+    lines = [
+        json.dumps({"responseId": f"R_{n:015d}", **record, "displayedFields": ["QID1"]})
+        for n, record in enumerate(responses)
+    ]
+    data = "\n".join(lines).encode()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("qinbound_nb.core.ndjson_reader.NDJSON_BLOCK_BYTES", block_bytes)
+        full = read_chunks(data, chunk_rows, None)
+        kept = read_chunks(data, chunk_rows, raw_columns(job))
+    for whole_chunk, projected in zip(full, kept, strict=True):
+        if not len(whole_chunk.frame):
+            continue
+        expected = apply_mapping(whole_chunk.frame, job, load_date=LOADED)
+        got = apply_mapping(projected.frame, job, load_date=LOADED)
+        pd.testing.assert_frame_equal(got.documents, expected.documents)
+        pd.testing.assert_frame_equal(got.problems, expected.problems)
+        assert got.drift == expected.drift

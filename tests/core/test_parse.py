@@ -189,3 +189,92 @@ def test_large_ndjson_is_read_in_bounded_chunks() -> None:
     chunks = list(iter_export_frames(io.BytesIO(data), "ndjson", chunk_rows=1000))
     assert [len(c.frame) for c in chunks] == [1000, 1000, 500]
     assert chunks[2].frame.index[0] == 2000
+
+
+PROJECTIONS = {
+    "survey": ["QID1", "QID2.label", "QID3_TEXT", "recordedDate", "outlet", "QID99"],
+    "tickets": ["updatedAt", "owner.name", "gone"],
+    "orm": ["rating", "reviewText"],
+}
+
+
+@pytest.mark.parametrize("block_bytes", [16 << 20, 700])
+@pytest.mark.parametrize(
+    ("name", "fmt", "kind"),
+    [
+        ("survey.ndjson", "ndjson", "survey"),
+        ("survey.json", "json", "survey"),
+        ("survey_labels.csv", "csv", "survey"),
+        ("tickets.ndjson", "ndjson", "tickets"),
+        ("orm_reviews.csv", "csv", "orm"),
+    ],
+)
+def test_projected_chunks_equal_the_full_ones_restricted(
+    name: str, fmt: str, kind: str, block_bytes: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("qinbound_nb.core.ndjson_reader.NDJSON_BLOCK_BYTES", block_bytes)
+    wanted = PROJECTIONS[kind]
+    full = read(name, fmt, kind=kind, chunk_rows=2)
+    kept = read(name, fmt, kind=kind, chunk_rows=2, columns=wanted)
+    assert len(kept) == len(full)
+    keep = {*wanted, "responseId", "ticketId"}
+    for whole_chunk, projected in zip(full, kept, strict=True):
+        expected = whole_chunk.frame[[c for c in whole_chunk.frame.columns if c in keep]]
+        pd.testing.assert_frame_equal(projected.frame, expected)
+        assert projected.columns == {c: whole_chunk.columns[c] for c in expected.columns}
+    assert "QID2.label" not in kept[0].frame or list(kept[0].frame["QID2.label"].iloc[0]) == [
+        "Price",
+        "Support",
+    ]
+
+
+def late_field_export() -> bytes:
+    """Responses where ``late`` first shows up after several blocks, with labels around it."""
+    lines = []
+    for n in range(60):
+        values: dict[str, object] = {"Q": n % 7, "endDate": "2024-03-04T09:19:40Z"}
+        if n >= 40:
+            values["late"] = f"text {n}"
+        labels = {"Q": f"label {n % 7}"}
+        shown = {"displayedFields": ["Q", "late"], "displayedValues": {"Q": [0, 1, 2]}}
+        record = {"responseId": f"R_{n:03d}", "values": values, "labels": labels, **shown}
+        lines.append(json.dumps(record))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_a_wanted_field_first_seen_in_a_later_block_joins_with_a_stable_type(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("qinbound_nb.core.ndjson_reader.NDJSON_BLOCK_BYTES", 1000)
+    data = late_field_export()
+    full = list(iter_export_frames(io.BytesIO(data), "ndjson", chunk_rows=10))
+    kept = list(
+        iter_export_frames(io.BytesIO(data), "ndjson", chunk_rows=10, columns=["late", "Q.label"])
+    )
+    assert list(kept[0].frame.columns) == ["responseId", "Q.label"]
+    assert list(kept[-1].frame.columns) == ["responseId", "Q.label", "late"]
+    keep = {"responseId", "Q.label", "late"}
+    for whole_chunk, projected in zip(full, kept, strict=True):
+        expected = whole_chunk.frame[[c for c in whole_chunk.frame.columns if c in keep]]
+        pd.testing.assert_frame_equal(projected.frame, expected)
+    assert len({str(dict(c.frame.dtypes)) for c in kept[-2:]}) == 1
+    assert kept[5].frame["late"].iloc[-1] == "text 59"
+    assert kept[0].frame["Q.label"].iloc[3] == "label 3"
+
+
+@pytest.mark.parametrize("columns", [None, ["Q"]])
+def test_a_projected_column_that_changes_kind_is_the_same_clear_error(
+    columns: list[str] | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = b'{"responseId":"R_1","values":{"Q":1}}\n{"responseId":"R_2","values":{"Q":"x"}}\n'
+    monkeypatch.setattr("qinbound_nb.core.ndjson_reader.NDJSON_BLOCK_BYTES", 40)
+    with pytest.raises(ExportError, match="'Q' held numbers earlier"):
+        list(iter_export_frames(io.BytesIO(data), "ndjson", chunk_rows=1, columns=columns))
+
+
+def test_bad_utf8_in_a_projected_column_is_still_an_export_error() -> None:
+    data = (
+        b'{"responseId":"R_1","values":{"Q":"ok"}}\n{"responseId":"R_2","values":{"Q":"caf\xe9"}}\n'
+    )
+    with pytest.raises(ExportError, match=r"not UTF-8 .*line 2"):
+        list(iter_export_frames(io.BytesIO(data), "ndjson", columns=["Q"]))
