@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# CI machines are shared and slow: no per-example deadline, no "too slow" health check.
+settings.register_profile(
+    "qinbound", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile("qinbound")
 
 from qinbound_nb import JobConfig
 
@@ -18,8 +26,13 @@ def isolated_home(
     """Every test gets its own settings folder and no stray tokens from the environment."""
     home = tmp_path_factory.mktemp("qinbound-home")
     monkeypatch.setenv("QINBOUND_HOME", str(home))
-    for name in list(__import__("os").environ):
-        if name.startswith("QINBOUND_TOKEN_"):
+    for name in list(os.environ):
+        if name.startswith(
+            ("QINBOUND_TOKEN_", "QINBOUND_SANDBOX_", "QINBOUND_HASH_KEY_")
+        ) or name in (
+            "QINBOUND_STORE",
+            "QINBOUND_API_BASE_URL",
+        ):
             monkeypatch.delenv(name)
     return home
 
