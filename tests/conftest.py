@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from qinbound_nb import JobConfig
+
 # CI machines are shared and slow: no per-example deadline, no "too slow" health check.
 settings.register_profile(
     "qinbound", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
 )
 settings.load_profile("qinbound")
 
-from qinbound_nb import JobConfig
 
 SURVEY_ID = "SV_1NpsDemoSurvey1"
 
