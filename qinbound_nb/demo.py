@@ -48,7 +48,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         opened.register_job(job, job_path)
         total = len(opened.documents(job.project))
     print(f"\nThe store {store} now holds {total} documents in project {job.project!r}.")
-    print(f"Query it: duckdb {store}  (tables: runs, document_outcomes, checkpoints, projects)")
+    print(
+        f"Query it in Python: Store.open({str(store)!r}).documents({job.project!r}), or with "
+        "SQL over runs, document_outcomes, checkpoints, projects (notebooks/explore.ipynb)"
+    )
     print("History:  qinbound history " + f"{job_path} --store {store}")
     print("Open the wizard to build your own job: make lab")
     return 0 if second.ok else 1
