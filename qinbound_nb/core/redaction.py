@@ -23,10 +23,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from qinbound_nb.core.pii import PII_KINDS, find_pii, normalize, pii_token
+from qinbound_nb.core.pii import PII_KINDS, PiiHits, find_pii, normalize, pii_token
 from qinbound_nb.core.redaction_rules import RedactionRules, check_fields
 from qinbound_nb.core.spantable import HitList, Hits, SpanTable, merge_hits
-from qinbound_nb.core.textbuffer import TextBuffer
+from qinbound_nb.core.textbuffer import TextBuffer, binary
 from qinbound_nb.errors import ConfigError
 
 __all__ = ["Redacted", "RedactedDocuments", "RedactionRules", "redact", "redact_documents"]
@@ -169,24 +169,24 @@ def _detect(
     found = find_pii(buffer.data, frozenset(rules.pii))
     codes = np.zeros(len(PII_KINDS), dtype=np.int64)  # PII_KINDS index -> rule code
     codes[[PII_KINDS.index(kind) for kind in rules.pii]] = np.arange(len(rules.pii))
-    style, mask, key = rules.mask_style, rules.mask, rules.hash_key
-    kinds = [PII_KINDS[code] for code in found.kinds.tolist()]
-    if style == "hash":
-        data = buffer.data
-        values = (
-            normalize(kind, data[start:end])
-            for kind, start, end in zip(
-                kinds, found.starts.tolist(), found.ends.tolist(), strict=True
-            )
-        )
-        replacements = [
-            pii_token(kind, value, style, mask, key).encode()
-            for kind, value in zip(kinds, values, strict=True)
-        ]
-    else:
-        tokens = {kind: pii_token(kind, b"", style, mask, key).encode() for kind in rules.pii}
-        replacements = [tokens[kind] for kind in kinds]
+    if rules.mask_style == "hash":
+        replacements = _hash_tokens(buffer.data, found, rules)
+    else:  # one token per kind: no Python object per hit
+        style, mask = rules.mask_style, rules.mask
+        tokens = binary([pii_token(kind, b"", style, mask, None).encode() for kind in PII_KINDS])
+        replacements = tokens.take(found.kinds)
     return Hits(found.starts, found.ends, codes[found.kinds], replacements)
+
+
+def _hash_tokens(data: bytes, found: PiiHits, rules: RedactionRules) -> pa.LargeBinaryArray:
+    tokens = []
+    for code, start, end in zip(
+        found.kinds.tolist(), found.starts.tolist(), found.ends.tolist(), strict=True
+    ):
+        kind = PII_KINDS[code]
+        value = normalize(kind, data[start:end])
+        tokens.append(pii_token(kind, value, "hash", rules.mask, rules.hash_key).encode())
+    return binary(tokens)
 
 
 def _redact_custom(

@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pyarrow as pa
 
-from qinbound_nb.core.textbuffer import Edits, TextBuffer, apply_edits
+from qinbound_nb.core.textbuffer import Edits, TextBuffer, apply_edits, binary
 
 INT = np.int64
 
@@ -26,7 +27,7 @@ class Hits:
     starts: np.ndarray
     ends: np.ndarray
     rules: np.ndarray
-    replacements: list[bytes]
+    replacements: pa.LargeBinaryArray
 
     @classmethod
     def build(
@@ -36,7 +37,7 @@ class Hits:
             np.asarray(starts, dtype=INT),
             np.asarray(ends, dtype=INT),
             np.asarray(rules, dtype=INT),
-            replacements,
+            binary(replacements),
         )
 
 
@@ -102,7 +103,7 @@ def merge_hits(
         return buffer, spans, hits.rules
     order = np.lexsort((-hits.ends, hits.starts))
     starts, ends, rules = hits.starts[order], hits.ends[order], hits.rules[order]
-    replacements = [hits.replacements[i] for i in order.tolist()]
+    replacements = hits.replacements.take(order)
     absorbed = np.zeros(len(spans.start), dtype=bool)
     counted = rules
     if _any_overlap(starts, ends, spans):
@@ -116,7 +117,7 @@ def merge_hits(
         edits.shift(kept.start), edits.shift(kept.end), kept.in_start, kept.in_end, kept.rule
     )
     new_starts = edits.new_starts()
-    added = SpanTable(new_starts, new_starts + edits.new_lengths(), in_start, in_end, rules)
+    added = SpanTable(new_starts, new_starts + edits.new_lengths, in_start, in_end, rules)
     return apply_edits(buffer, edits), moved.concat(added), counted
 
 
@@ -132,9 +133,9 @@ def _resolve(
     starts: np.ndarray,
     ends: np.ndarray,
     rules: np.ndarray,
-    replacements: list[bytes],
+    replacements: pa.LargeBinaryArray,
     spans: SpanTable,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[bytes], np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, pa.LargeBinaryArray, np.ndarray, np.ndarray]:
     """The slow path: walk the hits in order, dropping, swallowing and merging."""
     absorbed = np.zeros(len(spans.start), dtype=bool)
     kept: list[list[int]] = []  # [start, end, rule, replacement index]
@@ -155,5 +156,5 @@ def _resolve(
             continue
         kept.append([start, end, rule, index])
     table = np.asarray(kept, dtype=INT).reshape(-1, 4)
-    chosen = [replacements[i] for i in table[:, 3].tolist()]
+    chosen = replacements.take(table[:, 3])
     return table[:, 0], table[:, 1], table[:, 2], chosen, absorbed, np.asarray(counted, dtype=INT)

@@ -74,40 +74,66 @@ class TextBuffer:
         return counts
 
 
+def binary(values: list[bytes]) -> pa.LargeBinaryArray:
+    """Replacement bytes as the Arrow array :class:`Edits` takes."""
+    return pa.array(values, pa.large_binary())
+
+
 @dataclass(frozen=True)
 class Edits:
-    """Sorted, non-overlapping byte ranges and what replaces each."""
+    """Sorted, non-overlapping byte ranges and what replaces each (one Arrow value per edit)."""
 
     starts: np.ndarray
     ends: np.ndarray
-    replacements: list[bytes]
+    replacements: pa.LargeBinaryArray
 
     def shift(self, positions: np.ndarray) -> np.ndarray:
         """Where positions outside every edit land once the edits are applied."""
-        return positions + self._cumulative()[np.searchsorted(self.starts, positions, "left")]
+        return positions + self._cumulative[np.searchsorted(self.starts, positions, "left")]
 
     def new_starts(self) -> np.ndarray:
         """Where each edit's replacement starts in the rewritten buffer."""
-        return self.starts + self._cumulative()[:-1]
+        return self.starts + self._cumulative[:-1]
 
+    @cached_property
     def new_lengths(self) -> np.ndarray:
-        return np.fromiter(map(len, self.replacements), np.int64, len(self.replacements))
+        """The byte length of each replacement."""
+        return _offsets(self.replacements)[1:] - _offsets(self.replacements)[:-1]
 
+    @cached_property
     def _cumulative(self) -> np.ndarray:
-        delta = self.new_lengths() - (self.ends - self.starts)
+        delta = self.new_lengths - (self.ends - self.starts)
         cumulative = np.zeros(len(delta) + 1, dtype=np.int64)
         np.cumsum(delta, out=cumulative[1:])
         return cumulative
 
 
 def apply_edits(buffer: TextBuffer, edits: Edits) -> TextBuffer:
-    """Rewrite ``buffer`` with ``edits`` in one pass; row bounds move with them."""
-    if len(edits.starts) == 0:
+    """Rewrite ``buffer`` with ``edits`` in one pass; row bounds move with them.
+
+    The buffer is cut, without copying, into an Arrow array of alternating kept and replaced
+    pieces; one ``take`` puts the replacements in place of the replaced pieces and copies the
+    result into one contiguous buffer. Per-piece Python objects (slices) would cost more, and
+    most of that in garbage collection.
+    """
+    count = len(edits.starts)
+    if count == 0:
         return buffer
-    view = memoryview(buffer.data)
-    kept_from = [0, *edits.ends.tolist()]
-    kept_to = [*edits.starts.tolist(), len(buffer.data)]
-    pieces: list[bytes | memoryview] = [b""] * (2 * len(kept_from) - 1)
-    pieces[0::2] = [view[a:b] for a, b in zip(kept_from, kept_to, strict=True)]
-    pieces[1::2] = edits.replacements
-    return TextBuffer(b"".join(pieces), edits.shift(buffer.bounds))
+    cuts = np.empty(2 * count + 2, dtype=np.int64)
+    cuts[0], cuts[-1] = 0, len(buffer.data)
+    cuts[1:-1:2], cuts[2:-1:2] = edits.starts, edits.ends
+    pieces = pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(), len(cuts) - 1, [None, pa.py_buffer(cuts), pa.py_buffer(buffer.data)]
+    )
+    order = np.arange(2 * count + 1, dtype=np.int64)
+    order[1::2] = len(pieces) + np.arange(count)
+    joined = pa.concat_arrays([pieces, edits.replacements.cast(pa.large_binary())]).take(order)
+    offsets = _offsets(joined)
+    data = joined.buffers()[2][int(offsets[0]) : int(offsets[-1])].to_pybytes()
+    return TextBuffer(data, edits.shift(buffer.bounds))
+
+
+def _offsets(values: pa.Array) -> np.ndarray:
+    """The value offsets of a large binary or string array (no copy)."""
+    raw = np.frombuffer(values.buffers()[1], dtype=np.int64)
+    return raw[values.offset : values.offset + len(values) + 1]
