@@ -26,7 +26,7 @@ import pyarrow.json as pajson
 
 from qinbound_nb.errors import ExportError
 
-NDJSON_BLOCK_BYTES = 16 << 20
+NDJSON_BLOCK_BYTES = 8 << 20
 JSON_READER_BLOCK = 1 << 20
 SAMPLE_BYTES = 256 << 10
 Block = bytes | bytearray  # whole lines of NDJSON
