@@ -139,7 +139,8 @@ def report(results: dict[int, dict[str, dict[str, float]]], command: str) -> str
                 f"| {stage['cpu']:.2f} | {size / stage['wall']:,.0f} | {stage['rss']:,.0f} "
                 f"| {_ratio(ours, stage, name)} |"
             )
-    lines += ["", *commentary(results)]
+    for sentence in commentary(results):
+        lines += ["", sentence]
     lines += [
         "",
         "Targets: run_job within 2× the floor's time, and at least 10× faster than the "
@@ -173,6 +174,13 @@ def commentary(results: dict[int, dict[str, dict[str, float]]]) -> list[str]:
                 f"baseline {theirs:.2f} s: {theirs / work:.1f}× faster on the work a pipeline "
                 "adds to the transfer."
             )
+    sizes = sorted(results)
+    if len(sizes) > 1:
+        small, large = (results[n]["run_job"]["rss"] for n in (sizes[0], sizes[-1]))
+        lines.append(
+            f"run_job's peak RSS at {sizes[-1]:,} is {large / small:.2f}× its peak at "
+            f"{sizes[0]:,} ({small:,.0f} → {large:,.0f} MiB)."
+        )
     return lines
 
 
