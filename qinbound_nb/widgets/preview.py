@@ -20,6 +20,10 @@ from qinbound_nb.rendering.preview_html import render_preview_html
 from qinbound_nb.widgets.tasks import Busy, MessageArea, guarded, run_task
 
 PreviewFunction = Callable[[JobConfig, int], Any]
+# ipywidgets' HTML view gives its content the line height of an inline widget (28 px): in the
+# preview every table line would be 28 px tall and each cell's 8em box would clip after three
+# lines. Give the preview normal text spacing back.
+FRAME_CSS = "<style>.widget-html-content .qinbound-preview{line-height:1.4}</style>"
 
 __all__ = ["PreviewFunction", "PreviewPanel", "render_preview_html"]
 
@@ -48,6 +52,7 @@ class PreviewPanel:
         self.busy = Busy()
         self.messages = MessageArea()
         self.output = W.HTML("")
+        self.frame_style = W.HTML(FRAME_CSS, layout=W.Layout(height="0px", margin="0px"))
         self.fetch.on_click(guarded(self.messages)(self._fetch))
         self.widget = W.VBox(
             [
@@ -58,6 +63,7 @@ class PreviewPanel:
                 W.HBox([self.sample_size, self.fetch, self.live]),
                 self.busy.widget,
                 self.messages.widget,
+                self.frame_style,
                 self.output,
             ]
         )

@@ -251,3 +251,14 @@ def test_the_library_preview_renders_the_sandbox_sample(make_wizard) -> None:
     markup = wizard.preview.html
     assert markup.count("<tr data-row=") + markup.count('<tr class="dropped"') == 40
     assert 'data-rule="email"' in markup
+
+
+def test_the_panel_resets_the_line_height_ipywidgets_gives_html(job: JobConfig) -> None:
+    # Seen in JupyterLab: the HTML view's 28 px line height made every preview line 28 px
+    # tall and clipped each cell after three lines. The panel shows a style that resets it.
+    panel = PreviewPanel(lambda: job, executor=SynchronousExecutor(), preview=FakePreview)
+    shown = [child.value for child in panel.widget.children if hasattr(child, "value")]
+    assert any(
+        "<style>" in markup and ".widget-html-content .qinbound-preview{line-height:1.4}" in markup
+        for markup in shown
+    )
