@@ -39,7 +39,7 @@ def line_blocks(stream: BinaryIO) -> Iterator[Block]:
 
     Each block is the stream's next ``NDJSON_BLOCK_BYTES`` up to the last line break in
     them; the rest is carried over. The bytes are read straight into the block's buffer,
-    which is then cut short in place, so a block is never copied.
+    which is then cut short in place, so the block's bytes are never copied.
     """
     carry, first = b"", True
     while True:
@@ -92,7 +92,9 @@ def read_ndjson(blocks: Iterable[Block], wanted: Wanted | None = None) -> Iterat
             learned = _learnable(table.schema)
             table = table if wanted is None else _pruned_table(table, wanted)
         yield table
-        line += table.num_rows  # one record a line (counting the newlines costs more)
+        # One record a line: counting the newlines costs more, and only blank lines between
+        # records (which Qualtrics never writes) would make an error's line number low.
+        line += table.num_rows
 
 
 def _sampled(block: Block) -> pa.Schema | None:

@@ -5,7 +5,9 @@ with three header rows; ORM reviews as an IDP CSV with one header row; tickets a
 list, ``{"tickets": [...]}`` or NDJSON. Whatever the format, the frames follow
 docs/architecture.md: Arrow-backed, one row per record, indexed by the running position in
 the export, survey columns keyed by import id with labels in ``"<ImportId>.label"``, and the
-same type for a column in every chunk (see :mod:`qinbound_nb.core.raw_types`).
+same type for a column in every chunk (see :mod:`qinbound_nb.core.raw_types`). A run asks
+only for the columns its mapping reads (``columns=``); JSON surveys then skip parsing the
+rest (labels, displayed fields and values), which is most of the work.
 """
 
 from __future__ import annotations
