@@ -23,6 +23,16 @@ from qinbound_nb.widgets.context import WizardContext
 from qinbound_nb.widgets.tasks import ERROR_STYLE, MessageArea, guarded
 
 M = TypeVar("M", bound=BaseModel)
+# ipywidgets gives a description 80 px and a checkbox 300 px in all, so longer labels are cut
+# ("document…", "Include in-progress respon…"): pass style=FULL_LABEL, layout=fit_label().
+FULL_LABEL = {"description_width": "initial"}
+
+
+def fit_label() -> W.Layout:
+    """A layout as wide as the widget's label (a new one each time: layouts are shared models)."""
+    return W.Layout(width="auto")
+
+
 UNION_TAGS = {"survey", "orm", "tickets", "lookup", "regex", "expression"}
 POSITION_PREFIX = re.compile(r"^(fields\.\d+): (.*)$", re.S)
 # fields a placeholder job needs so one step's fields can be checked by JobConfig itself

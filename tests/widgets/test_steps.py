@@ -368,3 +368,15 @@ def test_schedule_fields_follow_the_frequency(make_wizard) -> None:
     schedule = step.value
     assert (schedule.frequency, schedule.every_hours, schedule.starts_on) == ("hourly", 3, "08:30")
     assert "Next runs" in step.next_runs.value
+
+
+def test_long_labels_are_shown_whole(make_wizard) -> None:
+    # Seen in JupyterLab: ipywidgets' fixed widths cut labels to "document…",
+    # "Include in-progress respon…" and "Use a saved conn…".
+    wizard = make_wizard()
+    assert wizard.step("mapping").document_date.style.description_width == "initial"
+    in_progress = wizard.step("source").in_progress
+    connection = wizard.step("connection")
+    assert in_progress.layout.width == connection.notify.layout.width == "auto"
+    assert in_progress.layout is not connection.notify.layout  # hiding one never hides both
+    assert connection.mode.style.button_width == "auto"

@@ -13,7 +13,7 @@ import ipywidgets as W
 from pydantic import SecretStr
 
 from qinbound_nb.config import Connection
-from qinbound_nb.widgets.base import Checked, Step, validated
+from qinbound_nb.widgets.base import Checked, Step, fit_label, validated
 from qinbound_nb.widgets.tasks import Busy, guarded, run_task
 
 SAVED, NEW = "saved", "new"
@@ -59,13 +59,17 @@ class ConnectionStep(Step[Connection]):
 
     def build(self) -> list[W.Widget]:
         self.mode = W.ToggleButtons(
-            options=[("Use a saved connection", SAVED), ("Add new", NEW)], value=SAVED
+            options=[("Use a saved connection", SAVED), ("Add new", NEW)],
+            value=SAVED,
+            style={"button_width": "auto"},
         )
         self.saved = W.Dropdown(description="Connection", options=[])
         self.new_name = W.Text(description="Name", placeholder="e.g. prod-iad1")
         self.datacenter = W.Text(description="Datacenter", placeholder="e.g. iad1")
         self.token = W.Password(description="API token", placeholder="pasted once, never shown")
-        self.notify = W.Checkbox(description="Send expiration notifications", value=False)
+        self.notify = W.Checkbox(
+            description="Send expiration notifications", value=False, layout=fit_label()
+        )
         self.expires = W.DatePicker(description="Expires on")
         self.notice_days = W.BoundedIntText(description="Days before", value=14, min=1, max=100)
         self.test_button = W.Button(description="Test connection", icon="plug")

@@ -10,7 +10,7 @@ from typing import Any
 import ipywidgets as W
 
 from qinbound_nb.config import FieldMapping, Mapping
-from qinbound_nb.widgets.base import Checked, Step, validated
+from qinbound_nb.widgets.base import FULL_LABEL, Checked, Step, validated
 from qinbound_nb.widgets.steps.mapping_rows import COLUMNS, HEADER, FieldRow
 from qinbound_nb.widgets.suggestions import DATE_FIELDS, SourceField, survey_fields
 from qinbound_nb.widgets.tasks import Busy, guarded, run_task
@@ -33,7 +33,9 @@ class MappingStep(Step[Mapping]):
     def build(self) -> list[W.Widget]:
         self.rows: list[FieldRow] = []
         self._fields_for = ""
-        self.document_date = W.Dropdown(description="document_date", options=list(DATE_FIELDS))
+        self.document_date = W.Dropdown(
+            description="document_date", options=list(DATE_FIELDS), style=FULL_LABEL
+        )
         self.source_value = W.Text(description="source", value="Qualtrics")
         self.grid = W.GridBox([], layout=W.Layout(grid_template_columns=COLUMNS, grid_gap="4px"))
         self.new_source = W.Text(placeholder="source column, e.g. QID7_TEXT or review_body")

@@ -8,7 +8,7 @@ from typing import Any
 import ipywidgets as W
 
 from qinbound_nb.config import SURVEY_ID, OrmSource, SurveySource, TicketsSource
-from qinbound_nb.widgets.base import Checked, Step, validated
+from qinbound_nb.widgets.base import Checked, Step, fit_label, validated
 from qinbound_nb.widgets.tasks import Busy, guarded, run_task
 
 AnySource = SurveySource | OrmSource | TicketsSource
@@ -54,7 +54,9 @@ class SourceStep(Step[AnySource]):
         self.survey_list = W.Select(options=[], rows=8, layout=W.Layout(width="60%"))
         self.reload_button = W.Button(description="Reload surveys", icon="refresh")
         self.survey_id = W.Text(description="Survey id", placeholder="SV_…")
-        self.in_progress = W.Checkbox(description="Include in-progress responses", value=False)
+        self.in_progress = W.Checkbox(
+            description="Include in-progress responses", value=False, layout=fit_label()
+        )
         self.filter_id = W.Dropdown(description="Saved filter", options=[NO_FILTER], value="")
         self.idp_source_id = W.Text(description="IDP source", placeholder="e.g. dcf04acc768f4ea5")
         self.start_date = W.DatePicker(description="Pull from")
