@@ -2,10 +2,11 @@
 
 Every check of :mod:`qinbound_nb.core.pii_judge` that looks only at a value and the bytes next
 to it (boundaries, digit counts, separators, the Luhn sum, IPv4 octets, IPv6 groups) is done
-here for the whole batch in a few array operations. What needs more (a candidate longer than
-the grid, a number after a non-ASCII byte, IPv6 ending in IPv4, a card with mixed separators)
-goes to :func:`qinbound_nb.core.pii_judge.judge` one by one; so do context words, but only
-for values that a letter precedes. The two must agree; a test holds them to it.
+here for the whole batch in a few array operations; context words are checked by
+:mod:`qinbound_nb.core.pii_context`. What needs more (a candidate longer than the grid, a
+number after a non-ASCII byte, a card with mixed separators) goes to
+:func:`qinbound_nb.core.pii_judge.judge` one by one. The two must agree; a test holds them to
+it.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from qinbound_nb.core import pii_judge
+from qinbound_nb.core import pii_context, pii_judge
 from qinbound_nb.core.pii_patterns import PII_KINDS
 
 WIDTH = 64  # longest value judged in the grid; the longest phone or IPv6 is under 60 bytes
 CARD_WIDTH = 24  # 19 digits and 4 separators at most
+IPV4_WIDTH = 16  # 15 bytes at most, and one zero after
 EMAIL, PHONE, CARD, SSN, IP = (
     PII_KINDS.index(k) for k in ("email", "phone", "credit_card", "ssn", "ip")
 )
@@ -34,8 +36,6 @@ _DIGIT = _table(b"0123456789")
 _WORDISH = _table(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_@")
 _CONTINUING = _table(b".-/")
 _GROUPING = _table(b" -.")
-_LETTER = _table(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-_CONTEXT_GAP = _table(b" \t\r\x0b\x0c.:#")  # what may stand between a version word and a value
 _DOUBLED = np.array([0, 2, 4, 6, 8, 1, 3, 5, 7, 9], dtype=np.uint8)
 
 
@@ -65,29 +65,27 @@ def judge_all(data: bytes, starts: np.ndarray, ends: np.ndarray) -> tuple[np.nda
 def _context(data: bytes, raw: np.ndarray, kinds: np.ndarray, starts: np.ndarray) -> None:
     """Reject IPv4 values after a version word, bare nine-digit SSNs without an SSN word."""
     ipv4 = np.flatnonzero(kinds == IP + len(PII_KINDS))
-    letter_before = _letter_before(raw, starts[ipv4])
-    kinds[ipv4] = IP
-    for index in ipv4[letter_before].tolist():
-        if pii_judge.after_version_word(data, int(starts[index])):
-            kinds[index] = REJECTED
+    kinds[ipv4] = np.where(pii_context.after_version_word(data, raw, starts[ipv4]), REJECTED, IP)
     bare = np.flatnonzero(kinds == SSN + len(PII_KINDS))
-    kinds[bare] = SSN
-    for index in bare.tolist():
-        if not pii_judge.after_ssn_word(data, int(starts[index])):
-            kinds[index] = REJECTED
+    kinds[bare] = np.where(pii_context.after_ssn_word(data, starts[bare]), SSN, REJECTED)
 
 
-def _letter_before(raw: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """True where a letter precedes ``starts`` with only spaces, '.', ':' or '#' between."""
-    reach = pii_judge.VERSION_REACH
-    if len(raw) <= reach:
-        return np.ones(len(starts), dtype=bool)
-    near = starts < reach
-    before = sliding_window_view(raw, reach)[np.maximum(starts - reach, 0)][:, ::-1]
-    word = ~_CONTEXT_GAP[before]
-    first = np.argmax(word, axis=1)
-    found = word[np.arange(len(starts)), first]
-    return near | (found & _LETTER[before[np.arange(len(starts)), first]])
+def _octets_ok(grid: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """Four octets 0-255, no leading zeros: digits and exactly three dots, runs of 1-3."""
+    digit, dot = _DIGIT[grid], grid == 0x2E
+    only = ~(~digit & ~dot & (grid != 0)).any(axis=1)
+    shape = only & (np.count_nonzero(dot, axis=1) == 3) & (length <= 15)
+    run_start = digit.copy()
+    run_start[:, 1:] &= ~digit[:, :-1]
+    empty_part = (dot[:, 1:] & dot[:, :-1]).any(axis=1) | dot[:, 0]
+    empty_part |= dot[np.arange(len(grid)), np.clip(length - 1, 0, grid.shape[1] - 1)]
+    four = (digit[:, :-3] & digit[:, 1:-2] & digit[:, 2:-1] & digit[:, 3:]).any(axis=1)
+    leading_zero = (run_start[:, :-1] & (grid[:, :-1] == 0x30) & digit[:, 1:]).any(axis=1)
+    wide = grid.astype(np.int16) - 0x30
+    value = wide[:, :-2] * 100 + wide[:, 1:-1] * 10 + wide[:, 2:]
+    three = run_start[:, :-2] & digit[:, 1:-1] & digit[:, 2:]
+    too_big = (three & (value > 255)).any(axis=1)
+    return shape & ~empty_part & ~four & ~leading_zero & ~too_big
 
 
 class _Grid:
@@ -128,9 +126,7 @@ class _Grid:
         edge = right & ~self._continues_left()
         kinds[email] = EMAIL
         ip6_rows = np.flatnonzero(ip6)
-        ip6_ok, ip6_single = self._ipv6(ip6_rows)
-        kinds[ip6_rows[ip6_ok & right[ip6_rows]]] = IP
-        single[ip6_rows[ip6_single]] = True
+        kinds[ip6_rows[self._ipv6(ip6_rows) & right[ip6_rows]]] = IP
         kinds[ip4 & right] = IP + len(PII_KINDS)
         card_rows = np.flatnonzero(card & edge)
         card_ok, card_single = self._card(card_rows)
@@ -154,25 +150,10 @@ class _Grid:
         return (starts >= 2) & _GROUPING[self.raw[starts - 1]] & _DIGIT[two_back]
 
     def _ipv4(self, rows: np.ndarray) -> np.ndarray:
-        """Four octets 0-255, no leading zeros: digits and exactly three dots, runs of 1-3."""
-        grid = self.grid[rows, :16]
-        digit, dot = _DIGIT[grid], grid == 0x2E
-        only = ~(~digit & ~dot & (grid != 0)).any(axis=1)
-        shape = only & (np.count_nonzero(dot, axis=1) == 3)
-        run_start = digit.copy()
-        run_start[:, 1:] &= ~digit[:, :-1]
-        empty_part = (dot[:, 1:] & dot[:, :-1]).any(axis=1) | dot[:, 0]
-        empty_part |= dot[np.arange(len(rows)), np.maximum(self.length[rows] - 1, 0)]
-        four = (digit[:, :-3] & digit[:, 1:-2] & digit[:, 2:-1] & digit[:, 3:]).any(axis=1)
-        leading_zero = (run_start[:, :-1] & (grid[:, :-1] == 0x30) & digit[:, 1:]).any(axis=1)
-        wide = grid.astype(np.int16) - 0x30
-        value = wide[:, :-2] * 100 + wide[:, 1:-1] * 10 + wide[:, 2:]
-        three = run_start[:, :-2] & digit[:, 1:-1] & digit[:, 2:]
-        too_big = (three & (value > 255)).any(axis=1)
-        return shape & ~empty_part & ~four & ~leading_zero & ~too_big
+        return _octets_ok(self.grid[rows, :IPV4_WIDTH], self.length[rows])
 
-    def _ipv6(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """IPv6 syntax as :func:`pii_judge._ipv6_ok` states it; an IPv4 tail goes one by one."""
+    def _ipv6(self, rows: np.ndarray) -> np.ndarray:
+        """IPv6 syntax as :func:`pii_judge._ipv6_ok` states it, an IPv4 tail included."""
         grid, index = self.grid[rows], np.arange(len(rows))
         percent = grid == 0x25
         address_end = np.where(percent.any(axis=1), np.argmax(percent, axis=1), self.length[rows])
@@ -183,10 +164,19 @@ class _Grid:
         leading, trailing = colon[:, 0], colon[index, np.maximum(address_end - 1, 0)]
         leading_ok = ~leading | colon[:, 1]
         trailing_ok = ~trailing | colon[index, np.maximum(address_end - 2, 0)]
-        groups = np.where(doubled == 1, colons - leading - trailing, colons + 1)
+        dotted = ((grid == 0x2E) & in_address).any(axis=1)  # the pattern puts dots last only
+        groups = np.where(doubled == 1, colons - leading - trailing, colons + 1) + dotted
         count_ok = np.where(doubled == 1, groups < 8, groups == 8)
         ok = (doubled <= 1) & leading_ok & trailing_ok & count_ok
-        return ok, ((grid == 0x2E) & in_address).any(axis=1)
+        return ok & (~dotted | self._ipv4_tail(grid, colon, address_end))
+
+    @staticmethod
+    def _ipv4_tail(grid: np.ndarray, colon: np.ndarray, address_end: np.ndarray) -> np.ndarray:
+        tail = WIDTH - np.argmax(colon[:, ::-1], axis=1)  # just after the last colon
+        columns = np.minimum(tail[:, None] + np.arange(IPV4_WIDTH), WIDTH - 1)
+        length = address_end - tail
+        octets = grid[np.arange(len(grid))[:, None], columns]
+        return _octets_ok(np.where(np.arange(IPV4_WIDTH) < length[:, None], octets, 0), length)
 
     def _card(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """13-19 digits, one kind of separator, not one repeated digit, Luhn-valid."""

@@ -15,10 +15,12 @@ _WORDISH = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234
 _DIGITS = frozenset(b"0123456789")
 _HEX = b"0123456789abcdefABCDEF"
 _DOUBLED = bytes.maketrans(b"0123456789", b"0246813579")
-_VERSION_WORDS = re.compile(
-    rb"(?:^|[^a-z])(?:v|ver|version|build|release|rev|revision|firmware|fw|patch|update|"
-    rb"updated to|upgraded to|ios|android|os)[\s.:#]*$"
+# Words that make a dotted quad a version number when they stand right before it.
+VERSION_WORDS = (
+    *(b"v", b"ver", b"version", b"build", b"release", b"rev", b"revision", b"firmware"),
+    *(b"fw", b"patch", b"update", b"updated to", b"upgraded to", b"ios", b"android", b"os"),
 )
+_VERSION_WORDS = re.compile(rb"(?:^|[^a-z])(?:" + b"|".join(VERSION_WORDS) + rb")[\s.:#]*$")
 _SSN_WORDS = re.compile(rb"(?:ssn|ss#|social security|social sec|taxpayer id|tax id|\btin)\b")
 _CURRENCIES = frozenset("€£¥₹¢₩₽")
 # How far before a value its context words may stand.

@@ -136,9 +136,10 @@ def test_the_fast_scan_path_agrees_with_public_finditer() -> None:
 # trunk "(0)", context words, non-ASCII letters and currency signs before numbers.
 PIECES = [
     *"0123456789" * 6,
-    *" -.:()+/%@#abcfAF",
-    *("::", "(0)", "é", "€", "\n", "ssn ", "version ", "v", "x", "1.", "555", "4111"),
-    *("192.168.", "fe80::", "::ffff:", "+44 ", "SSN: "),
+    *" -.:()+/%@#abcfAFsSvVt",
+    *("::", "(0)", "é", "€", "\n", "\t", "ssn ", "version ", "v", "x", "1.", "555", "4111"),
+    *("192.168.", "fe80::", "::ffff:", "+44 ", "SSN: ", "Tax ID", "tin ", "xos "),
+    *("10.0.0.1", "8.8.8.8 ", "Updated To ", "iOS", "Build#", "fw:", "REV.", "123456789"),
 ]
 
 
@@ -159,7 +160,19 @@ def _one_by_one(data: bytes, starts: np.ndarray, ends: np.ndarray) -> list[tuple
 @pytest.mark.parametrize("seed", range(3))
 def test_batch_checks_agree_with_the_one_by_one_checks(seed: int) -> None:
     chooser = random.Random(seed)
+    # context words at every distance from the value and from the start of the buffer
     texts = [
+        f"{'aB'[k % 2] * k}{word}{gap}10.0.0.1 {'x' * k}ssn{gap}123456789 zz{word}{' ' * k}1.2.3.4"
+        for k in range(30)
+        for word in ("Version", "v", "UPDATED TO", "os")
+        for gap in (" ", "\r", "\x0b\x0c", ": #", "")
+    ]
+    texts += [  # IPv6 with an IPv4 tail at the edges of the group count
+        f"{head}{tail}1.2.3.4 "
+        for head in ("1:2:3:4:5:", "1:2:3:4:5:6:")
+        for tail in (":", "7:", "")
+    ]
+    texts += [
         "".join(chooser.choice(PIECES) for _ in range(chooser.randint(1, 60))) for _ in range(4000)
     ]
     texts += [c["text"] for c in json.loads(SAMPLE.read_text())]
