@@ -21,7 +21,7 @@ import pandas as pd
 
 from qinbound_nb.config import JobConfig
 from qinbound_nb.connections import ConnectionStore, project_hash_key
-from qinbound_nb.core.mapping import verbatim_fields
+from qinbound_nb.core.mapping import raw_columns, verbatim_fields
 from qinbound_nb.core.parse import RawChunk
 from qinbound_nb.core.pipeline import ChunkResult, process_chunk
 from qinbound_nb.core.redaction import RedactionRules
@@ -171,7 +171,13 @@ class Runner:
         for source, in_progress in ((export, False), (sessions, True)):
             if source is None:
                 continue
-            chunks = read_chunks(source, self.job, chunk_rows=self.chunk_rows, start_index=position)
+            chunks = read_chunks(
+                source,
+                self.job,
+                chunk_rows=self.chunk_rows,
+                start_index=position,
+                columns=raw_columns(self.job, self.id_column),  # parse only what the job reads
+            )
             for chunk in chunks:
                 position += len(chunk.frame)
                 if len(chunk.frame):  # an empty export has no columns to map or drift
