@@ -20,10 +20,16 @@ from qinbound_nb.rendering.preview_html import render_preview_html
 from qinbound_nb.widgets.tasks import Busy, MessageArea, guarded, run_task
 
 PreviewFunction = Callable[[JobConfig, int], Any]
-# ipywidgets' HTML view gives its content the line height of an inline widget (28 px): in the
-# preview every table line would be 28 px tall and each cell's 8em box would clip after three
-# lines. Give the preview normal text spacing back.
-FRAME_CSS = "<style>.widget-html-content .qinbound-preview{line-height:1.4}</style>"
+# Two rules for ipywidgets' HTML view, seen in JupyterLab: it gives its content an inline
+# widget's line height (28 px: every table line that tall, each cell's 8em box clipped after
+# three lines), and its content box grows to the table's width, so the whole panel scrolled
+# sideways and the table's own scroll bars sat out of sight. Normal spacing, and a content box
+# as wide as the panel, so the table scrolls inside it.
+OUTPUT_CLASS = "qinbound-preview-output"
+FRAME_CSS = (
+    "<style>.widget-html-content .qinbound-preview{line-height:1.4}"
+    f".{OUTPUT_CLASS} > .widget-html-content{{min-width:0}}</style>"
+)
 
 __all__ = ["PreviewFunction", "PreviewPanel", "render_preview_html"]
 
@@ -52,6 +58,7 @@ class PreviewPanel:
         self.busy = Busy()
         self.messages = MessageArea()
         self.output = W.HTML("")
+        self.output.add_class(OUTPUT_CLASS)
         self.frame_style = W.HTML(FRAME_CSS, layout=W.Layout(height="0px", margin="0px"))
         self.fetch.on_click(guarded(self.messages)(self._fetch))
         self.widget = W.VBox(

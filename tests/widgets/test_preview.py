@@ -253,12 +253,13 @@ def test_the_library_preview_renders_the_sandbox_sample(make_wizard) -> None:
     assert 'data-rule="email"' in markup
 
 
-def test_the_panel_resets_the_line_height_ipywidgets_gives_html(job: JobConfig) -> None:
-    # Seen in JupyterLab: the HTML view's 28 px line height made every preview line 28 px
-    # tall and clipped each cell after three lines. The panel shows a style that resets it.
+def test_the_panel_fits_ipywidgets_html_view_to_the_preview(job: JobConfig) -> None:
+    # Seen in JupyterLab: the HTML view's 28 px line height clipped each cell after three
+    # lines, and its content grew to the table's width, so the panel scrolled sideways.
     panel = PreviewPanel(lambda: job, executor=SynchronousExecutor(), preview=FakePreview)
-    shown = [child.value for child in panel.widget.children if hasattr(child, "value")]
-    assert any(
-        "<style>" in markup and ".widget-html-content .qinbound-preview{line-height:1.4}" in markup
-        for markup in shown
+    styles = " ".join(
+        child.value for child in panel.widget.children if "<style>" in getattr(child, "value", "")
     )
+    assert ".widget-html-content .qinbound-preview{line-height:1.4}" in styles
+    assert "qinbound-preview-output" in panel.output._dom_classes
+    assert ".qinbound-preview-output > .widget-html-content{min-width:0}" in styles
