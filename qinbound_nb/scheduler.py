@@ -147,11 +147,17 @@ class Scheduler:
         if lock is None:
             return self._skip(state, job_path, slot, upcoming)
         with state.update() as record:
-            handled = parse_instant(record.get("last_slot"))
-            if handled is not None and handled >= slot:
+            # "last_run_slot", not "last_slot": another process that found our lock taken
+            # marks the slot skipped, but we are the holder and must still run it
+            ran = parse_instant(record.get("last_run_slot"))
+            if ran is not None and ran >= slot:
                 lock.close()  # another process ran this slot between our two looks
                 return Decision(job_path, "not_due", next_run=upcoming, reason="already ran")
-            record.update(last_slot=slot.isoformat(), last_started=now.isoformat())
+            record.update(
+                last_slot=slot.isoformat(),
+                last_run_slot=slot.isoformat(),
+                last_started=now.isoformat(),
+            )
         self._log_start(job_path, slot, missed)
         future = self._pool.submit(self._execute, job_path, state, lock)
         self._running.add(future)
