@@ -61,7 +61,7 @@ class Preview:
         sources = {str(f.name): f.source for f in self.job.mapping.mapped}
         return render_preview_html(
             self.raw,
-            self.documents,
+            _mapped_first(self.documents, self.job),
             self.spans,
             self.dropped,
             self.outcomes,
@@ -168,6 +168,14 @@ def _shown_columns(raw: pd.DataFrame, job: JobConfig) -> list[str]:
     wanted = ["responseId", job.mapping.document_date, *(f.source for f in job.mapping.mapped)]
     shown = [column for column in dict.fromkeys(wanted) if column in raw.columns]
     return shown or list(raw.columns)
+
+
+def _mapped_first(documents: pd.DataFrame, job: JobConfig) -> pd.DataFrame:
+    """Put the mapped attributes right after the id and date: they are what a reviewer checks."""
+    mapped = [str(f.name) for f in job.mapping.mapped if f.name in documents.columns]
+    leading = [c for c in ("natural_id", "document_date") if c in documents.columns]
+    rest = [c for c in documents.columns if c not in leading and c not in mapped]
+    return documents[leading + mapped + rest]
 
 
 def _prefixed(redaction_counts: dict[str, int]) -> dict[str, int]:
