@@ -18,7 +18,7 @@ from qinbound_nb.airflow import airflow_dag
 from qinbound_nb.config import Connection, JobConfig, describe_validation_error
 from qinbound_nb.connections import ConnectionStore
 from qinbound_nb.crontab import crontab_lines, install_crontab
-from qinbound_nb.errors import ConfigError
+from qinbound_nb.errors import ConfigError, StoreError
 from qinbound_nb.jobs import check_job
 from qinbound_nb.notebooks import export_notebook
 from qinbound_nb.production import run_production
@@ -27,6 +27,10 @@ from qinbound_nb.qualtrics.sandbox import serve_forever
 from qinbound_nb.scheduler import Scheduler
 from qinbound_nb.scheduling import describe_schedule, upcoming_runs
 from qinbound_nb.store import Store, default_store_path
+
+# Every run of 'qinbound scheduler' writes the same store, and DuckDB takes one writing
+# process at a time: a second run in parallel would fail with "store is locked".
+SCHEDULER_PARALLEL_RUNS = 1
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -120,17 +124,24 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     store = Path(args.store) if args.store else default_store_path()
 
+    known: list[Path] = []
+
     def list_jobs() -> list[Path]:
         if not store.exists():
             return []
-        with Store.open(store, read_only=True) as opened:
-            jobs = opened.registered_jobs()
-        return [Path(path) for path in jobs["job_path"]] if not jobs.empty else []
+        try:
+            with Store.open(store, read_only=True) as opened:
+                jobs = opened.registered_jobs()
+        except StoreError as exc:  # a run is writing the store: keep the jobs we knew
+            logging.getLogger("qinbound_nb.scheduler").info("%s; using the last job list", exc)
+            return list(known)
+        known[:] = [Path(path) for path in jobs["job_path"]] if not jobs.empty else []
+        return list(known)
 
     def run(job_path: Path) -> int:
         return 0 if run_production(job_path, store=store).ok else 1
 
-    scheduler = Scheduler(list_jobs, run)
+    scheduler = Scheduler(list_jobs, run, max_parallel=SCHEDULER_PARALLEL_RUNS)
     if args.once:
         scheduler.tick()
         return 0
