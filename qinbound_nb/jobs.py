@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -23,7 +23,7 @@ from qinbound_nb.core.redaction import RedactionRules
 from qinbound_nb.errors import ExpressionError, QInboundError
 from qinbound_nb.qualtrics.client import QualtricsClient
 from qinbound_nb.runner import Progress, RunFailedError, Runner, RunReport, compile_rules
-from qinbound_nb.store import Store
+from qinbound_nb.store import Store, default_store_path
 
 __all__ = [
     "RunFailedError",
@@ -101,19 +101,17 @@ def run_job(
         feedback_format: ``csv`` or ``json`` for those files.
     """
     job = as_job(job)
-    run = Runner(job, run_id or new_run_id(), now or default_now(job), dry_run, chunk_rows)
+    feedback = None if feedback_files is None else (Path(feedback_files), feedback_format)
+    run = Runner(
+        job, run_id or new_run_id(), now or default_now(job), dry_run, chunk_rows, feedback
+    )
+    stores = _store_opener(store, dry_run)
     try:
         with ExitStack() as stack:
-            opened = stack.enter_context(_store(store, dry_run))
-            try:
-                api = client or stack.enter_context(open_client(job))
-                run.execute(api, opened, progress, output_notebook)
-                if feedback_files is not None and opened is not None and run.ok:
-                    run.write_feedback(opened, Path(feedback_files), feedback_format)
-            except QInboundError as exc:
-                run.fail(exc, opened, output_notebook)
-    except QInboundError as exc:  # the store itself could not be opened
-        run.fail(exc, None, output_notebook)
+            api = client or stack.enter_context(open_client(job))
+            run.execute(api, stores, progress, output_notebook)
+    except QInboundError as exc:
+        run.fail(exc, stores, output_notebook)
     report = run.report()
     run.notify(report)
     return report
@@ -143,14 +141,25 @@ def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
 
 
-@contextmanager
-def _store(store: Store | str | os.PathLike[str] | None, dry_run: bool) -> Iterator[Store | None]:
-    if isinstance(store, Store):
-        yield store
-        return
-    path = Path(store) if store is not None else None
-    if dry_run and path is not None and not path.exists():
-        yield None  # nothing stored yet: every document would be new
-        return
-    with Store.open(path, read_only=dry_run) as opened:
-        yield opened
+def _store_opener(
+    store: Store | str | os.PathLike[str] | None, dry_run: bool
+) -> Callable[[], AbstractContextManager[Store | None]]:
+    """Open the store only while a step needs it, so a long download locks nobody out.
+
+    DuckDB lets one process write a file at a time; holding it through the export's polling
+    and download would block ``qinbound history``, notebooks and other jobs for minutes.
+    """
+
+    @contextmanager
+    def opened() -> Iterator[Store | None]:
+        if isinstance(store, Store):
+            yield store
+            return
+        path = Path(store) if store is not None else None
+        if dry_run and not (path or default_store_path()).exists():
+            yield None  # nothing stored yet: every document would be new
+            return
+        with Store.open(path, read_only=dry_run) as handle:
+            yield handle
+
+    return opened

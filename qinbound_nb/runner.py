@@ -11,6 +11,7 @@ import html
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -43,6 +44,7 @@ from qinbound_nb.xmfiles import write_feedback_files
 
 log = logging.getLogger("qinbound_nb.jobs")
 Progress = Callable[[ExportProgress], None]
+Stores = Callable[[], AbstractContextManager[Store | None]]  # opens the store for one step
 
 
 def compile_rules(job: JobConfig) -> RedactionRules:
@@ -105,10 +107,16 @@ class Runner:
     """The state of one run while its steps execute."""
 
     def __init__(
-        self, job: JobConfig, run_id: str, now: datetime, dry_run: bool, chunk_rows: int
+        self,
+        job: JobConfig,
+        run_id: str,
+        now: datetime,
+        dry_run: bool,
+        chunk_rows: int,
+        feedback: tuple[Path, Literal["csv", "json"]] | None = None,
     ) -> None:
         self.job, self.run_id, self.now = job, run_id, now
-        self.dry_run, self.chunk_rows = dry_run, chunk_rows
+        self.dry_run, self.chunk_rows, self.feedback = dry_run, chunk_rows, feedback
         self.counts: Counter[str] = Counter()
         self.redaction_counts: Counter[str] = Counter()
         self.would: Counter[str] = Counter()
@@ -121,33 +129,37 @@ class Runner:
     def execute(
         self,
         api: QualtricsClient,
-        store: Store | None,
+        stores: Stores,
         progress: Progress | None,
         output_notebook: str | None,
     ) -> None:
         self.warn_on_expiry()
-        checkpoint = store.checkpoint(self.job.name) if store else None
+        with stores() as store:
+            checkpoint = store.checkpoint(self.job.name) if store else None
         plan = plan_pull(self.job, checkpoint, self.now)
         with TemporaryDirectory(prefix="qinbound-") as folder:
             chunks, plan, in_progress_ids = self.fetch(
                 api, plan, checkpoint, Path(folder), progress
             )
-            if self.dry_run or store is None:
-                self.transform_only(chunks, store)
-                self.counts.update(self.dropped)
-                self.status = "succeeded_with_warnings" if self.warnings else "succeeded"
-                return
-            with store.load_run(self.run_id, self.job, started_at=self.now) as load:
-                self.transform_into(chunks, load)
-                result = load.finish(
-                    checkpoint=self.next_checkpoint(plan),
-                    in_progress_ids=in_progress_ids,
-                    counts=self.all_counts(),
-                    warnings=self.warnings,
-                    output_notebook=output_notebook,
-                )
-        self.counts.update(result.counts)
-        self.status = result.status
+            with stores() as store:
+                if self.dry_run or store is None:
+                    self.transform_only(chunks, store)
+                    self.counts.update(self.dropped)
+                    self.status = "succeeded_with_warnings" if self.warnings else "succeeded"
+                    return
+                with store.load_run(self.run_id, self.job, started_at=self.now) as load:
+                    self.transform_into(chunks, load)
+                    result = load.finish(
+                        checkpoint=self.next_checkpoint(plan),
+                        in_progress_ids=in_progress_ids,
+                        counts=self.all_counts(),
+                        warnings=self.warnings,
+                        output_notebook=output_notebook,
+                    )
+                self.counts.update(result.counts)
+                self.status = result.status
+                if self.feedback is not None:
+                    self.write_feedback(store, *self.feedback)
 
     def fetch(
         self,
@@ -245,10 +257,6 @@ class Runner:
         if warning:
             self.warnings.append(warning)
 
-    @property
-    def ok(self) -> bool:
-        return self.status in ("succeeded", "succeeded_with_warnings") and not self.dry_run
-
     def write_feedback(self, store: Store, folder: Path, format: Literal["csv", "json"]) -> None:
         documents = store.run_documents(self.job.project, self.run_id)
         written = write_feedback_files(
@@ -260,19 +268,25 @@ class Runner:
         )
         self.counts["feedback_files"] = len(written)
 
-    def fail(self, exc: QInboundError, store: Store | None, output_notebook: str | None) -> None:
+    def fail(self, exc: QInboundError, stores: Stores, output_notebook: str | None) -> None:
         self.status, self.error = "failed", str(exc)
         log.error("run %s of %s failed: %s", self.run_id, self.job.name, exc)
-        if store is not None and not self.dry_run:
-            store.record_failure(
-                self.run_id,
-                self.job,
-                exc,
-                started_at=self.now,
-                counts=self.all_counts(),
-                warnings=self.warnings,
-                output_notebook=output_notebook,
-            )
+        if self.dry_run:
+            return
+        try:
+            with stores() as store:
+                if store is not None:
+                    store.record_failure(
+                        self.run_id,
+                        self.job,
+                        exc,
+                        started_at=self.now,
+                        counts=self.all_counts(),
+                        warnings=self.warnings,
+                        output_notebook=output_notebook,
+                    )
+        except QInboundError as unrecorded:  # e.g. the store itself is what failed
+            log.warning("run %s could not be recorded in the store: %s", self.run_id, unrecorded)
 
     def report(self) -> RunReport:
         return RunReport(

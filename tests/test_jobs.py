@@ -200,3 +200,29 @@ def test_report_summary_reads_well(nps_job: JobConfig, tmp_path: Path, sandbox_n
     assert text.startswith(f"run {report.run_id} of 'nps-weekly': succeeded")
     assert "redaction hits:" in text
     assert all(type(value) is int for value in report.counts.values())
+
+
+def test_the_store_is_free_for_others_while_the_export_downloads(
+    nps_job: JobConfig, tmp_path: Path, sandbox_now
+) -> None:
+    import subprocess
+    import sys
+
+    from qinbound_nb.connections import SANDBOX
+    from qinbound_nb.qualtrics.client import QualtricsClient
+    from qinbound_nb.qualtrics.sandbox import Sandbox
+
+    store = tmp_path / "s.duckdb"
+    run_job(nps_job, store=store)
+    readers: list[int] = []
+
+    class ReadingClient(QualtricsClient):
+        def export_responses(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            probe = f"from qinbound_nb.store import Store; Store.open({str(store)!r}).runs()"
+            readers.append(subprocess.run([sys.executable, "-c", probe], check=False).returncode)
+            return super().export_responses(*args, **kwargs)
+
+    sandbox_now(DAY_TWO)
+    with ReadingClient(SANDBOX, transport=Sandbox.from_env().transport()) as client:
+        report = run_job(nps_job, store=store, client=client)
+    assert report.status == "succeeded" and readers == [0]
