@@ -164,7 +164,8 @@ def commentary(results: dict[int, dict[str, dict[str, float]]]) -> list[str]:
         lines.append(
             f"At {size:,}: the floor itself is {base['wall'] / figures['floor']['wall']:.1f}× "
             f"({bound:.1f}× in CPU) faster than the baseline, so a 10× win over the baseline "
-            "would need run_job to beat the bare download-and-read."
+            f"needs run_job within {bound / 10:.2f}× the floor's CPU time (it takes "
+            f"{ours['cpu'] / figures['floor']['cpu']:.2f}×)."
         )
         if "download" in figures:
             fetch = figures["download"]["wall"]
