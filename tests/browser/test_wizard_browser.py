@@ -170,8 +170,8 @@ def check_highlighted_redaction(wizard: WizardPage, preview: Any) -> None:
     assert line_height < 24, line_height
 
 
-def scroll_table_to(preview: Any, column: str) -> None:
-    """Scroll the preview table sideways until ``column`` ends at its right edge.
+def scroll_table_to(preview: Any, column: str) -> int:
+    """Scroll the preview table sideways until ``column`` ends at its right edge; return the shift.
 
     The table scrolls inside the panel: its scroll box is no wider than the panel itself.
     """
@@ -185,7 +185,8 @@ def scroll_table_to(preview: Any, column: str) -> None:
             return box.scrollLeft - before;
         }"""
     )
-    assert moved > 0, "the preview table did not scroll inside the panel"
+    assert moved != -1, "the preview table's scroll box is wider than the panel"
+    return int(moved)
 
 
 def set_filter(wizard: WizardPage) -> None:
@@ -224,7 +225,9 @@ def test_the_wizard_builds_a_job_in_jupyterlab(page: Any, lab: Lab, artifacts: P
     # the preview now also greys the rows the filter drops
     wizard.expect(preview.get_by_text("filtered out by filter").first).to_be_visible()
     wizard.settled(preview)
-    scroll_table_to(preview, "main_reason_score")
+    # the default fields come last: reaching them takes a scroll inside the panel
+    assert scroll_table_to(preview, "feedback_type") > 0, "the preview table did not scroll"
+    scroll_table_to(preview, "main_reason_score")  # back to the redacted comments
     wizard.screenshot(preview, artifacts / "preview.png")
 
     walk_to_finish(wizard)
