@@ -29,6 +29,18 @@ from pydantic import (
 )
 
 from qinbound_nb.errors import ConfigError, RuleError
+from qinbound_nb.naming import (
+    CONNECTION_NAME,
+    DURATION,
+    EMAIL,
+    JOB_NAME,
+    PROJECT_NAME,
+    SAFE_ID,
+    SURVEY_ID,
+    WEEKDAYS,
+    check_attribute_name,
+    check_datacenter,
+)
 from qinbound_nb.rulesyntax import parse_redaction_rules, parse_substitution_rules
 
 SCHEMA_VERSION = 1
@@ -44,62 +56,11 @@ DEFAULT_FIELDS = (
 )
 FEEDBACK_TYPES = {"survey": "Survey", "orm": "Reviews", "tickets": "Tickets"}
 
-# XM Discover's published list breaks off at DISTINCT (reference/xm-discover.md §3.5); we
-# reject the Oracle SQL reserved words it evidently copies, compared without case.
-RESERVED_WORDS = frozenset(
-    """ACCESS ADD ALL ALTER AND ANY AS ASC AUDIT BETWEEN BY CHAR CHECK CLUSTER COLUMN COMMENT
-    COMPRESS CONNECT CREATE CURRENT DATE DECIMAL DEFAULT DELETE DESC DISTINCT DROP ELSE
-    EXCLUSIVE EXISTS FILE FLOAT FOR FROM GRANT GROUP HAVING IDENTIFIED IMMEDIATE IN INCREMENT
-    INDEX INITIAL INSERT INTEGER INTERSECT INTO IS LEVEL LIKE LOCK LONG MAXEXTENTS MINUS
-    MLSLABEL MODE MODIFY NOAUDIT NOCOMPRESS NOT NOWAIT NULL NUMBER OF OFFLINE ON ONLINE OPTION
-    OR ORDER PCTFREE PRIOR PRIVILEGES PUBLIC RAW RENAME RESOURCE REVOKE ROW ROWID ROWNUM ROWS
-    SELECT SESSION SET SHARE SIZE SMALLINT START SUCCESSFUL SYNONYM SYSDATE TABLE THEN TO
-    TRIGGER UID UNION UNIQUE UPDATE USER VALIDATE VALUES VARCHAR VARCHAR2 VIEW WHENEVER WHERE
-    WITH DATE_LAST_UPDATED DATE_LAST_UPDATED_ID""".split()  # noqa: SIM905
-)
-RESERVED_PREFIXES = ("SC_", "LU_", "CB_", "CMP_")
-ATTRIBUTE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,20}")
-DATACENTER_ID = re.compile(r"[a-z][a-z0-9]{1,11}")
-SURVEY_ID = re.compile(r"SV_[A-Za-z0-9]{15}")
-SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,127}")
-JOB_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _.\-]{0,79}")
-PROJECT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{0,62}")
-CONNECTION_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{0,39}")
-DURATION = re.compile(r"(\d{1,4})\s*([mhd])")
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
 
 class Model(BaseModel):
     """Base for every job model: unknown keys are errors, assignments are validated."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-
-def check_attribute_name(name: str) -> str:
-    """Return ``name`` if XM Discover accepts it as an attribute system name, else raise."""
-    if not ATTRIBUTE_NAME.fullmatch(name):
-        raise ValueError(
-            f"attribute name {name!r} must start with a letter, use only English letters, "
-            "digits and '_', and be at most 21 characters"
-        )
-    upper = name.upper()
-    if upper.startswith(RESERVED_PREFIXES):
-        raise ValueError(f"attribute name {name!r} may not start with SC_, LU_, CB_ or CMP_")
-    if upper in RESERVED_WORDS:
-        raise ValueError(f"attribute name {name!r} is a reserved word in XM Discover")
-    return name
-
-
-def check_datacenter(datacenter: str) -> str:
-    """Return a datacenter id that is safe to put into a host name, else raise."""
-    if not DATACENTER_ID.fullmatch(datacenter):
-        raise ValueError(
-            f"datacenter id {datacenter!r} must be a short lowercase id such as 'iad1', "
-            "'fra1' or 'sandbox' (never a host name, URL or path); find it in Qualtrics under "
-            "Account Settings → Qualtrics IDs"
-        )
-    return datacenter
 
 
 def parse_duration_hours(text: str) -> float:

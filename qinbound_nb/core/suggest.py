@@ -17,12 +17,11 @@ from dataclasses import dataclass
 
 from qinbound_nb.config import (
     DEFAULT_FIELDS,
-    RESERVED_PREFIXES,
-    RESERVED_WORDS,
     FieldMapping,
     FieldType,
     check_attribute_name,
 )
+from qinbound_nb.naming import RESERVED_PREFIXES, RESERVED_WORDS
 
 MAX_NAME = 21
 FILLER_WORDS = (
