@@ -74,7 +74,9 @@ def peak_rss_mib(size: int, name: str) -> float:
 def child(args: list[str]) -> dict[str, Any]:
     """Run this script in a subprocess and return the JSON its last line prints."""
     command = [sys.executable, __file__, *args]
-    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    done = subprocess.run(command, check=False, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"{' '.join(args)} failed:\n{done.stderr[-3000:]}")
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
