@@ -221,7 +221,7 @@ def test_export_flow_start_poll_download(client, sleeps: Sleeps, tmp_path: Path)
     export = client.export_responses(SURVEY, request, tmp_path, seen.append)
     assert json.loads(routes["start"].calls.last.request.content) == request.body()
     assert routes["poll"].call_count == 3
-    assert sleeps == [0.5, 0.75, 1.125]  # capped growing waits between polls
+    assert sleeps == [0.1, 0.2, 0.4]  # growing waits between polls (capped at max_delay)
     assert export.path.parent == tmp_path and export.path.suffix == ".zip"
     assert export.size == export.path.stat().st_size
     assert export.request_id == "6f9a1b3c-4d6e-4f8a-0b2c-1d3e4f5a6b7c"
