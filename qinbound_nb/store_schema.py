@@ -157,7 +157,8 @@ def explain(exc: duckdb.Error, path: Path | str, action: str) -> str:
             f"cannot {action}: store {path} is locked by another process{holder}; wait for "
             "that run or notebook to finish (or close it), then retry. Nothing was changed."
         )
-    if "read-only" in lowered or "read only" in lowered or "permission denied" in lowered:
+    read_only = ("read-only", "read only", "permission denied", "operation not permitted")
+    if any(words in lowered for words in read_only):
         return (
             f"cannot {action}: store {path} is read-only (opened read-only, or the file or its "
             "folder is not writable); open it for writing or fix its permissions. Nothing was "
@@ -172,6 +173,6 @@ def explain(exc: duckdb.Error, path: Path | str, action: str) -> str:
         return f"cannot {action}: store {path} cannot be created there (missing folder?)."
     first_line = text.splitlines()[0] if text else type(exc).__name__
     return (
-        f"cannot {action} in store {path}: {first_line[:300]}. The transaction was rolled "
+        f"cannot {action} (store {path}): {first_line[:300]}. The transaction was rolled "
         "back, so the store is as it was before."
     )
