@@ -15,6 +15,7 @@ Tables (query them with plain SQL; ``projects`` names each project's document ta
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -57,7 +58,14 @@ CREATE TABLE IF NOT EXISTS jobs (
     registered_at TIMESTAMPTZ, updated_at TIMESTAMPTZ);
 """
 # Extensions must never be fetched from the network; ICU and JSON are linked in.
-CONNECT_CONFIG = {"autoinstall_known_extensions": "false", "TimeZone": "UTC"}
+# A run stages its whole batch inside one transaction; past this much memory DuckDB spills
+# the stage to ``<store>.tmp`` beside the file instead of growing without bound.
+STORE_MEMORY_LIMIT = os.environ.get("QINBOUND_STORE_MEMORY", "2GB")
+CONNECT_CONFIG = {
+    "autoinstall_known_extensions": "false",
+    "TimeZone": "UTC",
+    "memory_limit": STORE_MEMORY_LIMIT,
+}
 # A stored column may take these incoming types without a conflict (they cast losslessly).
 WIDENINGS = {
     ("DOUBLE", "BIGINT"),
