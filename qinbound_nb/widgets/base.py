@@ -3,7 +3,8 @@
 A step is a small class. ``.widget`` is what the wizard shows, ``.value`` is the step's
 pydantic model (or the list of problems that stop it from being one), ``.load(model)`` fills
 the widgets from a model. Validation is the job model's own (``qinbound_nb.config``): a step
-turns its widgets into a model and shows each ``ValidationError`` entry beside its field.
+turns its widgets into a model and shows each ``ValidationError`` entry beside its field, once
+the user has touched that field (or has tried to go on: then every problem shows).
 """
 
 from __future__ import annotations
@@ -89,6 +90,9 @@ class Step(Generic[M]):
         self.messages = MessageArea()
         self.problems = MessageArea()
         self._error_labels: dict[str, W.HTML] = {}
+        self._field_of: dict[str, str] = {}  # a control's model_id → its field key
+        self._touched: set[str] = set()
+        self._revealed = False
         self._listeners: list[Callable[[], None]] = []
         self._quiet = 0
         body = self.build()
@@ -142,8 +146,26 @@ class Step(Generic[M]):
     def field(self, key: str, *controls: W.Widget) -> W.HBox:
         """Lay out controls with an error label beside them, shown when ``key`` has a problem."""
         label = W.HTML(value="")
-        self._error_labels[key] = label
+        self.track(key, label, *controls)
         return W.HBox([*controls, label])
+
+    def track(self, key: str, label: W.HTML, *controls: W.Widget) -> None:
+        """Show ``key``'s problems in ``label`` once one of ``controls`` (or a child) changes."""
+        self._error_labels[key] = label
+        pending = list(controls)
+        while pending:
+            control = pending.pop()
+            self._field_of[control.model_id] = key
+            pending.extend(getattr(control, "children", ()))
+
+    def touch(self, *keys: str) -> None:
+        """Treat fields ``keys`` (default: every field) as touched; shown at the next check."""
+        self._touched |= set(keys or self._error_labels)
+
+    def reveal(self) -> Checked[M]:
+        """Show every problem of the step (the user tried to go on); return the check."""
+        self._revealed = True
+        return self.refresh()
 
     def error_for(self, key: str) -> str:
         """The error shown beside field ``key`` (plain text; empty when none)."""
@@ -162,14 +184,19 @@ class Step(Generic[M]):
         return checked
 
     def show_problems(self, problems: dict[str, str]) -> None:
-        """Put each problem beside its field; the rest below the step."""
+        """Put each problem beside its touched field; the rest below the step.
+
+        Before the user touches anything or tries to go on, nothing shows: a fresh step
+        is not wrong yet, only unfinished (Next stays disabled all the same).
+        """
         beside: dict[str, list[str]] = {key: [] for key in self._error_labels}
         leftover = {}
         for key, message in problems.items():
             owner = self._owner_of(key)
             if owner is None:
-                leftover[key] = message
-            else:
+                if self._revealed or self._touched:  # a step-wide problem
+                    leftover[key] = message
+            elif self._revealed or owner in self._touched:
                 beside[owner].append(
                     message if owner == key else f"{key[len(owner) + 1 :]}: {message}"
                 )
@@ -182,8 +209,10 @@ class Step(Generic[M]):
 
     def forget_fields(self, prefix: str) -> None:
         """Stop showing errors for fields under ``prefix`` (their widgets are gone)."""
-        for key in [k for k in self._error_labels if k == prefix or k.startswith(prefix + ".")]:
+        gone = {k for k in self._error_labels if k == prefix or k.startswith(prefix + ".")}
+        for key in gone:
             del self._error_labels[key]
+        self._field_of = {control: k for control, k in self._field_of.items() if k not in gone}
 
     def _owner_of(self, key: str) -> str | None:
         # the longest registered field key that is ``key`` or a dotted prefix of it
@@ -212,7 +241,11 @@ class Step(Generic[M]):
             self._quiet -= 1
         self.changed()
 
-    def _on_value(self, _change: object) -> None:
+    def _on_value(self, change: dict[str, Any]) -> None:
+        # a change made in a bulk update (filling choices, loading) is not the user's touch
+        key = self._field_of.get(change["owner"].model_id)
+        if key is not None and not self._quiet:
+            self._touched.add(key)
         guarded(self.messages)(self.changed)()
 
 

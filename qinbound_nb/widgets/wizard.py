@@ -2,8 +2,9 @@
 
 A header of step titles with state icons, the current step's widgets (an ``ipywidgets.Stack``),
 Back/Next buttons and a message area. Next is enabled only when the current step is valid;
-the job being built is ``Wizard.job``. ``Wizard(job=JobConfig.load(path))`` reopens a job with
-every step filled in.
+a step's errors show beside a field once it is touched, or all at once when the user tries to
+go on (Next, or a later step's title). The job being built is ``Wizard.job``.
+``Wizard(job=JobConfig.load(path))`` reopens a job with every step filled in.
 """
 
 from __future__ import annotations
@@ -160,14 +161,17 @@ class Wizard:
         self._jump(self.steps.index(self.step(name)))
 
     def _jump(self, index: int) -> None:
-        if index > self._index and not all(s.valid for s in self.steps[:index]):
+        blocking = [s for s in self.steps[:index] if not s.valid] if index > self._index else []
+        if blocking:
+            for step in blocking:  # trying to go on shows every problem in the way
+                step.reveal()
             self.messages.error("finish the steps before that one first (marked ✗)")
             return
         self._show(index)
 
     def _next(self) -> None:
         if not self.current.valid:
-            self.current.refresh()
+            self.current.reveal()
             return
         self._show(self._index + 1)
 
@@ -236,7 +240,9 @@ class Wizard:
     def load(self, job: JobConfig) -> None:
         """Fill every step from ``job`` (reopening it for editing)."""
         for step_name, model in step_models(job, self.context.connections).items():
-            self.step(step_name).load(model)
+            step = self.step(step_name)
+            step.load(model)
+            step.touch()  # a reopened job's problems show beside its fields at once
         self._visited = set(range(len(self.steps)))
 
     def _preview_job(self) -> JobConfig | None:

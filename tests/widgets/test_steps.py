@@ -74,7 +74,10 @@ def test_new_connection_fields_are_checked_beside_each_field(make_wizard) -> Non
     step = wizard.current
     new_connection(step, datacenter="https://evil.example", token="")
     assert "never a host name" in step.error_for("datacenter")
+    assert step.error_for("token") == ""  # not touched yet
+    step.save_button.click()  # trying to save shows every problem
     assert "paste the API token" in step.error_for("token")
+    assert "prod-iad1" not in {c.name for c in step.context.connections.list()}
     step.notify.value = True
     assert "choose the date" in step.error_for("expires")
     assert wizard.next.disabled

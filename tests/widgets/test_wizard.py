@@ -57,6 +57,54 @@ def test_clicking_next_on_an_invalid_step_stays_put(make_wizard) -> None:
     assert wizard.current.name == "basics"
 
 
+def test_a_fresh_step_shows_no_errors_but_next_is_disabled(make_wizard) -> None:
+    wizard = make_wizard()
+    walk_to(wizard, "source")
+    step = wizard.current
+    assert step.survey_id.value == "" and wizard.next.disabled
+    assert step.error_for("survey_id") == ""
+    assert "qinbound-field-error" not in "".join(widget_values(step.widget))
+    assert step.problems.text == ""
+
+
+def test_typing_a_bad_survey_id_shows_the_error_beside_it(make_wizard) -> None:
+    wizard = make_wizard()
+    walk_to(wizard, "source")
+    step = wizard.current
+    step.survey_id.value = "SV_bad"
+    assert "must be 'SV_' followed by 15" in step.error_for("survey_id")
+    assert step.error_for("start_date") == ""
+    step.survey_id.value = SURVEY_ID
+    assert step.error_for("survey_id") == "" and not wizard.next.disabled
+
+
+def test_clicking_next_on_an_invalid_step_reveals_all_its_errors(make_wizard) -> None:
+    wizard = make_wizard()
+    basics = wizard.current
+    assert basics.error_for("name") == basics.error_for("project") == ""
+    wizard.next.click()
+    assert "job name '' must start with" in basics.error_for("name")
+    assert "project name '' must start with" in basics.error_for("project")
+    walk_to(wizard, "source")
+    wizard.next.click()
+    assert "must be 'SV_' followed by 15" in wizard.current.error_for("survey_id")
+
+
+def test_a_later_step_title_on_an_invalid_step_reveals_its_errors(make_wizard) -> None:
+    wizard = make_wizard()
+    wizard.step("basics").job_name.value = "nps weekly"
+    assert wizard.step("basics").error_for("project") == ""
+    wizard.header[3].click()
+    assert wizard.current.name == "basics"
+    assert "project name '' must start with" in wizard.step("basics").error_for("project")
+
+
+def test_a_reopened_job_shows_its_problems_beside_the_fields(make_wizard, job: JobConfig) -> None:
+    wizard = make_wizard(job=job.model_copy(update={"connection": "gone"}))
+    walk_to(wizard, "connection")
+    assert "'gone' is not saved here" in wizard.current.error_for("connection")
+
+
 def test_back_keeps_what_was_entered(make_wizard) -> None:
     wizard = make_wizard()
     fill_basics(wizard, name="kept-name", project="kept_project")

@@ -158,7 +158,7 @@ class ConnectionStep(Step[Connection]):
         if self.mode.value == NEW:
             connection = self._form().model
             if connection is None:
-                self.refresh()
+                self.reveal()
                 return
             work = lambda: _whoami_once(self.context.api_factory(connection))  # noqa: E731
         else:
@@ -177,7 +177,7 @@ class ConnectionStep(Step[Connection]):
     def _save(self, _button: object = None) -> None:
         connection = self._form().model
         if connection is None:
-            self.refresh()
+            self.reveal()
             return
         self.context.connections.add(connection)
         self.context.forget_api(connection.name)

@@ -85,7 +85,7 @@ class FinishStep(Step[JobConfig]):
         return validated(JobConfig, self.context.draft(self.name))
 
     def _save(self, _button: object = None) -> None:
-        job = self.refresh().model
+        job = self.reveal().model
         if job is None:
             self.messages.error("the job is not complete yet; fix the steps marked ✗ first")
             return

@@ -61,7 +61,7 @@ class MappingStep(Step[Mapping]):
         self.grid.children = [*header, *(cell for row in self.rows for cell in row.cells)]
         self.forget_fields("fields")
         for position, row in enumerate(self.rows):
-            self._error_labels[f"fields.{position}"] = row.error
+            self.track(f"fields.{position}", row.error, *row.controls)
         self._date_choices()
 
     def _add_row(self, field: FieldMapping, description: str = "") -> FieldRow:
@@ -83,6 +83,7 @@ class MappingStep(Step[Mapping]):
             self._add_row(FieldMapping(source=source, type="skip")).include.value = True
             self.new_source.value = ""
             self._layout()
+            self.touch(f"fields.{len(self.rows) - 1}")  # the user made it: say what it needs
 
     def merge_fields(self, fields: list[SourceField]) -> None:
         """Add a row per source field not in the table yet.
