@@ -121,6 +121,7 @@ class Runner:
         self.redaction_counts: Counter[str] = Counter()
         self.would: Counter[str] = Counter()
         self.dropped: Counter[str] = Counter()
+        self.in_progress_ids: list[str] = []
         self.kept = 0
         self.warnings: list[str] = []
         self.error: str | None = None
@@ -176,7 +177,8 @@ class Runner:
         self.token = export.continuation_token
         sessions = fetch_in_progress(api, self.job, folder, progress)
         chunks = self._tagged(export, sessions)
-        return chunks, plan, [] if sessions is not None else None
+        # the snapshot's ids fill in as its chunks are transformed (before finish reads them)
+        return chunks, plan, self.in_progress_ids if sessions is not None else None
 
     def _tagged(self, export: Any, sessions: Any) -> Iterator[tuple[RawChunk, bool]]:
         position = 0
@@ -197,7 +199,7 @@ class Runner:
                 if in_progress:
                     self.counts["in_progress"] += len(chunk.frame)
 
-    def process(self, chunk: RawChunk) -> ChunkResult:
+    def process(self, chunk: RawChunk, in_progress: bool = False) -> ChunkResult:
         result = process_chunk(
             chunk.frame,
             self.job,
@@ -210,8 +212,12 @@ class Runner:
         self.kept += result.kept
         for outcome, count in result.outcomes["outcome"].value_counts().items():
             self.dropped[str(outcome)] += int(count)
-        self.counts["mapping_problems"] += len(result.problems)
         self.redaction_counts.update({k: v for k, v in result.redaction_counts.items() if v})
+        if in_progress:
+            # unfinished sessions lack the answers (and dates) not given yet: not a problem
+            self.in_progress_ids.extend(result.documents["natural_id"].dropna().tolist())
+            return result
+        self.counts["mapping_problems"] += len(result.problems)
         for column in result.drift:
             message = f"the export has no column {column!r} that the mapping names"
             if message not in self.warnings:
@@ -226,7 +232,7 @@ class Runner:
 
     def transform_into(self, chunks: Iterator[tuple[RawChunk, bool]], load: RunLoad) -> None:
         for chunk, in_progress in chunks:
-            result = self.process(chunk)
+            result = self.process(chunk, in_progress)
             documents = result.documents.assign(_in_progress=in_progress)
             load.stage(documents, result.outcomes)
         if self.counts["mapping_problems"]:
@@ -236,8 +242,8 @@ class Runner:
             )
 
     def transform_only(self, chunks: Iterator[tuple[RawChunk, bool]], store: Store | None) -> None:
-        for chunk, _in_progress in chunks:
-            result = self.process(chunk)
+        for chunk, in_progress in chunks:
+            result = self.process(chunk, in_progress)
             ids = result.documents["natural_id"]
             if store is not None:
                 outcomes = store.preview_outcomes(self.job.project, ids, self.job.duplicates)

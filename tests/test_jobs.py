@@ -226,3 +226,25 @@ def test_the_store_is_free_for_others_while_the_export_downloads(
     with ReadingClient(SANDBOX, transport=Sandbox.from_env().transport()) as client:
         report = run_job(nps_job, store=store, client=client)
     assert report.status == "succeeded" and readers == [0]
+
+
+def test_closed_sessions_leave_the_in_progress_snapshot(
+    nps_job: JobConfig, tmp_path: Path, sandbox_now
+) -> None:
+    job = nps_job.model_copy(
+        update={
+            "duplicates": "skip",
+            "source": nps_job.source.model_copy(update={"include_in_progress": True}),
+        }
+    )
+    store = tmp_path / "s.duckdb"
+    first = run_job(job, store=store)
+    assert first.status == "succeeded", first.summary()  # unfinished sessions are no warning
+    sandbox_now("2026-11-25T12:00:00Z")  # weeks later: those sessions have closed
+    later = run_job(job, store=store)
+    with Store.open(store) as opened:
+        documents = opened.documents(job.project, bookkeeping=True)
+    sessions = documents[documents["natural_id"].str.contains(";FS_", regex=False)]
+    assert len(sessions) == later.counts["in_progress"]  # only the current snapshot is stored
+    assert sessions["_in_progress"].all()
+    assert later.counts["in_progress_removed"] > 0

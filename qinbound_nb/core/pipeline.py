@@ -79,12 +79,17 @@ def process_chunk(
         source_id_column: the IDP unique field for ORM jobs.
     """
     mapped = apply_mapping(raw, job, load_date=load_date, source_id_column=source_id_column)
-    redacted = redact_documents(mapped.documents, rules, fields_to_redact(job))
+    unidentified = mapped.documents["natural_id"].isna()
+    failed = mapped.documents[unidentified].assign(
+        reason="the response has no source id, so it has no natural_id and cannot be loaded"
+    )
+    redacted = redact_documents(mapped.documents[~unidentified], rules, fields_to_redact(job))
     filtered = apply_filter(redacted.frame, job.filter)
     limited = apply_record_limit(filtered.kept, job.filter.record_limit, already=already_kept)
     deduped = dedupe(limited.kept, job.duplicates)
     outcomes = pd.concat(
         [
+            _outcomes(failed, "failed"),
             _outcomes(filtered.dropped, "filtered_out"),
             _outcomes(limited.dropped, "over_limit"),
             _outcomes(
