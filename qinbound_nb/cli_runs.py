@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from qinbound_nb.config import JobConfig
+from qinbound_nb.errors import ConfigError
 from qinbound_nb.jobs import check_job, run_job
 from qinbound_nb.notebooks import export_notebook
 from qinbound_nb.previews import preview
@@ -52,6 +53,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _run_once(args: argparse.Namespace) -> int:
     job = JobConfig.load(args.job)
     check_job(job)
+    if args.xm_files and not args.direct:
+        raise ConfigError("--xm-files works with --direct runs; add --direct")
     if args.direct:
         report = run_job(
             job,

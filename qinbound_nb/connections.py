@@ -60,7 +60,8 @@ class ConnectionStore:
             known = ", ".join(sorted({*saved, "sandbox"}))
             raise ConfigError(
                 f"no connection named {name!r} (known: {known}); add it with "
-                f"'qinbound connections add {name} --datacenter DC' or set {token_variable(name)}"
+                f"'qinbound connections add {name} --datacenter DC' (a scheduler can then supply "
+                f"its token through {token_variable(name)})"
             )
         return self._with_env_token(saved[name])
 

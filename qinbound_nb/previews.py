@@ -55,6 +55,7 @@ class Preview:
     counts: dict[str, int] = field(default_factory=dict)
     problems: pd.DataFrame = field(default_factory=pd.DataFrame)
     store_path: Path | None = None
+    source_id_column: str | None = None
 
     def html(self) -> str:
         """Raw and documents side by side, every redacted span highlighted."""
@@ -75,7 +76,9 @@ class Preview:
 
     def update(self, job: JobConfig) -> Preview:
         """The same sample run through a changed job (no fetching)."""
-        return build_preview(job, self.raw, store_path=self.store_path)
+        return build_preview(
+            job, self.raw, store_path=self.store_path, source_id_column=self.source_id_column
+        )
 
 
 def preview(
@@ -138,6 +141,7 @@ def build_preview(
         counts={k: int(v) for k, v in counts.items()} | _prefixed(result.redaction_counts),
         problems=result.problems,
         store_path=store_path,
+        source_id_column=source_id_column,
     )
 
 

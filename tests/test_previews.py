@@ -84,3 +84,24 @@ def test_outcomes_against_the_store(job: JobConfig, tmp_path: Path) -> None:
     again = preview(job, limit=30, store=store)
     assert again.outcomes is not None and set(again.outcomes) == {"replaces"}
     assert "replaces" in again.html()
+
+
+def test_an_orm_preview_updates_with_its_unique_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QINBOUND_SANDBOX_NOW", NOW)
+    job = JobConfig.from_dict(
+        {
+            "name": "reviews",
+            "project": "reputation",
+            "connection": "sandbox",
+            "source": {"type": "orm", "idp_source_id": "dcf04acc768f4ea5"},
+            "mapping": {
+                "document_date": "created_at",
+                "fields": [{"source": "body", "name": "review_text", "type": "verbatim"}],
+            },
+            "rules": {"pii": ["email", "phone"]},
+        }
+    )
+    first = preview(job, limit=10)
+    assert first.documents["natural_id"].str.startswith("reviews;rv_").all()
+    second = first.update(job.model_copy(update={"duplicates": "skip"}))
+    assert list(second.documents["natural_id"]) == list(first.documents["natural_id"])
