@@ -37,7 +37,9 @@ RUN = """\
 # so no secret ever passes through this notebook's parameters.
 report = run_job(job, store=store, dry_run=dry_run, run_id=run_id,
                  output_notebook=output_notebook)
-print(report.summary())"""
+print(report.summary())
+if output_notebook:  # `qinbound run` reads the outcome back from this file (counts only)
+    Path(output_notebook).with_suffix(".report.json").write_text(report.to_json())"""
 
 SUMMARY = """\
 # Documents per step (counts only: no document text is shown in this notebook).

@@ -20,7 +20,7 @@ import pandas as pd
 
 from qinbound_nb.config import JobConfig
 from qinbound_nb.errors import NotebookRunError, StoreError
-from qinbound_nb.jobs import new_run_id
+from qinbound_nb.jobs import RunReport, new_run_id
 from qinbound_nb.notebooks import export_notebook, run_notebook
 from qinbound_nb.store import Store, default_store_path
 
@@ -86,6 +86,26 @@ def run_production(
 
 
 def _outcome(
+    job: JobConfig,
+    run_id: str,
+    store_path: Path,
+    output: Path,
+    failure: NotebookRunError | None,
+    dry_run: bool,
+) -> ProductionRun:
+    sidecar = output.with_suffix(".report.json")
+    if sidecar.exists():  # the notebook's own report: dry runs and warnings included
+        report = RunReport.from_json(sidecar.read_text())
+        counts = dict(report.counts)
+        counts |= {f"redaction_{k}": v for k, v in report.redaction_counts.items()}
+        counts |= {f"would {k}": v for k, v in report.would.items()}
+        status = "failed" if failure is not None else report.status
+        error = str(failure) if failure is not None else report.error
+        return ProductionRun(run_id, status, output, counts, error)
+    return _outcome_from_store(job, run_id, store_path, output, failure, dry_run)
+
+
+def _outcome_from_store(
     job: JobConfig,
     run_id: str,
     store_path: Path,

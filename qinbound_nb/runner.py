@@ -7,7 +7,9 @@ counts, warnings and status while its steps execute, and turns them into a
 
 from __future__ import annotations
 
+import dataclasses
 import html
+import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -98,6 +100,17 @@ class RunReport:
         if self.error:
             lines.append(f"  error: {self.error}")
         return "\n".join(lines)
+
+    def to_json(self) -> str:
+        """The report as JSON (counts and messages only; no document content)."""
+        return json.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> RunReport:
+        """Read a report written by :meth:`to_json`."""
+        data = json.loads(text)
+        data["warnings"] = tuple(data.get("warnings") or ())
+        return cls(**data)
 
     def _repr_html_(self) -> str:
         return "<pre>" + html.escape(self.summary()) + "</pre>"

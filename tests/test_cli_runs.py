@@ -190,3 +190,13 @@ def test_run_can_write_xm_discover_feedback_files(
     assert "natural_id" in header and "nps_comment [verbatim]" in header
     with Store.open("s.duckdb") as store:
         assert rows == len(store.documents("customer_feedback"))
+
+
+@pytest.mark.slow
+def test_a_papermill_dry_run_reports_what_would_load(
+    job_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_cli(capsys, "run", str(job_file), "--dry-run", "--store", "s.duckdb")
+    assert code == 0, out + err
+    assert "would new" in out and "redaction_" in out
+    assert not Path("s.duckdb").exists()

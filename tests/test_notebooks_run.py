@@ -39,6 +39,9 @@ class Report:
     def summary(self):
         return f"run {self.run_id}: {self.status}"
 
+    def to_json(self):
+        return json.dumps({"run_id": self.run_id, "status": self.status})
+
     def raise_for_status(self):
         if self.status == "failed":
             raise RuntimeError(f"run {self.run_id} failed: the export was cut off")
