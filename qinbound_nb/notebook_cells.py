@@ -1,8 +1,8 @@
 """The text of the production notebook's cells: the job summary in Markdown and the code.
 
 The summary shows what a reviewer needs (source, mapping, rules, filter, schedule) and
-nothing a job file must not hold: rule *patterns* are shown, substitution phrases only
-counted (they are often names), and no token appears anywhere.
+nothing that could be personal data: substitution phrases and redaction patterns are only
+counted (either may spell out a name or an address), and no token appears anywhere.
 """
 
 from __future__ import annotations
@@ -137,9 +137,7 @@ def _rules(rules: Rules) -> str:
     lines = [
         f"- PII detectors: {', '.join(rules.pii) if rules.pii else 'none'}",
         f"- Substitutions: {len(substitutions)} rule(s) (phrases are not shown here)",
-        f"- Redaction patterns: {len(redactions)}",
-        *(f"  - line {rule.line}: {_code(rule.pattern)}" for rule in redactions[:20]),
-        *(["  - …"] if len(redactions) > 20 else []),
+        f"- Redaction patterns: {len(redactions)} (not shown: a pattern may spell out a name)",
         f"- Mask {_code(rules.mask)} ({rules.mask_style}), applied to "
         + ("verbatim fields" if rules.apply_to == "verbatims" else ", ".join(rules.apply_to)),
     ]

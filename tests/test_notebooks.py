@@ -85,7 +85,7 @@ def test_the_notebook_is_valid_and_exporting_twice_gives_the_same_file(
     assert "from qinbound_nb import JobConfig, run_job" in sources
 
 
-def test_the_summary_shows_the_job_but_not_substitution_phrases(
+def test_the_summary_shows_the_job_but_not_rule_texts(
     rich_job: JobConfig, tmp_path: Path
 ) -> None:
     notebook = nbformat.read(str(export(rich_job, tmp_path)), as_version=4)
@@ -96,7 +96,7 @@ def test_the_summary_shows_the_job_but_not_substitution_phrases(
     assert "| `QID5_TEXT` | `feedback` | verbatim |  |" in summary
     assert r"| ``Q\|odd`col`` | `odd` | text | lookup |" in summary
     assert "PII detectors: email, phone" in summary
-    assert "line 2: `ORD-[0-9]{6}`" in summary
+    assert "Redaction patterns: 1" in summary and "ORD-[0-9]" not in summary
     assert "Substitutions: 1 rule(s)" in summary and "Jane Doe" not in summary
     assert "Include documents where `NOT ISBLANK(feedback)`; record limit 500" in summary
     assert "weekly on mon at 06:30 (Europe/Berlin)" in summary
