@@ -150,6 +150,8 @@ class Runner:
         self.warn_on_expiry()
         with stores() as store:
             checkpoint = store.checkpoint(self.job.name) if store else None
+            if store is not None and checkpoint is None:
+                self.warn_on_other_jobs(store)
         plan = plan_pull(self.job, checkpoint, self.now)
         with TemporaryDirectory(prefix="qinbound-") as folder:
             chunks, plan, in_progress_ids = self.fetch(
@@ -269,6 +271,19 @@ class Runner:
 
     def all_counts(self) -> dict[str, int]:
         return dict(self.counts) | {f"redaction_{k}": v for k, v in self.redaction_counts.items()}
+
+    def warn_on_other_jobs(self, store: Store) -> None:
+        """Warn when other job names loaded this project: a renamed job loads it all again."""
+        others = {
+            n: c for n, c in store.documents_per_job(self.job.project).items() if n != self.job.name
+        }
+        if others:
+            named = ", ".join(f"{name!r} ({count})" for name, count in sorted(others.items()))
+            self.warnings.append(
+                f"first run of job {self.job.name!r} into project {self.job.project!r}, which "
+                f"already holds documents of {named}; natural_id starts with the job name, so a "
+                "renamed job loads its responses again instead of replacing them"
+            )
 
     def warn_on_expiry(self) -> None:
         connection = ConnectionStore().get(self.job.connection)

@@ -248,3 +248,13 @@ def test_closed_sessions_leave_the_in_progress_snapshot(
     assert len(sessions) == later.counts["in_progress"]  # only the current snapshot is stored
     assert sessions["_in_progress"].all()
     assert later.counts["in_progress_removed"] > 0
+
+
+def test_a_renamed_job_is_warned_about(nps_job: JobConfig, tmp_path: Path, sandbox_now) -> None:
+    store = tmp_path / "s.duckdb"
+    run_job(nps_job, store=store)
+    renamed = run_job(nps_job.model_copy(update={"name": "nps-weekly-v2"}), store=store)
+    assert renamed.status == "succeeded_with_warnings"
+    assert any(
+        "renamed job" in warning and "'nps-weekly'" in warning for warning in renamed.warnings
+    )
