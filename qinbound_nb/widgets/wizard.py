@@ -189,7 +189,10 @@ class Wizard:
         last = self._index == len(self.steps) - 1
         self.next.disabled = not valid or last
         self.back.disabled = self._index == 0
-        self.position.value = f"Step {self._index + 1} of {len(self.steps)}: {self.current.title}"
+        self.next.tooltip = "" if valid else "Complete or correct this step's fields first"
+        waiting = "" if valid or last else " (complete this step to go on)"
+        where = f"Step {self._index + 1} of {len(self.steps)}: {self.current.title}"
+        self.position.value = where + waiting
         for index, (step, button) in enumerate(zip(self.steps, self.header, strict=True)):
             button.description = f"{self._icon(index, step)} {index + 1}. {step.title}"
             button.button_style = "info" if index == self._index else ""

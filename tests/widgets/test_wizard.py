@@ -329,3 +329,12 @@ def test_the_store_offers_projects_and_registers_the_saved_job(
     assert "nps-weekly" in registered.to_string()
     notebook = nbformat.read(tmp_path / "nps-weekly.ipynb", as_version=4)
     assert str(tmp_path / "store.duckdb") in "".join(cell.source for cell in notebook.cells)
+
+
+def test_a_disabled_next_says_why() -> None:
+    from qinbound_nb import Wizard
+
+    wizard = Wizard()
+    assert wizard.next.disabled
+    assert "complete this step" in wizard.position.value
+    assert wizard.next.tooltip
