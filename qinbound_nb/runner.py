@@ -150,6 +150,8 @@ class Runner:
         self.warn_on_expiry()
         with stores() as store:
             checkpoint = store.checkpoint(self.job.name) if store else None
+            if store is not None and checkpoint is not None:
+                checkpoint = self.checkpoint_for_this_source(store, checkpoint)
             if store is not None and checkpoint is None:
                 self.warn_on_other_jobs(store)
         plan = plan_pull(self.job, checkpoint, self.now)
@@ -272,6 +274,20 @@ class Runner:
     def all_counts(self) -> dict[str, int]:
         return dict(self.counts) | {f"redaction_{k}": v for k, v in self.redaction_counts.items()}
 
+    def checkpoint_for_this_source(self, store: Store, checkpoint: Checkpoint) -> Checkpoint | None:
+        """Drop a checkpoint made for another survey, IDP project or saved filter."""
+        previous = (store.checkpoint_job(self.job.name) or {}).get("source") or {}
+        current = self.job.source.model_dump(mode="json")
+        keys = ("type", "survey_id", "idp_source_id", "filter_id")
+        if not previous or all(previous.get(k) == current.get(k) for k in keys):
+            return checkpoint
+        self.warnings.append(
+            f"the job's source changed since the run that set its checkpoint; pulling "
+            f"{_describe_source(current)} from the start instead of from "
+            f"{_describe_source(previous)}'s checkpoint"
+        )
+        return None
+
     def warn_on_other_jobs(self, store: Store) -> None:
         """Warn when other job names loaded this project: a renamed job loads it all again."""
         others = {
@@ -354,3 +370,9 @@ class Runner:
         }
         for warning in notify(event, summary, self.job.notifications):
             log.warning("notification: %s", warning)
+
+
+def _describe_source(source: dict[str, Any]) -> str:
+    ident = source.get("survey_id") or source.get("idp_source_id") or source.get("type")
+    saved_filter = source.get("filter_id")
+    return f"{ident} (filter {saved_filter})" if saved_filter else str(ident)

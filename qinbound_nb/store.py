@@ -10,6 +10,7 @@ write a file at a time; a second process gets a StoreError saying the store is l
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Iterable, Iterator
@@ -214,6 +215,19 @@ class Store:
             raise StoreError(f"no project {project!r} in store {self.path} (projects: {known})")
         hidden = "" if bookkeeping else f" EXCLUDE ({', '.join(BOOKKEEPING)})"
         return self.query(f"SELECT *{hidden} FROM {quote(table)} ORDER BY natural_id")
+
+    def checkpoint_job(self, job_name: str) -> dict[str, Any] | None:
+        """The job settings of the run that set ``job_name``'s checkpoint (None if no such run)."""
+        with translated_errors(self.path, "read the checkpoint's run"):
+            row = fetch_first(
+                self._connection,
+                "SELECT r.job FROM checkpoints c JOIN runs r USING (run_id) WHERE c.job_name = ?",
+                [job_name],
+            )
+        if row is None or row[0] is None:
+            return None
+        value = json.loads(row[0]) if isinstance(row[0], str) else row[0]
+        return value if isinstance(value, dict) else None
 
     def documents_per_job(self, project: str) -> dict[str, int]:
         """How many documents of ``project`` each job name loaded."""

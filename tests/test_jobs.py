@@ -258,3 +258,16 @@ def test_a_renamed_job_is_warned_about(nps_job: JobConfig, tmp_path: Path, sandb
     assert any(
         "renamed job" in warning and "'nps-weekly'" in warning for warning in renamed.warnings
     )
+
+
+def test_a_new_survey_is_pulled_from_the_start(
+    nps_job: JobConfig, tmp_path: Path, sandbox_now
+) -> None:
+    store = tmp_path / "s.duckdb"
+    run_job(nps_job, store=store)
+    other = nps_job.model_copy(
+        update={"source": nps_job.source.model_copy(update={"survey_id": "SV_2CsatPulseDemo2"})}
+    )
+    report = run_job(other, store=store)
+    assert any("source changed" in warning for warning in report.warnings)
+    assert report.counts.get("loaded", 0) > 100  # its whole history, not just since the watermark
