@@ -85,9 +85,7 @@ def test_the_notebook_is_valid_and_exporting_twice_gives_the_same_file(
     assert "from qinbound_nb import JobConfig, run_job" in sources
 
 
-def test_the_summary_shows_the_job_but_not_rule_texts(
-    rich_job: JobConfig, tmp_path: Path
-) -> None:
+def test_the_summary_shows_the_job_but_not_rule_texts(rich_job: JobConfig, tmp_path: Path) -> None:
     notebook = nbformat.read(str(export(rich_job, tmp_path)), as_version=4)
     summary = notebook.cells[0].source
     assert summary.startswith("# nps-weekly — Qualtrics inbound job")
