@@ -51,3 +51,20 @@ def minimal_job() -> dict:
 @pytest.fixture
 def job(minimal_job: dict) -> JobConfig:
     return JobConfig.from_dict(minimal_job)
+
+
+@pytest.fixture
+def nps_job(job: JobConfig) -> JobConfig:
+    """The minimal job with the NPS score and comment mapped and every PII detector on."""
+    return JobConfig.from_dict(
+        job.model_dump(mode="json")
+        | {
+            "mapping": {
+                "fields": [
+                    {"source": "QID1", "name": "nps_score", "type": "number"},
+                    {"source": "QID2_TEXT", "name": "nps_comment", "type": "verbatim"},
+                ]
+            },
+            "rules": {"pii": ["email", "phone", "credit_card", "ssn", "ip"]},
+        }
+    )

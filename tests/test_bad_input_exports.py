@@ -76,19 +76,8 @@ def ndjson(*rows: dict[str, object]) -> bytes:
 
 
 @pytest.fixture
-def job(job: JobConfig) -> JobConfig:
-    return JobConfig.from_dict(
-        job.model_dump(mode="json")
-        | {
-            "mapping": {
-                "fields": [
-                    {"source": "QID1", "name": "nps_score", "type": "number"},
-                    {"source": "QID2_TEXT", "name": "nps_comment", "type": "verbatim"},
-                ]
-            },
-            "rules": {"pii": ["email", "phone", "credit_card", "ssn", "ip"]},
-        }
-    )
+def job(nps_job: JobConfig) -> JobConfig:
+    return nps_job
 
 
 @pytest.fixture

@@ -23,22 +23,6 @@ def sandbox_now(monkeypatch: pytest.MonkeyPatch):
     return pin
 
 
-@pytest.fixture
-def nps_job(job: JobConfig) -> JobConfig:
-    return JobConfig.from_dict(
-        job.model_dump(mode="json")
-        | {
-            "mapping": {
-                "fields": [
-                    {"source": "QID1", "name": "nps_score", "type": "number"},
-                    {"source": "QID2_TEXT", "name": "nps_comment", "type": "verbatim"},
-                ]
-            },
-            "rules": {"pii": ["email", "phone", "credit_card", "ssn", "ip"]},
-        }
-    )
-
-
 def test_first_run_loads_every_response_redacted(
     nps_job: JobConfig, tmp_path: Path, sandbox_now
 ) -> None:
