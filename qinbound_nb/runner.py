@@ -278,8 +278,7 @@ class Runner:
         """Drop a checkpoint made for another survey, IDP project or saved filter."""
         previous = (store.checkpoint_job(self.job.name) or {}).get("source") or {}
         current = self.job.source.model_dump(mode="json")
-        keys = ("type", "survey_id", "idp_source_id", "filter_id")
-        if not previous or all(previous.get(k) == current.get(k) for k in keys):
+        if not previous or _same_source(previous, current):
             return checkpoint
         self.warnings.append(
             f"the job's source changed since the run that set its checkpoint; pulling "
@@ -289,16 +288,24 @@ class Runner:
         return None
 
     def warn_on_other_jobs(self, store: Store) -> None:
-        """Warn when other job names loaded this project: a renamed job loads it all again."""
-        others = {
-            n: c for n, c in store.documents_per_job(self.job.project).items() if n != self.job.name
-        }
-        if others:
-            named = ", ".join(f"{name!r} ({count})" for name, count in sorted(others.items()))
+        """Warn when another job name loaded this source into this project (a renamed job?)."""
+        runs = store.runs()
+        if runs.empty:
+            return
+        mine = runs[(runs["project"] == self.job.project) & (runs["job_name"] != self.job.name)]
+        current = self.job.source.model_dump(mode="json")
+        names = sorted(
+            {
+                str(row.job_name)
+                for row in mine.itertuples()
+                if _same_source(_job_source(row.job), current) and row.status != "failed"
+            }
+        )
+        if names:
             self.warnings.append(
-                f"first run of job {self.job.name!r} into project {self.job.project!r}, which "
-                f"already holds documents of {named}; natural_id starts with the job name, so a "
-                "renamed job loads its responses again instead of replacing them"
+                f"job {', '.join(map(repr, names))} already loaded {_describe_source(current)} "
+                f"into project {self.job.project!r}; natural_id starts with the job name, so "
+                f"this job ({self.job.name!r}, a rename?) loads those responses again"
             )
 
     def warn_on_expiry(self) -> None:
@@ -376,3 +383,17 @@ def _describe_source(source: dict[str, Any]) -> str:
     ident = source.get("survey_id") or source.get("idp_source_id") or source.get("type")
     saved_filter = source.get("filter_id")
     return f"{ident} (filter {saved_filter})" if saved_filter else str(ident)
+
+
+def _same_source(one: dict[str, Any], other: dict[str, Any]) -> bool:
+    keys = ("type", "survey_id", "idp_source_id", "filter_id")
+    return all(one.get(key) == other.get(key) for key in keys)
+
+
+def _job_source(job: object) -> dict[str, Any]:
+    try:
+        data = json.loads(job) if isinstance(job, str) else job
+    except ValueError:
+        return {}
+    source = data.get("source") if isinstance(data, dict) else None
+    return source if isinstance(source, dict) else {}

@@ -240,7 +240,7 @@ def test_a_renamed_job_is_warned_about(nps_job: JobConfig, tmp_path: Path, sandb
     renamed = run_job(nps_job.model_copy(update={"name": "nps-weekly-v2"}), store=store)
     assert renamed.status == "succeeded_with_warnings"
     assert any(
-        "renamed job" in warning and "'nps-weekly'" in warning for warning in renamed.warnings
+        "a rename?" in warning and "'nps-weekly'" in warning for warning in renamed.warnings
     )
 
 

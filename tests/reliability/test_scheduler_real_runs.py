@@ -48,7 +48,8 @@ def test_twenty_real_runs_due_at_once_against_one_store(tmp_path: Path, monkeypa
     with Store(store, read_only=True) as opened:
         runs = opened.runs()
         documents = opened.documents("customer_feedback")
-    assert len(runs) == JOBS and set(runs["status"]) == {"succeeded"}
+    # the 20 jobs share one survey and one project, so all but the first warn about it
+    assert len(runs) == JOBS and set(runs["status"]) <= {"succeeded", "succeeded_with_warnings"}
     assert documents["natural_id"].is_unique
     assert documents["job_name"].nunique() == JOBS
 
