@@ -239,9 +239,7 @@ def test_a_renamed_job_is_warned_about(nps_job: JobConfig, tmp_path: Path, sandb
     run_job(nps_job, store=store)
     renamed = run_job(nps_job.model_copy(update={"name": "nps-weekly-v2"}), store=store)
     assert renamed.status == "succeeded_with_warnings"
-    assert any(
-        "a rename?" in warning and "'nps-weekly'" in warning for warning in renamed.warnings
-    )
+    assert any("a rename?" in warning and "'nps-weekly'" in warning for warning in renamed.warnings)
 
 
 def test_a_new_survey_is_pulled_from_the_start(
