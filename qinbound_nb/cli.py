@@ -12,7 +12,6 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
-from pathlib import Path
 
 from qinbound_nb import cli_runs, cli_setup, demo
 from qinbound_nb.errors import ConfigError, QInboundError
@@ -162,6 +161,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("qinbound: interrupted", file=sys.stderr)
         return 130
-
-
-EXAMPLE_JOB = Path(__file__).parent / "templates" / "nps-weekly.json"
