@@ -26,10 +26,10 @@ from pathlib import Path
 import pyarrow.json as pa_json
 from pydantic import SecretStr
 
-from qinbound_nb.config import Connection
+from qinbound_nb.job.config import Connection
 from qinbound_nb.qualtrics import QualtricsClient, ResponseExportRequest, iter_members
-from qinbound_nb.qualtrics.sandbox import Sandbox
-from qinbound_nb.qualtrics.sandbox_render import Selection
+from qinbound_nb.sandbox.render import Selection
+from qinbound_nb.sandbox.simulator import Sandbox
 
 SURVEY = "SV_BenchDownload01"
 RESULTS = Path(__file__).parent / "results" / "download.md"

@@ -32,7 +32,7 @@ import pyarrow.json as pyarrow_json
 
 from qinbound_nb import JobConfig
 from qinbound_nb.core.mapping import apply_mapping, raw_columns
-from qinbound_nb.core.parse import iter_export_frames
+from qinbound_nb.core.parse.export import iter_export_frames
 
 HERE = Path(__file__).parent
 CACHE = HERE / ".cache"

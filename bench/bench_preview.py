@@ -1,6 +1,6 @@
 """Preview rendering speed: render_preview_html against pandas Styler side by side.
 
-The contender is ``qinbound_nb.rendering.preview_html.render_preview_html`` on a sample of
+The contender is ``qinbound_nb.render.html.render_preview_html`` on a sample of
 survey responses with a realistic share of redaction hits (spans marked in both tables),
 dropped rows and outcome badges. The baseline is the pattern from pandas' docs that
 reference/ecosystem.md §6 gives: ``raw.style.to_html()`` beside the documents' Styler with
@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from qinbound_nb import JobConfig, preview
-from qinbound_nb.rendering.preview_html import render_preview_html
+from qinbound_nb.render.html import render_preview_html
 
 HERE = Path(__file__).parent
 RESULTS = HERE / "results" / "preview.md"

@@ -32,7 +32,7 @@ sys.path.insert(0, str(HERE / "corpus"))
 
 import comments  # noqa: E402
 
-from qinbound_nb.core.redaction import RedactionRules, redact  # noqa: E402
+from qinbound_nb.core.redaction.redact import RedactionRules, redact  # noqa: E402
 
 KINDS = ("email", "phone", "credit_card", "ssn", "ip")
 PRESIDIO_KINDS = {

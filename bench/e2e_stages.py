@@ -19,12 +19,12 @@ import pyarrow.json as pa_json
 from pydantic import SecretStr
 
 from qinbound_nb import JobConfig
-from qinbound_nb.config import Connection
-from qinbound_nb.jobs import run_job
-from qinbound_nb.pulls import plan_pull
+from qinbound_nb.job.config import Connection
 from qinbound_nb.qualtrics import QualtricsClient, iter_members
 from qinbound_nb.qualtrics.models import DownloadedExport
-from qinbound_nb.qualtrics.sandbox import Sandbox
+from qinbound_nb.runs.execute import run_job
+from qinbound_nb.runs.pulls import plan_pull
+from qinbound_nb.sandbox.simulator import Sandbox
 
 SURVEY = "SV_BenchEndToEnd01"
 JOB_NAME = "bench-e2e"

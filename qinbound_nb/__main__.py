@@ -1,5 +1,5 @@
 """``python -m qinbound_nb`` runs the ``qinbound`` command line."""
 
-from qinbound_nb.cli import main
+from qinbound_nb.cli.main import main
 
 raise SystemExit(main())

@@ -11,6 +11,7 @@ The tree::
     │   ├── NotFoundError         a survey, filter or IDP source that does not exist
     │   ├── RetriableError        429, 5xx, timeouts: retried already; try again later
     │   └── FatalApiError         any other refusal; retrying will not help
+    │       └── ContinuationTokenRejected  Qualtrics refused the saved continuation token
     ├── ExportError               an export failed, was cut off or is not a readable archive
     ├── StoreError                the project store cannot be read or written
     ├── NotebookRunError          an exported notebook failed under papermill (names the cell)
@@ -27,6 +28,7 @@ from __future__ import annotations
 __all__ = [
     "AuthError",
     "ConfigError",
+    "ContinuationTokenRejected",
     "ExportError",
     "ExpressionError",
     "FatalApiError",
@@ -99,6 +101,10 @@ class RetriableError(QualtricsError):
 
 class FatalApiError(QualtricsError):
     """A refusal that retrying will not cure (a bad request, a forbidden call)."""
+
+
+class ContinuationTokenRejected(FatalApiError):
+    """Qualtrics refused a saved continuation token (too old, or for another export)."""
 
 
 class ExportError(QInboundError):

@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qinbound_nb import JobConfig, QInboundError
-from qinbound_nb.cli import main
-from qinbound_nb.core.expressions import compile_expression
-from qinbound_nb.core.redaction import RedactionRules, redact
+from qinbound_nb.cli.main import main
+from qinbound_nb.core.expressions.evaluate import compile_expression
+from qinbound_nb.core.redaction.redact import RedactionRules, redact
 from qinbound_nb.errors import ConfigError, ExpressionError, RuleError
 from qinbound_nb.qualtrics.hosts import datacenter_base_url, override_base_url
 

@@ -21,11 +21,11 @@ import pytest
 from pydantic import SecretStr
 
 from qinbound_nb import JobConfig, run_job
-from qinbound_nb.config import Connection
-from qinbound_nb.jobs import RunReport
+from qinbound_nb.job.config import Connection
 from qinbound_nb.qualtrics.client import QualtricsClient
-from qinbound_nb.qualtrics.sandbox import Sandbox
-from qinbound_nb.store import Store
+from qinbound_nb.runs.execute import RunReport
+from qinbound_nb.sandbox.simulator import Sandbox
+from qinbound_nb.store.store import Store
 
 DAY_ONE = datetime(2026, 11, 2, 12, tzinfo=UTC)
 DAY_TWO = datetime(2026, 11, 3, 6, tzinfo=UTC)

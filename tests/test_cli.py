@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from qinbound_nb.cli import main
+from qinbound_nb.cli.main import main
 
 EXAMPLE = Path(__file__).parents[1] / "qinbound_nb" / "templates" / "nps-weekly.json"
 TOKEN = "cli-secret-token-0123456789abcdefghijklmn"

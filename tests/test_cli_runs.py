@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from qinbound_nb.cli import main
-from qinbound_nb.store import Store
+from qinbound_nb.cli.main import main
+from qinbound_nb.store.store import Store
 
 TEMPLATE = Path(__file__).parents[1] / "qinbound_nb" / "templates" / "nps-weekly.json"
 

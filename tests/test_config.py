@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from qinbound_nb import ConfigError, JobConfig
-from qinbound_nb.config import check_attribute_name, check_datacenter
+from qinbound_nb.job.config import check_attribute_name, check_datacenter
 
 EXAMPLE = Path(__file__).parents[1] / "qinbound_nb" / "templates" / "nps-weekly.json"
 

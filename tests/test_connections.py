@@ -11,8 +11,8 @@ import pytest
 from pydantic import SecretStr
 
 from qinbound_nb import ConfigError, JobConfig
-from qinbound_nb.config import Connection
-from qinbound_nb.connections import ConnectionStore, token_variable
+from qinbound_nb.job.config import Connection
+from qinbound_nb.local.connections import ConnectionStore, token_variable
 
 TOKEN = "Tk9zM2xkZ2Vyc2VjcmV0dG9rZW4xMjM0NTY3ODkw"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from qinbound_nb import JobConfig, run_job
-from qinbound_nb.jobs import RunFailedError, check_job
-from qinbound_nb.store import Store
+from qinbound_nb.runs.execute import RunFailedError, check_job
+from qinbound_nb.store.store import Store
 
 DAY_ONE = "2026-11-05T12:00:00Z"
 DAY_TWO = "2026-11-06T12:00:00Z"
@@ -192,9 +192,9 @@ def test_the_store_is_free_for_others_while_the_export_downloads(
     import subprocess
     import sys
 
-    from qinbound_nb.connections import SANDBOX
+    from qinbound_nb.local.connections import SANDBOX
     from qinbound_nb.qualtrics.client import QualtricsClient
-    from qinbound_nb.qualtrics.sandbox import Sandbox
+    from qinbound_nb.sandbox.simulator import Sandbox
 
     store = tmp_path / "s.duckdb"
     run_job(nps_job, store=store)
@@ -202,7 +202,7 @@ def test_the_store_is_free_for_others_while_the_export_downloads(
 
     class ReadingClient(QualtricsClient):
         def export_responses(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-            probe = f"from qinbound_nb.store import Store; Store.open({str(store)!r}).runs()"
+            probe = f"from qinbound_nb.store.store import Store; Store.open({str(store)!r}).runs()"
             readers.append(subprocess.run([sys.executable, "-c", probe], check=False).returncode)
             return super().export_responses(*args, **kwargs)
 

@@ -11,7 +11,7 @@ import pytest
 
 from qinbound_nb import JobConfig
 from qinbound_nb.errors import ConfigError
-from qinbound_nb.notebooks import check_parameters, export_notebook, scrub_notebook
+from qinbound_nb.notebooks.export import check_parameters, export_notebook, scrub_notebook
 
 
 @pytest.fixture

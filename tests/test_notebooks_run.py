@@ -17,7 +17,7 @@ import pytest
 
 from qinbound_nb import JobConfig
 from qinbound_nb.errors import NotebookRunError
-from qinbound_nb.notebooks import export_notebook, run_notebook
+from qinbound_nb.notebooks.export import export_notebook, run_notebook
 
 pytestmark = pytest.mark.slow
 TOKEN = "tok-5f2e-never-in-output"

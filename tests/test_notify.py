@@ -17,8 +17,8 @@ import respx
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from qinbound_nb.config import Connection, Notifications
-from qinbound_nb.notify import SmtpSettings, expiry_warning, notify
+from qinbound_nb.job.config import Connection, Notifications
+from qinbound_nb.runs.notify import SmtpSettings, expiry_warning, notify
 
 SUMMARY = {
     "job": "nps-weekly",

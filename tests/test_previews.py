@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from qinbound_nb import JobConfig, Preview, preview, run_job
-from qinbound_nb.connections import SANDBOX
+from qinbound_nb.local.connections import SANDBOX
 from qinbound_nb.qualtrics.client import QualtricsClient
-from qinbound_nb.qualtrics.sandbox import Sandbox
+from qinbound_nb.sandbox.simulator import Sandbox
 
 TEMPLATE = Path(__file__).parents[1] / "qinbound_nb" / "templates" / "nps-weekly.json"
 NOW = "2026-11-04T09:00:00Z"

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from qinbound_nb import JobConfig
-from qinbound_nb.scheduler import Scheduler, run_if_due
-from qinbound_nb.scheduler_state import JobState
+from qinbound_nb.scheduling.scheduler import Scheduler, run_if_due
+from qinbound_nb.scheduling.state import JobState
 
 START = datetime(2026, 3, 16, 5, 0, tzinfo=UTC)
 
@@ -127,7 +127,7 @@ def test_downtime_is_caught_up_with_one_run(
     scheduler = make_scheduler([hourly], run)
     scheduler.tick()  # first seen at 05:00
     clock.advance(hours=10, minutes=20)  # 15:20: slots 05:10 ... 15:10 were missed
-    with caplog.at_level(logging.INFO, logger="qinbound_nb.scheduler"):
+    with caplog.at_level(logging.INFO, logger="qinbound_nb.scheduling.scheduler"):
         (decision,) = scheduler.tick()
     assert (decision.action, decision.missed) == ("started", 11)
     assert decision.slot == datetime(2026, 3, 16, 15, 10, tzinfo=UTC)
@@ -156,7 +156,7 @@ def test_a_failed_run_is_logged_and_the_next_slot_still_runs(
     run = Recorder(flaky)
     scheduler = make_scheduler([daily], run)
     scheduler.tick()
-    with caplog.at_level(logging.INFO, logger="qinbound_nb.scheduler"):
+    with caplog.at_level(logging.INFO, logger="qinbound_nb.scheduling.scheduler"):
         for _ in range(3):
             clock.advance(days=1)
             assert actions(scheduler.tick()) == ["started"]
@@ -184,7 +184,7 @@ def test_a_slot_is_skipped_while_the_previous_run_still_holds_the_lock(
     clock.advance(hours=1)
     assert actions(scheduler.tick(wait_for_runs=False)) == ["started"]
     clock.advance(hours=1)  # the 07:00 slot comes while the 06:00 run is still going
-    with caplog.at_level(logging.INFO, logger="qinbound_nb.scheduler"):
+    with caplog.at_level(logging.INFO, logger="qinbound_nb.scheduling.scheduler"):
         assert actions(scheduler.tick(wait_for_runs=False)) == ["skipped_locked"]
     assert "skipped the run due at 2026-03-16T07:00+00:00" in caplog.text
     release.set()
@@ -234,7 +234,7 @@ def test_an_invalid_job_file_is_logged_and_the_others_still_run(
     scheduler = make_scheduler([broken, daily], run)
     scheduler.tick()
     clock.advance(hours=1, minutes=1)
-    with caplog.at_level(logging.INFO, logger="qinbound_nb.scheduler"):
+    with caplog.at_level(logging.INFO, logger="qinbound_nb.scheduling.scheduler"):
         assert actions(scheduler.tick()) == ["invalid", "started"]
     assert "broken.json: not scheduled, the job file is invalid" in caplog.text
     assert run.calls == [daily]

@@ -10,8 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qinbound_nb.config import Schedule
-from qinbound_nb.scheduling import describe_schedule, next_run, runs_between, upcoming_runs
+from qinbound_nb.job.config import Schedule
+from qinbound_nb.scheduling.recurrence import (
+    describe_schedule,
+    next_run,
+    runs_between,
+    upcoming_runs,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from qinbound_nb.airflow import airflow_dag
-from qinbound_nb.config import Schedule
+from qinbound_nb.job.config import Schedule
+from qinbound_nb.scheduling.airflow import airflow_dag
 
 
 class Recorded:

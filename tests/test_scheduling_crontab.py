@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from qinbound_nb.config import Schedule
-from qinbound_nb.crontab import crontab_lines, install_crontab, remove_crontab
 from qinbound_nb.errors import ScheduleError
-from qinbound_nb.scheduling import runs_between
+from qinbound_nb.job.config import Schedule
+from qinbound_nb.scheduling.crontab import crontab_lines, install_crontab, remove_crontab
+from qinbound_nb.scheduling.recurrence import runs_between
 
 WINDOW = (datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 6, tzinfo=UTC))  # EU + US DST
 
@@ -187,7 +187,7 @@ def test_a_missing_or_failing_crontab_is_a_schedule_error(
 
 
 def test_schedule_summary_prints_next_runs_and_the_block() -> None:
-    from qinbound_nb.crontab import schedule_summary
+    from qinbound_nb.scheduling.crontab import schedule_summary
 
     daily = schedule(frequency="daily", starts_on="06:30", timezone="Europe/Berlin")
     text = schedule_summary("/jobs/a.json", daily, now=datetime(2026, 3, 28, 12, tzinfo=UTC))
@@ -200,8 +200,8 @@ def test_schedule_summary_prints_next_runs_and_the_block() -> None:
 
 
 def test_the_scheduling_module_reaches_its_helpers() -> None:
-    import qinbound_nb.scheduling as scheduling
-    from qinbound_nb.scheduler import Scheduler
+    import qinbound_nb.scheduling.recurrence as scheduling
+    from qinbound_nb.scheduling.scheduler import Scheduler
 
     assert scheduling.crontab_lines is crontab_lines
     assert scheduling.Scheduler is Scheduler

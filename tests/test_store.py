@@ -13,7 +13,7 @@ import pytest
 
 from qinbound_nb import JobConfig
 from qinbound_nb.errors import StoreError
-from qinbound_nb.store import Checkpoint, Store
+from qinbound_nb.store.store import Checkpoint, Store
 
 LOAD_DATE = pd.Timestamp("2024-05-02T08:00:00Z")
 

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from qinbound_nb import JobConfig
-from qinbound_nb.store import Store
+from qinbound_nb.store.store import Store
 
 pytestmark = pytest.mark.slow
 
@@ -27,7 +27,7 @@ CHILD = textwrap.dedent(
     import os, signal, sys
     import pandas as pd
     from qinbound_nb import JobConfig
-    from qinbound_nb.store import Checkpoint, Store
+    from qinbound_nb.store.store import Checkpoint, Store
 
     store_path, job_json, run_id, first, count, chunk, kill_at = sys.argv[1:8]
     first, count, chunk = int(first), int(count), int(chunk)

@@ -11,7 +11,7 @@ import pytest
 
 from qinbound_nb import JobConfig
 from qinbound_nb.errors import StoreError
-from qinbound_nb.store import Checkpoint, LoadResult, Store
+from qinbound_nb.store.store import Checkpoint, LoadResult, Store
 
 
 def documents(

@@ -7,7 +7,7 @@ import duckdb
 import pytest
 
 from qinbound_nb.errors import StoreError
-from qinbound_nb.store_schema import (
+from qinbound_nb.store.schema import (
     compatible,
     quote,
     table_name_for,

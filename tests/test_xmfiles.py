@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from qinbound_nb.xmfiles import clean_column_names, write_feedback_files
+from qinbound_nb.store.xm_files import clean_column_names, write_feedback_files
 
 
 def documents(count: int, start: int = 0) -> pd.DataFrame:

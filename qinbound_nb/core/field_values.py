@@ -16,11 +16,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from qinbound_nb.config import FieldMapping, LookupTransform, RegexTransform
 from qinbound_nb.core.dates import UTC_MS, to_utc, unparsed
-from qinbound_nb.core.expression_values import Value, as_text
-from qinbound_nb.core.expressions import compile_expression
+from qinbound_nb.core.expressions.evaluate import compile_expression
+from qinbound_nb.core.expressions.values import Value, as_text
 from qinbound_nb.errors import ConfigError
+from qinbound_nb.job.config import FieldMapping, LookupTransform, RegexTransform
 
 ATTRIBUTE_TYPES: dict[str, pa.DataType] = {
     "text": pa.string(),

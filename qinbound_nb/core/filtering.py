@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from qinbound_nb.config import Filter
-from qinbound_nb.core.expressions import compile_expression
+from qinbound_nb.core.expressions.evaluate import compile_expression
 from qinbound_nb.errors import ExpressionError
+from qinbound_nb.job.config import Filter
 
 
 @dataclass(frozen=True)

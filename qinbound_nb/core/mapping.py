@@ -23,12 +23,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from qinbound_nb.config import FEEDBACK_TYPES, FieldMapping, JobConfig
 from qinbound_nb.core.dates import UTC_MS, to_utc, unparsed
-from qinbound_nb.core.expressions import UnknownFieldError, compile_expression
+from qinbound_nb.core.expressions.evaluate import UnknownFieldError, compile_expression
 from qinbound_nb.core.field_values import ATTRIBUTE_TYPES, cast, column, text_of, transform
 from qinbound_nb.core.problems import Problems
 from qinbound_nb.errors import ConfigError
+from qinbound_nb.job.config import FEEDBACK_TYPES, FieldMapping, JobConfig
 
 SOURCE_IDS = {"survey": "responseId", "tickets": "ticketId"}
 DATE_FALLBACKS = {

@@ -13,11 +13,11 @@ from datetime import datetime
 
 import pandas as pd
 
-from qinbound_nb.config import JobConfig
 from qinbound_nb.core.dedupe import dedupe
 from qinbound_nb.core.filtering import apply_filter, apply_record_limit
 from qinbound_nb.core.mapping import apply_mapping, text_fields, verbatim_fields
-from qinbound_nb.core.redaction import RedactionRules, redact_documents
+from qinbound_nb.core.redaction.redact import RedactionRules, redact_documents
+from qinbound_nb.job.config import JobConfig
 
 OUTCOME_COLUMNS = ["natural_id", "outcome", "reason", "document_date"]
 

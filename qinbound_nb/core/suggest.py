@@ -15,13 +15,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qinbound_nb.config import (
+from qinbound_nb.job.config import (
     DEFAULT_FIELDS,
     FieldMapping,
     FieldType,
     check_attribute_name,
 )
-from qinbound_nb.naming import RESERVED_PREFIXES, RESERVED_WORDS
+from qinbound_nb.job.naming import RESERVED_PREFIXES, RESERVED_WORDS
 
 MAX_NAME = 21
 FILLER_WORDS = (

@@ -1,14 +1,9 @@
-"""The Qualtrics adapter: the API client, export archives, and the embedded sandbox API.
-
-``Sandbox`` lives in :mod:`qinbound_nb.qualtrics.sandbox` and is imported only when used,
-because it pulls in numpy and pyarrow for its fast generator.
-"""
+"""The Qualtrics adapter: the API v3 client, its export flow and archives (never the sandbox)."""
 
 from __future__ import annotations
 
+from qinbound_nb.qualtrics.archive import ArchiveLimits, iter_members
 from qinbound_nb.qualtrics.client import QualtricsClient
-from qinbound_nb.qualtrics.export_requests import IdpExportRequest, ResponseExportRequest
-from qinbound_nb.qualtrics.exports import ArchiveLimits, iter_members
 from qinbound_nb.qualtrics.models import (
     DownloadedExport,
     ExportProgress,
@@ -20,6 +15,7 @@ from qinbound_nb.qualtrics.models import (
     WhoAmI,
 )
 from qinbound_nb.qualtrics.policy import PollPolicy, RetryPolicy
+from qinbound_nb.qualtrics.requests import IdpExportRequest, ResponseExportRequest
 from qinbound_nb.qualtrics.tickets import TicketExportRequest
 
 __all__ = [

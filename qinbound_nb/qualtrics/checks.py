@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from qinbound_nb.config import Connection
+from qinbound_nb.job.config import Connection
 from qinbound_nb.qualtrics.client import QualtricsClient
 from qinbound_nb.qualtrics.models import WhoAmI
 
@@ -34,7 +34,7 @@ def check_connection(
     connection: Connection,
     *,
     today: date | None = None,
-    client_factory: Callable[[Connection], QualtricsClient] = QualtricsClient.for_connection,
+    client_factory: Callable[[Connection], QualtricsClient],
 ) -> ConnectionCheck:
     """Call whoami and report the brand, datacenter advice and an approaching expiry.
 

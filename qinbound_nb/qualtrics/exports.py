@@ -1,144 +1,197 @@
-"""Reading a downloaded export: every member of the zip as a stream, with zip-bomb caps.
+"""The export flow every Qualtrics export shares: start, poll on ``status``, stream the file.
 
-Qualtrics zips one file named ``{Survey Name}.{format}``; big exports are said to be split
-into several, so every member is read. The caps follow posthog's reader: at most 1024
-members and 16 GiB unpacked, checked against the central directory first and against the
-bytes actually inflated while reading (a header can lie). An uncompressed export
-(``compress: false``) is yielded as the single raw file.
+Read as a list of steps (``run_export``): start the export, poll until ``complete`` with
+growing waits inside an overall timeout, and stream the file to a temporary name that is
+renamed once whole. A ``failed`` export, or one ``complete`` without a ``fileId``, is started
+once more as a new export; the second failure is an ``ExportError`` with the request id.
 """
 
 from __future__ import annotations
 
-import io
-import zipfile
-import zlib
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import TYPE_CHECKING, Any
 
-from qinbound_nb.errors import ExportError
+from qinbound_nb.errors import ExportError, FatalApiError, RetriableError
+from qinbound_nb.qualtrics.models import DownloadedExport, ExportProgress
+from qinbound_nb.qualtrics.requests import IdpExportRequest, ResponseExportRequest
 
-ZIP_MAGIC = b"PK\x03\x04"
-EMPTY_ZIP_MAGIC = b"PK\x05\x06"
+if TYPE_CHECKING:  # pragma: no cover
+    from qinbound_nb.qualtrics.session import ApiSession
+
+log = logging.getLogger(__name__)
+ProgressCallback = Callable[[ExportProgress], None]
 
 
 @dataclass(frozen=True)
-class ArchiveLimits:
-    """Caps on what one export archive may unpack to."""
+class ExportSpec:
+    """Where one kind of export lives and what its replies call things."""
 
-    max_members: int = 1024
-    max_unpacked: int = 16 * 1024**3
-    max_ratio: int = 1000  # a deflate stream cannot honestly shrink text more than this
-
-
-def iter_members(
-    path: Path, limits: ArchiveLimits = ArchiveLimits()
-) -> Iterator[tuple[str, BinaryIO]]:
-    """Yield ``(member name, binary stream)`` for every file in the export at ``path``.
-
-    Raises:
-        ExportError: the archive is cut off, corrupt, or unpacks beyond the limits.
-    """
-    path = Path(path)
-    with path.open("rb") as probe:
-        magic = probe.read(4)
-    if magic not in (ZIP_MAGIC, EMPTY_ZIP_MAGIC):
-        with path.open("rb") as raw:
-            yield path.name, raw
-        return
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise ExportError(
-            f"export file {path.name} is not a complete zip archive (cut off or corrupt); "
-            "run the export again"
-        ) from exc
-    with archive:
-        members = _checked_members(archive, path.name, limits)
-        budget = _Budget(limits.max_unpacked, path.name)
-        for info in members:
-            try:
-                inner = archive.open(info)
-            except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
-                raise _corrupt(path.name, info.filename) from exc
-            guarded = _GuardedMember(inner, budget, path.name, info)
-            with io.BufferedReader(guarded, buffer_size=1 << 20) as stream:
-                yield info.filename, stream
+    what: str  # "the response export of survey SV_..." (for messages)
+    resource: str  # what a 404 names
+    start_path: str
+    progress_path: str  # with {id}
+    file_path: str  # with {file_id}
+    id_key: str  # progressId, jobId or exportId
+    format: str
+    compressed: bool
 
 
-def _checked_members(
-    archive: zipfile.ZipFile, name: str, limits: ArchiveLimits
-) -> list[zipfile.ZipInfo]:
-    members = [info for info in archive.infolist() if not info.is_dir()]
-    if len(members) > limits.max_members:
-        raise ExportError(
-            f"export file {name} holds {len(members)} files, more than the limit of "
-            f"{limits.max_members}; it is not a Qualtrics export"
-        )
-    declared = sum(info.file_size for info in members)
-    if declared > limits.max_unpacked:
-        raise ExportError(
-            f"export file {name} would unpack to {declared:,} bytes, more than the limit of "
-            f"{limits.max_unpacked:,}; narrow the export with a date window or limit"
-        )
-    for info in members:
-        if info.compress_size and info.file_size > limits.max_ratio * info.compress_size + 4096:
-            raise ExportError(
-                f"export file {name}: member {info.filename!r} claims a compression ratio "
-                f"above {limits.max_ratio}:1; refusing it as a possible zip bomb"
-            )
-    return members
+@dataclass(frozen=True)
+class _Outcome:
+    progress_id: str
+    file_id: str | None
+    continuation_token: str | None
+    request_id: str | None
+    status: str
 
 
-def _corrupt(archive: str, member: str) -> ExportError:
-    return ExportError(
-        f"export file {archive}: member {member!r} is corrupt or cut off; run the export again"
+def response_export(survey_id: str, request: ResponseExportRequest) -> ExportSpec:
+    """The endpoints of a survey response export."""
+    root = f"surveys/{survey_id}/export-responses"
+    resource = f"survey {survey_id}"
+    if request.filter_id:
+        resource += f" (or its saved filter {request.filter_id})"
+    return ExportSpec(
+        what=f"the response export of survey {survey_id}",
+        resource=resource,
+        start_path=root,
+        progress_path=root + "/{id}",
+        file_path=root + "/{file_id}/file",
+        id_key="progressId",
+        format=request.format,
+        compressed=request.compress,
     )
 
 
-class _Budget:
-    """Bytes still allowed to be unpacked from one archive."""
+def idp_export(idp_source_id: str, request: IdpExportRequest) -> ExportSpec:
+    """The endpoints of an Imported Data Project export."""
+    root = f"imported-data-projects/{idp_source_id}/exports"
+    return ExportSpec(
+        what=f"the export of imported data project {idp_source_id}",
+        resource=f"imported data project {idp_source_id}",
+        start_path=root,
+        progress_path=root + "/{id}",
+        file_path=root + "/{file_id}/file",
+        id_key="jobId",
+        format=request.format,
+        compressed=request.compress,
+    )
 
-    def __init__(self, remaining: int, archive: str) -> None:
-        self.remaining, self.archive = remaining, archive
 
-    def spend(self, count: int) -> None:
-        self.remaining -= count
-        if self.remaining < 0:
-            raise ExportError(
-                f"export file {self.archive} unpacks to more than the allowed size; refusing "
-                "it as a possible zip bomb"
+def run_export(
+    client: ApiSession,
+    spec: ExportSpec,
+    body: dict[str, Any],
+    dest_dir: Path,
+    progress: ProgressCallback | None,
+) -> DownloadedExport:
+    """Start, poll and download one export, retrying a failed export once."""
+    report = progress or (lambda _: None)
+    outcome: _Outcome | None = None
+    for attempt in (1, 2):
+        report(ExportProgress("start", 0.0))
+        progress_id = start_export(client, spec, body)
+        outcome = poll_export(client, spec, progress_id, report)
+        if outcome.file_id:
+            return download_export(client, spec, outcome, dest_dir, report)
+        log.warning("%s ended %s without a file (attempt %d)", spec.what, outcome.status, attempt)
+    assert outcome is not None
+    raise ExportError(
+        f"{spec.what} {outcome.status} on the server twice (progress id {outcome.progress_id}, "
+        f"request id {outcome.request_id or 'not given'}); try again later or narrow the "
+        "export with a date window or limit"
+    )
+
+
+def start_export(client: ApiSession, spec: ExportSpec, body: dict[str, Any]) -> str:
+    """POST the export request; return its progress (job) id."""
+    reply = client.request_json(
+        "POST", spec.start_path, action=f"starting {spec.what}", resource=spec.resource, body=body
+    )
+    progress_id = (reply.get("result") or {}).get(spec.id_key)
+    if not progress_id:
+        raise FatalApiError(f"starting {spec.what} returned no {spec.id_key}; nothing to poll")
+    return str(progress_id)
+
+
+def poll_export(
+    client: ApiSession, spec: ExportSpec, progress_id: str, report: ProgressCallback
+) -> _Outcome:
+    """Poll until ``status`` leaves ``inProgress`` (percentComplete is for display only)."""
+    started, delay = client.now(), client.poll.first_delay
+    path = spec.progress_path.format(id=progress_id)
+    while True:
+        if client.now() - started + delay > client.poll.timeout:
+            raise RetriableError(
+                f"{spec.what} was still running after {client.poll.timeout:.0f} s "
+                f"(progress id {progress_id}); try again later"
             )
+        client.wait(delay)
+        reply = client.request_json(
+            "GET", path, action=f"checking {spec.what}", resource=spec.resource
+        )
+        result = reply.get("result") or {}
+        status = str(result.get("status") or "inProgress")
+        percent = result.get("percentComplete")
+        report(ExportProgress("poll", float(percent) if percent is not None else None))
+        if status != "inProgress":
+            return _Outcome(
+                progress_id=progress_id,
+                file_id=result.get("fileId") if status == "complete" else None,
+                continuation_token=result.get("continuationToken"),
+                request_id=(reply.get("meta") or {}).get("requestId"),
+                status=status,
+            )
+        delay = client.poll.next_delay(delay)
 
 
-class _GuardedMember(io.RawIOBase):
-    """A member stream that counts what it inflates and turns zip errors into ExportError."""
+def download_export(
+    client: ApiSession,
+    spec: ExportSpec,
+    outcome: _Outcome,
+    dest_dir: Path,
+    report: ProgressCallback,
+) -> DownloadedExport:
+    """Stream the export file to ``dest_dir`` under a temporary name, then rename it."""
+    assert outcome.file_id is not None
+    suffix = "zip" if spec.compressed else spec.format
+    target = dest_dir / f"{_safe_name(outcome.file_id)}.{suffix}"
+    partial = target.with_name(target.name + ".part")
+    try:
+        dest_dir.mkdir(parents=True, exist_ok=True)
+        size = client.download(
+            spec.file_path.format(file_id=outcome.file_id),
+            partial,
+            action=f"downloading {spec.what}",
+            resource=spec.resource,
+            progress=report,
+        )
+        partial.replace(target)
+    except OSError as exc:  # a full or read-only disk is the user's to fix, not a crash
+        raise ExportError(
+            f"{spec.what} could not be written to {dest_dir} ({exc.strerror or exc}); free "
+            "disk space there (or point TMPDIR elsewhere) and run again"
+        ) from exc
+    finally:
+        with suppress(OSError):  # never mask the error above with one from the clean-up
+            partial.unlink(missing_ok=True)
+    report(ExportProgress("done", 100.0, size, size))
+    return DownloadedExport(
+        path=target,
+        format=spec.format,
+        compressed=spec.compressed,
+        continuation_token=outcome.continuation_token,
+        file_id=outcome.file_id,
+        progress_id=outcome.progress_id,
+        request_id=outcome.request_id,
+        size=size,
+    )
 
-    def __init__(
-        self, inner: IO[bytes], budget: _Budget, archive: str, info: zipfile.ZipInfo
-    ) -> None:
-        super().__init__()
-        self._inner, self._budget, self._archive, self._info = inner, budget, archive, info
-        self._read = 0
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        try:
-            data = self._inner.read(len(buffer))
-        except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
-            raise _corrupt(self._archive, self._info.filename) from exc
-        count = len(data)
-        self._read += count
-        if self._read > self._info.file_size:
-            raise _corrupt(self._archive, self._info.filename)
-        self._budget.spend(count)
-        buffer[:count] = data
-        return count
-
-    def close(self) -> None:
-        if not self.closed:
-            self._inner.close()
-        super().close()
+def _safe_name(file_id: str) -> str:
+    cleaned = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in file_id)
+    return cleaned[:120] or "export"

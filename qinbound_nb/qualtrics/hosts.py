@@ -19,8 +19,8 @@ import re
 
 import httpx
 
-from qinbound_nb.config import check_datacenter
 from qinbound_nb.errors import ConfigError, FatalApiError
+from qinbound_nb.job.config import check_datacenter
 
 BASE_URL_VARIABLE = "QINBOUND_API_BASE_URL"
 QUALTRICS_HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+qualtrics\.com")

@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qinbound_nb.errors import ConfigError
-from qinbound_nb.qualtrics import transfer
-from qinbound_nb.qualtrics.export_requests import api_timestamp
+from qinbound_nb.qualtrics import exports
 from qinbound_nb.qualtrics.models import DownloadedExport, ExportProgress
+from qinbound_nb.qualtrics.requests import api_timestamp
 
 if TYPE_CHECKING:  # pragma: no cover
-    from qinbound_nb.qualtrics.client import QualtricsClient
+    from qinbound_nb.qualtrics.session import ApiSession
 
 
 @dataclass(frozen=True)
@@ -52,9 +52,9 @@ class TicketExportRequest:
         return body
 
 
-def ticket_export() -> transfer.ExportSpec:
+def ticket_export() -> exports.ExportSpec:
     """The endpoints of the ticket export."""
-    return transfer.ExportSpec(
+    return exports.ExportSpec(
         what="the ticket export",
         resource="the ticket export",
         start_path="ticket-exports",
@@ -67,7 +67,7 @@ def ticket_export() -> transfer.ExportSpec:
 
 
 def export_tickets(
-    client: QualtricsClient,
+    client: ApiSession,
     request: TicketExportRequest,
     dest_dir: Path,
     progress: Callable[[ExportProgress], None] | None,
@@ -76,4 +76,4 @@ def export_tickets(
     if not isinstance(request, TicketExportRequest):
         raise ConfigError("export_tickets needs a TicketExportRequest")
     spec = ticket_export()
-    return transfer.run_export(client, spec, request.body(), dest_dir, progress)
+    return exports.run_export(client, spec, request.body(), dest_dir, progress)

@@ -2,7 +2,7 @@
 
 A step is a small class. ``.widget`` is what the wizard shows, ``.value`` is the step's
 pydantic model (or the list of problems that stop it from being one), ``.load(model)`` fills
-the widgets from a model. Validation is the job model's own (``qinbound_nb.config``): a step
+the widgets from a model. Validation is the job model's own (``qinbound_nb.job.config``): a step
 turns its widgets into a model and shows each ``ValidationError`` entry beside its field, once
 the user has touched that field (or has tried to go on: then every problem shows).
 """
@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 import ipywidgets as W
 from pydantic import BaseModel, ValidationError
 
-from qinbound_nb.config import JobConfig
+from qinbound_nb.job.config import JobConfig
 from qinbound_nb.widgets.context import WizardContext
 from qinbound_nb.widgets.tasks import ERROR_STYLE, MessageArea, guarded
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from qinbound_nb.config import Connection, JobConfig
-from qinbound_nb.connections import ConnectionStore
 from qinbound_nb.errors import ConfigError
+from qinbound_nb.job.config import Connection, JobConfig
+from qinbound_nb.local.connections import ConnectionStore
 
 
 class QualtricsApi(Protocol):

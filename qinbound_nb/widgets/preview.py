@@ -1,5 +1,5 @@
 """The preview panel: fetch a sample with the job as it stands and show raw responses and
-documents side by side (the HTML comes from :mod:`qinbound_nb.rendering.preview_html`).
+documents side by side (the HTML comes from :mod:`qinbound_nb.render.html`).
 
 Fetching calls ``preview(job, limit)``, by default :func:`qinbound_nb.preview` with the
 export progress on the panel's bar. The result has ``.html()`` and ``.update(job)``, which
@@ -15,8 +15,8 @@ from typing import Any
 
 import ipywidgets as W
 
-from qinbound_nb.config import JobConfig
-from qinbound_nb.rendering.preview_html import render_preview_html
+from qinbound_nb.job.config import JobConfig
+from qinbound_nb.render.html import render_preview_html
 from qinbound_nb.widgets.tasks import Busy, MessageArea, guarded, run_task
 
 PreviewFunction = Callable[[JobConfig, int], Any]

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from qinbound_nb.config import FieldMapping
 from qinbound_nb.core.suggest import QuestionInfo, suggest_mapping
+from qinbound_nb.job.config import FieldMapping
 
 SURVEY_METADATA_FIELDS = (
     "startDate",

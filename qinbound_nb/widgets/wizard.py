@@ -15,9 +15,9 @@ from typing import Any
 
 import ipywidgets as W
 
-from qinbound_nb.config import Connection, JobConfig
-from qinbound_nb.connections import ConnectionStore
 from qinbound_nb.errors import ConfigError
+from qinbound_nb.job.config import Connection, JobConfig
+from qinbound_nb.local.connections import ConnectionStore
 from qinbound_nb.widgets.base import Step
 from qinbound_nb.widgets.context import ApiFactory, Exporter, QualtricsApi, WizardContext
 from qinbound_nb.widgets.preview import PreviewFunction, PreviewPanel
@@ -55,9 +55,9 @@ PREVIEW_FROM = "mapping"  # the preview makes sense once fields are mapped
 
 def qualtrics_api(connection: Connection) -> QualtricsApi:
     """The default API factory: the real client (or the sandbox for datacenter 'sandbox')."""
-    from qinbound_nb.qualtrics.client import QualtricsClient
+    from qinbound_nb.runs.clients import client_for_connection
 
-    return QualtricsClient.for_connection(connection)
+    return client_for_connection(connection)
 
 
 class Wizard:
@@ -72,7 +72,7 @@ class Wizard:
         connections: the connections file (default: the per-user one).
         executor: runs slow work; pass ``SynchronousExecutor()`` to run it in line.
         export: ``export(job, path)`` writes the production notebook (default:
-            ``qinbound_nb.notebooks.export_notebook``).
+            ``qinbound_nb.notebooks.export.export_notebook``).
         preview: ``preview(job, limit)`` returns a preview with ``.html()`` and
             ``.update(job)`` (default: ``qinbound_nb.preview``).
     """

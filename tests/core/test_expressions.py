@@ -8,8 +8,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from qinbound_nb.core import expressions
-from qinbound_nb.core.expressions import UnknownFieldError, compile_expression
+from qinbound_nb.core.expressions import evaluate as expressions
+from qinbound_nb.core.expressions.evaluate import UnknownFieldError, compile_expression
 from qinbound_nb.errors import ExpressionError
 
 NOW = datetime(2024, 5, 5, 12, 30, tzinfo=UTC)

@@ -6,9 +6,9 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from qinbound_nb.config import Filter
 from qinbound_nb.core.filtering import apply_filter, apply_record_limit
 from qinbound_nb.errors import ExpressionError
+from qinbound_nb.job.config import Filter
 
 
 @pytest.fixture

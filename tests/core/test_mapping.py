@@ -20,7 +20,7 @@ from qinbound_nb.core.mapping import (
     text_fields,
     verbatim_fields,
 )
-from qinbound_nb.core.parse import iter_export_frames
+from qinbound_nb.core.parse.export import iter_export_frames
 from qinbound_nb.errors import ConfigError, ExpressionError
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "core"
@@ -288,7 +288,7 @@ def test_mapping_a_projection_gives_the_same_documents(
     ]
     data = "\n".join(lines).encode()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("qinbound_nb.core.ndjson_reader.NDJSON_BLOCK_BYTES", block_bytes)
+        patch.setattr("qinbound_nb.core.parse.ndjson_reader.NDJSON_BLOCK_BYTES", block_bytes)
         full = read_chunks(data, chunk_rows, None)
         kept = read_chunks(data, chunk_rows, raw_columns(job))
     for whole_chunk, projected in zip(full, kept, strict=True):

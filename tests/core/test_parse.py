@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from qinbound_nb.core.parse import iter_export_frames
+from qinbound_nb.core.parse.export import iter_export_frames
 from qinbound_nb.errors import ExportError
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "core"
@@ -81,7 +81,9 @@ def test_a_number_column_that_turns_to_text_is_a_clear_error(
     data = b'{"responseId":"R_1","values":{"Q":1}}\n{"responseId":"R_2","values":{"Q":"x"}}\n'
     with pytest.raises(ExportError, match="mixes kinds of values"):
         list(iter_export_frames(io.BytesIO(data), "ndjson", chunk_rows=1))
-    monkeypatch.setattr("qinbound_nb.core.ndjson_reader.NDJSON_BLOCK_BYTES", 40)  # one line a block
+    monkeypatch.setattr(
+        "qinbound_nb.core.parse.ndjson_reader.NDJSON_BLOCK_BYTES", 40
+    )  # one line a block
     with pytest.raises(ExportError, match="'Q' held numbers earlier"):
         list(iter_export_frames(io.BytesIO(data), "ndjson", chunk_rows=1))
 
@@ -212,7 +214,7 @@ PROJECTIONS = {
 def test_projected_chunks_equal_the_full_ones_restricted(
     name: str, fmt: str, kind: str, block_bytes: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("qinbound_nb.core.ndjson_reader.NDJSON_BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr("qinbound_nb.core.parse.ndjson_reader.NDJSON_BLOCK_BYTES", block_bytes)
     wanted = PROJECTIONS[kind]
     full = read(name, fmt, kind=kind, chunk_rows=2)
     kept = read(name, fmt, kind=kind, chunk_rows=2, columns=wanted)
@@ -245,7 +247,7 @@ def late_field_export() -> bytes:
 def test_a_wanted_field_first_seen_in_a_later_block_joins_with_a_stable_type(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("qinbound_nb.core.ndjson_reader.NDJSON_BLOCK_BYTES", 1000)
+    monkeypatch.setattr("qinbound_nb.core.parse.ndjson_reader.NDJSON_BLOCK_BYTES", 1000)
     data = late_field_export()
     full = list(iter_export_frames(io.BytesIO(data), "ndjson", chunk_rows=10))
     kept = list(
@@ -267,7 +269,7 @@ def test_a_projected_column_that_changes_kind_is_the_same_clear_error(
     columns: list[str] | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = b'{"responseId":"R_1","values":{"Q":1}}\n{"responseId":"R_2","values":{"Q":"x"}}\n'
-    monkeypatch.setattr("qinbound_nb.core.ndjson_reader.NDJSON_BLOCK_BYTES", 40)
+    monkeypatch.setattr("qinbound_nb.core.parse.ndjson_reader.NDJSON_BLOCK_BYTES", 40)
     with pytest.raises(ExportError, match="'Q' held numbers earlier"):
         list(iter_export_frames(io.BytesIO(data), "ndjson", chunk_rows=1, columns=columns))
 

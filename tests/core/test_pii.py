@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from qinbound_nb.core import pii, pii_batch, pii_judge
-from qinbound_nb.core.redaction import RedactionRules, redact
+from qinbound_nb.core.redaction import pii, pii_batch, pii_judge
+from qinbound_nb.core.redaction.redact import RedactionRules, redact
 
 ALL_KINDS = ("email", "phone", "credit_card", "ssn", "ip")
 SAMPLE = Path(__file__).parents[1] / "fixtures" / "redaction" / "comments_sample.json"

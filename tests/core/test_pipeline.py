@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from qinbound_nb import JobConfig
-from qinbound_nb.core.parse import iter_export_frames
+from qinbound_nb.core.parse.export import iter_export_frames
 from qinbound_nb.core.pipeline import process_chunk
-from qinbound_nb.core.redaction import RedactionRules
+from qinbound_nb.core.redaction.redact import RedactionRules
 
 TEMPLATE = Path(__file__).parents[2] / "qinbound_nb" / "templates" / "nps-weekly.json"
 

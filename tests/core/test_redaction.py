@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qinbound_nb import config
-from qinbound_nb.core.redaction import RedactionRules, redact, redact_documents
+from qinbound_nb.core.redaction.redact import RedactionRules, redact, redact_documents
 from qinbound_nb.errors import ConfigError
-from qinbound_nb.rulesyntax import parse_redaction_rules, parse_substitution_rules
+from qinbound_nb.job import config
+from qinbound_nb.job.rulesyntax import parse_redaction_rules, parse_substitution_rules
 
 
 def make_rules(

@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from qinbound_nb.core.redaction import RedactionRules, redact
+from qinbound_nb.core.redaction.redact import RedactionRules, redact
 from qinbound_nb.errors import ConfigError, RuleError
-from qinbound_nb.rulesyntax import MAX_PATTERN_LENGTH, check_pattern
+from qinbound_nb.job.rulesyntax import MAX_PATTERN_LENGTH, check_pattern
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "redaction"
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from qinbound_nb.config import Mapping, check_attribute_name
 from qinbound_nb.core.suggest import QuestionInfo, suggest_mapping
+from qinbound_nb.job.config import Mapping, check_attribute_name
 
 QUESTIONS = [
     QuestionInfo(

@@ -21,8 +21,8 @@ from notebook_env import (
 )
 
 from qinbound_nb import RedactionRules, redact
-from qinbound_nb.config import PII_KINDS
-from qinbound_nb.connections import SANDBOX
+from qinbound_nb.job.config import PII_KINDS
+from qinbound_nb.local.connections import SANDBOX
 
 COMMITTED = sorted(NOTEBOOKS.glob("*.ipynb"))
 

@@ -9,9 +9,9 @@ import pytest
 from pydantic import SecretStr
 from qualtrics_helpers import SANDBOX_NOW, TOKEN, Sleeps
 
-from qinbound_nb.config import Connection
+from qinbound_nb.job.config import Connection
 from qinbound_nb.qualtrics import QualtricsClient, RetryPolicy
-from qinbound_nb.qualtrics.sandbox import Sandbox
+from qinbound_nb.sandbox.simulator import Sandbox
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ import respx
 from pydantic import SecretStr
 from qualtrics_helpers import TOKEN, Sleeps, load
 
-from qinbound_nb.config import Connection
 from qinbound_nb.errors import (
     AuthError,
     ExportError,
@@ -23,6 +22,7 @@ from qinbound_nb.errors import (
     QInboundError,
     RetriableError,
 )
+from qinbound_nb.job.config import Connection
 from qinbound_nb.qualtrics import (
     ExportProgress,
     QualtricsClient,

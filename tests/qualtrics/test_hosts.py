@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from qinbound_nb.errors import ConfigError, FatalApiError
-from qinbound_nb.qualtrics import QualtricsClient
 from qinbound_nb.qualtrics.hosts import check_next_page, datacenter_base_url, override_base_url
+from qinbound_nb.runs.clients import client_for_connection
 
 BASE = "https://iad1.qualtrics.com/API/v3/"
 
@@ -41,12 +41,12 @@ def test_override_refuses_anything_else(
 ) -> None:
     monkeypatch.setenv("QINBOUND_API_BASE_URL", url)
     with pytest.raises(ConfigError, match="loopback"):
-        QualtricsClient.for_connection(connection)
+        client_for_connection(connection)
 
 
 def test_override_is_used_by_for_connection(monkeypatch: pytest.MonkeyPatch, connection) -> None:
     monkeypatch.setenv("QINBOUND_API_BASE_URL", "http://127.0.0.1:8765")
-    with QualtricsClient.for_connection(connection) as client:
+    with client_for_connection(connection) as client:
         assert client.base_url == "http://127.0.0.1:8765/API/v3/"
 
 

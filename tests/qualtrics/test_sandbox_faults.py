@@ -11,8 +11,8 @@ from qualtrics_helpers import SANDBOX_NOW, Sleeps
 
 from qinbound_nb.errors import AuthError, ConfigError, ExportError, RetriableError
 from qinbound_nb.qualtrics import QualtricsClient, ResponseExportRequest, iter_members
-from qinbound_nb.qualtrics.faults import parse_plan
-from qinbound_nb.qualtrics.sandbox import NPS_SURVEY_ID, Sandbox
+from qinbound_nb.sandbox.faults import parse_plan
+from qinbound_nb.sandbox.simulator import NPS_SURVEY_ID, Sandbox
 
 Factory = Callable[..., QualtricsClient]
 
@@ -124,7 +124,7 @@ def test_connection_check_reports_brand_and_expiry(sandbox_client: Factory) -> N
 
     from pydantic import SecretStr
 
-    from qinbound_nb.config import Connection
+    from qinbound_nb.job.config import Connection
     from qinbound_nb.qualtrics.checks import check_connection
 
     conn = Connection(
@@ -142,7 +142,7 @@ def test_connection_check_reports_brand_and_expiry(sandbox_client: Factory) -> N
 
 
 def test_serve_refuses_public_hosts() -> None:
-    from qinbound_nb.qualtrics.sandbox import serve_forever
+    from qinbound_nb.sandbox.simulator import serve_forever
 
     with pytest.raises(ConfigError, match="loopback"):
         serve_forever(port=0, host="0.0.0.0")

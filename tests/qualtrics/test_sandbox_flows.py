@@ -14,8 +14,8 @@ import pytest
 from pydantic import SecretStr
 from qualtrics_helpers import SANDBOX_NOW, TOKEN, Sleeps
 
-from qinbound_nb.config import Connection
 from qinbound_nb.errors import AuthError, FatalApiError, NotFoundError
+from qinbound_nb.job.config import Connection
 from qinbound_nb.qualtrics import (
     IdpExportRequest,
     QualtricsClient,
@@ -23,7 +23,8 @@ from qinbound_nb.qualtrics import (
     TicketExportRequest,
     iter_members,
 )
-from qinbound_nb.qualtrics.sandbox import CSAT_SURVEY_ID, IDP_SOURCE_ID, NPS_SURVEY_ID, Sandbox
+from qinbound_nb.runs.clients import client_for_connection
+from qinbound_nb.sandbox.simulator import CSAT_SURVEY_ID, IDP_SOURCE_ID, NPS_SURVEY_ID, Sandbox
 
 Factory = Callable[..., QualtricsClient]
 
@@ -45,7 +46,7 @@ def open_client(
         servers.append(server)
         monkeypatch.setenv("QINBOUND_API_BASE_URL", server.url)
         conn = Connection(name="local", datacenter="iad1", token=SecretStr(token))
-        return QualtricsClient.for_connection(conn, **options)
+        return client_for_connection(conn, **options)
 
     yield build
     for server in servers:

@@ -12,9 +12,9 @@ from qualtrics_helpers import SANDBOX_NOW
 
 from qinbound_nb.errors import ConfigError
 from qinbound_nb.qualtrics import ResponseExportRequest, iter_members
-from qinbound_nb.qualtrics.sandbox import Sandbox
-from qinbound_nb.qualtrics.sandbox_generated import BATCH, GENERATED_EPOCH
-from qinbound_nb.qualtrics.sandbox_render import Selection
+from qinbound_nb.sandbox.generated import BATCH, GENERATED_EPOCH
+from qinbound_nb.sandbox.render import Selection
+from qinbound_nb.sandbox.simulator import Sandbox
 
 BIG = "SV_GeneratedTest01"
 

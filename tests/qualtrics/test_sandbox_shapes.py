@@ -14,7 +14,7 @@ import httpx
 import pytest
 from qualtrics_helpers import FIXTURES, SANDBOX_NOW, load
 
-from qinbound_nb.qualtrics.sandbox import NPS_SURVEY_ID, Sandbox
+from qinbound_nb.sandbox.simulator import NPS_SURVEY_ID, Sandbox
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 EXPORTS = f"surveys/{NPS_SURVEY_ID}/export-responses"

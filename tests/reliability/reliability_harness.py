@@ -27,13 +27,13 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
-from qinbound_nb.config import Connection, JobConfig
+from qinbound_nb.job.config import Connection, JobConfig
 from qinbound_nb.qualtrics.client import QualtricsClient
 from qinbound_nb.qualtrics.policy import PollPolicy, RetryPolicy
-from qinbound_nb.qualtrics.sandbox import Sandbox
-from qinbound_nb.qualtrics.sandbox_api import ApiRequest, ApiResponse, SandboxApi
-from qinbound_nb.qualtrics.sandbox_routes import ROUTES
-from qinbound_nb.qualtrics.sandbox_server import API_ROOT, _Handler
+from qinbound_nb.sandbox.api import ApiRequest, ApiResponse, SandboxApi
+from qinbound_nb.sandbox.routes import ROUTES
+from qinbound_nb.sandbox.server import API_ROOT, _Handler
+from qinbound_nb.sandbox.simulator import Sandbox
 
 # a distinctive token: the secrets scan looks for it everywhere a run leaves something
 TOKEN = "QTK-fault-harness-7c1e9d2b4a"

@@ -36,8 +36,8 @@ from reliability_harness import (
     make_client,
 )
 
-from qinbound_nb.jobs import RunReport, run_job
-from qinbound_nb.store import Checkpoint, Store
+from qinbound_nb.runs.execute import RunReport, run_job
+from qinbound_nb.store.store import Checkpoint, Store
 
 HERE = Path(__file__).resolve().parent
 
@@ -299,8 +299,8 @@ CHILD = textwrap.dedent(
     from datetime import datetime
     sys.path.insert(0, {here!r})
     from reliability_harness import FakeClock, fault_job, make_client
-    from qinbound_nb.jobs import run_job
-    from qinbound_nb.store_load import RunLoad
+    from qinbound_nb.runs.execute import run_job
+    from qinbound_nb.store.load import RunLoad
 
     def announce(name, method):  # only prints, so the parent can kill at this step
         def wrapped(self, *args, **kwargs):

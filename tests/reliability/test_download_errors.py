@@ -8,7 +8,7 @@ import pytest
 from reliability_harness import DAY_ONE, FakeClock, FaultyServer, make_client
 
 from qinbound_nb.errors import ExportError
-from qinbound_nb.qualtrics.export_requests import ResponseExportRequest
+from qinbound_nb.qualtrics.requests import ResponseExportRequest
 
 
 def test_an_unwritable_download_folder_is_an_export_error_not_a_crash(tmp_path: Path) -> None:

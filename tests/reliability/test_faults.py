@@ -21,7 +21,7 @@ from reliability_scenarios import (
     run_scenario,
 )
 
-from qinbound_nb.store import Store
+from qinbound_nb.store.store import Store
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from qinbound_nb import JobConfig
-from qinbound_nb.scheduler import Scheduler
+from qinbound_nb.scheduling.scheduler import Scheduler
 
 START = datetime(2026, 11, 2, 5, 0, tzinfo=UTC)
 JOBS = 20
@@ -101,7 +101,7 @@ def test_a_slot_that_comes_while_the_run_is_still_going_is_skipped_and_logged(
     clock.now += timedelta(hours=1)
     first = scheduler.tick(wait_for_runs=False)
     clock.now += timedelta(hours=1)
-    with caplog.at_level(logging.WARNING, logger="qinbound_nb.scheduler"):
+    with caplog.at_level(logging.WARNING, logger="qinbound_nb.scheduling.scheduler"):
         second = scheduler.tick(wait_for_runs=False)
     run.release.set()
     scheduler.wait()

@@ -16,10 +16,10 @@ import pytest
 from test_scheduler_load import JOBS, Clock, hourly_jobs
 
 from qinbound_nb import JobConfig
-from qinbound_nb.cli import main
-from qinbound_nb.cli_setup import SCHEDULER_PARALLEL_RUNS
-from qinbound_nb.scheduler import Scheduler
-from qinbound_nb.store import Store
+from qinbound_nb.cli.main import main
+from qinbound_nb.cli.setup import SCHEDULER_PARALLEL_RUNS
+from qinbound_nb.scheduling.scheduler import Scheduler
+from qinbound_nb.store.store import Store
 
 
 @pytest.mark.slow

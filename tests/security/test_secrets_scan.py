@@ -26,7 +26,7 @@ import duckdb
 import pytest
 
 from qinbound_nb import JobConfig, run_job
-from qinbound_nb.qualtrics.sandbox import NPS_SURVEY_ID, Sandbox
+from qinbound_nb.sandbox.simulator import NPS_SURVEY_ID, Sandbox
 
 pytestmark = pytest.mark.slow
 

@@ -9,11 +9,11 @@ from typing import Any
 import ipywidgets as W
 import pytest
 
-from qinbound_nb.config import Connection
-from qinbound_nb.connections import ConnectionStore
+from qinbound_nb.job.config import Connection
+from qinbound_nb.local.connections import ConnectionStore
 from qinbound_nb.qualtrics.client import QualtricsClient
 from qinbound_nb.qualtrics.models import SavedFilter, SurveyMetadata, SurveySummary, WhoAmI
-from qinbound_nb.qualtrics.sandbox import Sandbox
+from qinbound_nb.sandbox.simulator import Sandbox
 from qinbound_nb.widgets.tasks import SynchronousExecutor
 from qinbound_nb.widgets.wizard import Wizard
 

@@ -7,9 +7,9 @@ import re
 import pandas as pd
 import pytest
 
-from qinbound_nb.config import JobConfig
 from qinbound_nb.errors import ExportError
-from qinbound_nb.rendering.preview_spans import locate_in_input
+from qinbound_nb.job.config import JobConfig
+from qinbound_nb.render.spans import locate_in_input
 from qinbound_nb.widgets.preview import PreviewPanel, render_preview_html
 from qinbound_nb.widgets.tasks import SynchronousExecutor
 

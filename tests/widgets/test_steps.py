@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from qinbound_nb.config import Connection
-from qinbound_nb.connections import ConnectionStore
+from qinbound_nb.job.config import Connection
+from qinbound_nb.local.connections import ConnectionStore
 
 from .conftest import OTHER_SURVEY, SURVEY_ID, RecordingApi, walk_to
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from qinbound_nb.config import Connection, JobConfig
-from qinbound_nb.connections import ConnectionStore
+from qinbound_nb.job.config import Connection, JobConfig
+from qinbound_nb.local.connections import ConnectionStore
 from qinbound_nb.widgets.steps.review import ReviewStep
 
 from .conftest import SURVEY_ID, fill_basics, walk_to, widget_values
@@ -305,7 +305,7 @@ def test_the_store_offers_projects_and_registers_the_saved_job(
     import nbformat
     import pandas as pd
 
-    from qinbound_nb.store import Store
+    from qinbound_nb.store.store import Store
 
     document = {
         "natural_id": "old;R_1",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qinbound_nb.config import JobConfig
-from qinbound_nb.connections import ConnectionStore
+from qinbound_nb.job.config import JobConfig
+from qinbound_nb.local.connections import ConnectionStore
 from qinbound_nb.widgets.tasks import SynchronousExecutor
 from qinbound_nb.widgets.wizard import Wizard
 

@@ -12,7 +12,7 @@ from typing import Any
 import ipywidgets as W
 from pydantic import SecretStr
 
-from qinbound_nb.config import Connection
+from qinbound_nb.job.config import Connection
 from qinbound_nb.widgets.base import Checked, Step, fit_label, validated
 from qinbound_nb.widgets.tasks import Busy, guarded, run_task
 

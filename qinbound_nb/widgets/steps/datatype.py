@@ -6,7 +6,7 @@ from typing import Any
 
 import ipywidgets as W
 
-from qinbound_nb.config import FEEDBACK_TYPES
+from qinbound_nb.job.config import FEEDBACK_TYPES
 from qinbound_nb.widgets.base import Checked, Step, validated
 from qinbound_nb.widgets.steps.models import DataType
 

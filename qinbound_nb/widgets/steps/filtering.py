@@ -7,8 +7,8 @@ from typing import Any
 
 import ipywidgets as W
 
-from qinbound_nb.config import DEFAULT_FIELDS, Filter
 from qinbound_nb.errors import ConfigError
+from qinbound_nb.job.config import DEFAULT_FIELDS, Filter
 from qinbound_nb.widgets.base import Checked, Step, validated
 from qinbound_nb.widgets.tasks import guarded
 
@@ -87,7 +87,7 @@ class FilterStep(Step[Filter]):
         return [*DEFAULT_FIELDS, *mapped]
 
     def _expression_problem(self, text: str) -> str | None:
-        from qinbound_nb.core.expressions import compile_expression
+        from qinbound_nb.core.expressions.evaluate import compile_expression
 
         try:
             expression = compile_expression(text)
@@ -100,7 +100,7 @@ class FilterStep(Step[Filter]):
         return None
 
     def _test(self, _button: object = None) -> None:
-        from qinbound_nb.core.expressions import test
+        from qinbound_nb.core.expressions.evaluate import test
 
         text = self.expression.value.strip()
         if not text:

@@ -9,16 +9,16 @@ from typing import Any
 
 import ipywidgets as W
 
-from qinbound_nb.config import JobConfig
 from qinbound_nb.errors import QInboundError
+from qinbound_nb.job.config import JobConfig
 from qinbound_nb.widgets.base import Checked, Step, validated
 from qinbound_nb.widgets.steps.schedule import describe_schedule
 from qinbound_nb.widgets.tasks import Busy, guarded, run_task
 
 
 def default_exporter(job: JobConfig, path: Path, job_path: Path, store_path: str | None) -> Any:
-    """Export with ``qinbound_nb.notebooks.export_notebook``, the notebook naming the job file."""
-    from qinbound_nb import notebooks
+    """Export with ``qinbound_nb.notebooks.export.export_notebook``, the notebook naming the job file."""
+    from qinbound_nb.notebooks import export as notebooks
 
     export_notebook = getattr(notebooks, "export_notebook", None)
     if export_notebook is None:

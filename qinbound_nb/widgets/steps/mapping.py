@@ -9,7 +9,7 @@ from typing import Any
 
 import ipywidgets as W
 
-from qinbound_nb.config import FieldMapping, Mapping
+from qinbound_nb.job.config import FieldMapping, Mapping
 from qinbound_nb.widgets.base import FULL_LABEL, Checked, Step, validated
 from qinbound_nb.widgets.steps.mapping_rows import COLUMNS, HEADER, FieldRow
 from qinbound_nb.widgets.suggestions import DATE_FIELDS, SourceField, survey_fields

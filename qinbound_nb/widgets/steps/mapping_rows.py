@@ -8,7 +8,7 @@ from typing import Any
 
 import ipywidgets as W
 
-from qinbound_nb.config import (
+from qinbound_nb.job.config import (
     ExpressionTransform,
     FieldMapping,
     LookupTransform,

@@ -10,9 +10,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from qinbound_nb.config import Connection, JobConfig
-from qinbound_nb.connections import ConnectionStore
 from qinbound_nb.errors import QInboundError
+from qinbound_nb.job.config import Connection, JobConfig
+from qinbound_nb.local.connections import ConnectionStore
 from qinbound_nb.widgets.base import check_job_fields
 
 

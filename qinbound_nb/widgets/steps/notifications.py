@@ -10,7 +10,7 @@ from typing import Any
 
 import ipywidgets as W
 
-from qinbound_nb.config import Notifications
+from qinbound_nb.job.config import Notifications
 from qinbound_nb.widgets.base import Checked, Step, validated
 
 EVENTS = (

@@ -9,7 +9,7 @@ from typing import Any
 
 import ipywidgets as W
 
-from qinbound_nb.config import JobConfig
+from qinbound_nb.job.config import JobConfig
 from qinbound_nb.widgets.base import Checked, Step, validated
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import ipywidgets as W
 
-from qinbound_nb.config import PII_KINDS, Rules
 from qinbound_nb.errors import RuleError
+from qinbound_nb.job.config import PII_KINDS, Rules
 from qinbound_nb.widgets.base import Checked, Step, validated
 from qinbound_nb.widgets.tasks import guarded
 

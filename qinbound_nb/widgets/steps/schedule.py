@@ -11,8 +11,8 @@ from zoneinfo import available_timezones
 
 import ipywidgets as W
 
-from qinbound_nb.config import WEEKDAYS, Schedule
 from qinbound_nb.errors import QInboundError
+from qinbound_nb.job.config import WEEKDAYS, Schedule
 from qinbound_nb.widgets.base import Checked, Step, validated
 
 FREQUENCIES = [
@@ -149,7 +149,7 @@ def _next_runs(schedule: Schedule | None) -> str:
     if schedule is None or schedule.kind != "recurring":
         return ""
     try:
-        from qinbound_nb.scheduling import upcoming_runs
+        from qinbound_nb.scheduling.recurrence import upcoming_runs
     except ImportError:  # scheduling is optional for the wizard
         return ""
     try:

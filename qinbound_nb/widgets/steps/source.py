@@ -7,7 +7,7 @@ from typing import Any
 
 import ipywidgets as W
 
-from qinbound_nb.config import SURVEY_ID, OrmSource, SurveySource, TicketsSource
+from qinbound_nb.job.config import SURVEY_ID, OrmSource, SurveySource, TicketsSource
 from qinbound_nb.widgets.base import Checked, Step, fit_label, validated
 from qinbound_nb.widgets.tasks import Busy, guarded, run_task
 

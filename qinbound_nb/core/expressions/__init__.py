@@ -1,0 +1,1 @@
+"""XM Discover's expression language: syntax, vectorised evaluation, functions and dates."""

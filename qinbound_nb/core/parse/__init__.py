@@ -1,0 +1,1 @@
+"""Reading Qualtrics exports (JSON, NDJSON, CSV, IDP CSV, tickets) into Arrow-backed chunks."""

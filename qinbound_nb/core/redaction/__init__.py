@@ -1,0 +1,1 @@
+"""Redaction: substitutions, the built-in PII detectors and custom RE2 rules, with spans."""

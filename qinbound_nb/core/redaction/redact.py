@@ -1,0 +1,269 @@
+"""Substitution and redaction of text columns: the ``redact`` stage and its results.
+
+Order, per text: (1) substitutions — exact, case-sensitive phrases, whole words where a phrase
+begins or ends with a letter or digit, longest phrase first, all at once (a replacement is not
+substituted again); (2) the built-in PII detectors (:mod:`qinbound_nb.core.redaction.pii`); (3) the
+custom redaction patterns, each row on its own. Each step sees the previous step's output,
+but a match wholly inside an earlier replacement is left alone, and one overlapping it
+swallows it whole (:mod:`qinbound_nb.core.redaction.spantable`).
+
+Speed: one pyarrow RE2 prefilter over the whole column picks the rows that can contain a hit;
+only those rows are joined into one buffer, scanned by one google-re2 pass per step, and
+rewritten in one pass; the other rows are never touched by Python. The regex flavour is RE2
+(see :mod:`qinbound_nb.job.rulesyntax`), so matching is linear in the text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from qinbound_nb.core.redaction.pii import PII_KINDS, PiiHits, find_pii, normalize, pii_token
+from qinbound_nb.core.redaction.rules import RedactionRules, check_fields
+from qinbound_nb.core.redaction.spantable import HitList, Hits, SpanTable, merge_hits
+from qinbound_nb.core.redaction.textbuffer import TextBuffer, binary
+from qinbound_nb.errors import ConfigError
+
+__all__ = ["Redacted", "RedactedDocuments", "RedactionRules", "redact", "redact_documents"]
+
+SPAN_COLUMNS = ["row", "start", "end", "input_start", "input_end", "length", "kind", "rule"]
+
+
+@dataclass(frozen=True)
+class Redacted:
+    """The result of :func:`redact`.
+
+    Attributes:
+        text: the redacted texts, same index and name, Arrow-backed strings; nulls stay null.
+        spans: one row per replacement: ``row`` (index label), ``start``/``end`` (where the
+            replacement stands in the output text), ``input_start``/``input_end`` (where the
+            replaced value stood in the input), ``length`` (of that value), ``kind``
+            (``email``... ``substitution``, ``redaction``) and ``rule`` (``email``...,
+            ``substitution:<line>``, ``redaction:<line>``). Positions count characters.
+        counts: hits per rule; every enabled PII kind appears, other rules once they hit.
+    """
+
+    text: pd.Series
+    spans: pd.DataFrame
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RedactedDocuments:
+    """The result of :func:`redact_documents`: ``frame``, ``spans`` (with ``field``), counts."""
+
+    frame: pd.DataFrame
+    spans: pd.DataFrame
+    counts: dict[str, int]
+    counts_by_field: dict[str, dict[str, int]]
+
+
+def redact(texts: pd.Series, rules: RedactionRules) -> Redacted:
+    """Apply substitutions, PII detectors and custom redactions to ``texts``.
+
+    Args:
+        texts: a text Series (any string dtype); it is not modified.
+        rules: the rules, e.g. ``RedactionRules.from_config(job.rules, hash_key=key)``.
+
+    Returns:
+        The redacted Series, the spans of every replacement and the hits per rule.
+    """
+    column = _to_arrow(texts)
+    rows = _candidate_rows(column, rules)
+    original = TextBuffer.from_arrow(column.take(pa.array(rows)))
+    buffer, spans = original, SpanTable.empty()
+    counted = []
+    for stage in (_substitute, _detect, _redact_custom):
+        hits = stage(buffer, spans, rules, column, rows)
+        buffer, spans, applied = merge_hits(buffer, spans, hits)
+        counted.append(applied)
+    text = column
+    if len(rows):
+        mask = np.zeros(len(column), dtype=bool)
+        mask[rows] = True
+        text = pc.replace_with_mask(column, pa.array(mask), buffer.to_arrow())
+    return Redacted(
+        text=_to_series(text, texts),
+        spans=_spans_frame(spans, buffer, original, texts.index[rows], rules),
+        counts=_counts(np.concatenate(counted), rules),
+    )
+
+
+def redact_documents(
+    documents: pd.DataFrame, rules: RedactionRules, fields: Sequence[str]
+) -> RedactedDocuments:
+    """Redact the text columns ``fields`` of ``documents`` (a copy; the input is kept).
+
+    Returns:
+        The frame with those columns redacted, every span with its ``field``, the hits per
+        rule over all fields and per field.
+    """
+    check_fields(list(documents.columns), fields)
+    frame = documents.copy(deep=False)
+    spans, by_field = [], {}
+    for name in fields:
+        result = redact(documents[name], rules)
+        frame[name] = result.text
+        spans.append(result.spans.assign(field=name))
+        by_field[name] = result.counts
+    totals: dict[str, int] = {name: 0 for name in rules.pii}
+    for counts in by_field.values():
+        for rule, hits in counts.items():
+            totals[rule] = totals.get(rule, 0) + hits
+    columns = ["field", *SPAN_COLUMNS]
+    all_spans = pd.concat(spans, ignore_index=True)[columns] if spans else _empty_spans(columns)
+    return RedactedDocuments(frame, all_spans, totals, by_field)
+
+
+def _to_arrow(texts: pd.Series) -> pa.Array:
+    try:
+        column = pa.array(texts, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise ConfigError(f"column {texts.name!r} is not text, so it cannot be redacted") from exc
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    textual = pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+    if not textual and not pa.types.is_null(column.type):
+        raise ConfigError(f"column {texts.name!r} holds {column.type}, not text")
+    return column.cast(pa.large_string())
+
+
+def _candidate_rows(column: pa.Array, rules: RedactionRules) -> np.ndarray:
+    """Positions of the rows some rule might hit, by pyarrow's RE2 kernels (no Python per row)."""
+    if not rules.active or len(column) == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(_matches_any(column, rules.prefilters))
+
+
+def _matches_any(column: pa.Array, patterns: list[str]) -> np.ndarray:
+    try:
+        combined = "|".join(f"(?:{pattern})" for pattern in patterns)
+        found = pc.match_substring_regex(column, combined)
+    except pa.ArrowInvalid:  # one pattern's inline flags may not combine; test them one by one
+        found = pc.match_substring_regex(column, patterns[0])
+        for pattern in patterns[1:]:
+            found = pc.or_(found, pc.match_substring_regex(column, pattern))
+    return np.asarray(pc.fill_null(found, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _substitute(
+    buffer: TextBuffer, spans: SpanTable, rules: RedactionRules, column: pa.Array, rows: np.ndarray
+) -> Hits:
+    found = HitList()
+    if rules.substitution_pattern is not None:
+        table, data = rules.substitution_table, buffer.data
+        for match in rules.substitution_regex.finditer(data):
+            start, end = match.span()
+            found.add(start, end, *table[data[start:end]])
+    return found.hits()
+
+
+def _detect(
+    buffer: TextBuffer, spans: SpanTable, rules: RedactionRules, column: pa.Array, rows: np.ndarray
+) -> Hits:
+    found = find_pii(buffer.data, frozenset(rules.pii))
+    codes = np.zeros(len(PII_KINDS), dtype=np.int64)  # PII_KINDS index -> rule code
+    codes[[PII_KINDS.index(kind) for kind in rules.pii]] = np.arange(len(rules.pii))
+    if rules.mask_style == "hash":
+        replacements = _hash_tokens(buffer.data, found, rules)
+    else:  # one token per kind: no Python object per hit
+        style, mask = rules.mask_style, rules.mask
+        tokens = binary([pii_token(kind, b"", style, mask, None).encode() for kind in PII_KINDS])
+        replacements = tokens.take(found.kinds)
+    return Hits(found.starts, found.ends, codes[found.kinds], replacements)
+
+
+def _hash_tokens(data: bytes, found: PiiHits, rules: RedactionRules) -> pa.LargeBinaryArray:
+    tokens = []
+    for code, start, end in zip(
+        found.kinds.tolist(), found.starts.tolist(), found.ends.tolist(), strict=True
+    ):
+        kind = PII_KINDS[code]
+        value = normalize(kind, data[start:end])
+        tokens.append(pii_token(kind, value, "hash", rules.mask, rules.hash_key).encode())
+    return binary(tokens)
+
+
+def _redact_custom(
+    buffer: TextBuffer, spans: SpanTable, rules: RedactionRules, column: pa.Array, rows: np.ndarray
+) -> Hits:
+    found = HitList()
+    if not rules.custom:
+        return found.hits()
+    subset = column.take(pa.array(rows))
+    touched = set(buffer.rows_of(spans.start).tolist())
+    for code, pattern, regex in rules.custom:
+        hit_rows = set(np.flatnonzero(_matches_any(subset, [pattern])).tolist()) | touched
+        for row in sorted(hit_rows):
+            base, text = int(buffer.bounds[row]), buffer.row(row)
+            for match in regex.finditer(text):
+                start, end = match.span()
+                if end > start:
+                    found.add(base + start, base + end, code, rules.custom_token(text[start:end]))
+    return found.hits()
+
+
+def _to_series(column: pa.Array, like: pd.Series) -> pd.Series:
+    dtype = like.dtype
+    if isinstance(dtype, pd.ArrowDtype) and pa.types.is_string(dtype.pyarrow_dtype):
+        values = pd.array(column.cast(pa.string()), dtype=dtype)
+    elif _is_arrow_text(dtype):
+        values = pd.array(column, dtype=dtype)
+    else:
+        values = pd.array(column, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+    return pd.Series(values, index=like.index, name=like.name, copy=False)
+
+
+def _is_arrow_text(dtype: object) -> bool:
+    if isinstance(dtype, pd.ArrowDtype):
+        return pa.types.is_large_string(dtype.pyarrow_dtype)
+    return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
+
+
+def _spans_frame(
+    spans: SpanTable,
+    buffer: TextBuffer,
+    original: TextBuffer,
+    labels: pd.Index,
+    rules: RedactionRules,
+) -> pd.DataFrame:
+    rows = buffer.rows_of(spans.start)
+    start = buffer.char_offsets(spans.start, rows)
+    input_start = original.char_offsets(spans.in_start, rows)
+    input_end = original.char_offsets(spans.in_end, rows)
+    names = np.asarray(rules.rule_names or [""], dtype=object)
+    kinds = np.asarray([name.split(":")[0] for name in names], dtype=object)
+    frame = pd.DataFrame(
+        {
+            "row": labels[rows],
+            "start": start,
+            "end": buffer.char_offsets(spans.end, rows),
+            "input_start": input_start,
+            "input_end": input_end,
+            "length": input_end - input_start,
+            "kind": pd.Series(kinds[spans.rule], dtype="str"),
+            "rule": pd.Series(names[spans.rule], dtype="str"),
+        }
+    )
+    return frame[SPAN_COLUMNS]
+
+
+def _empty_spans(columns: list[str]) -> pd.DataFrame:
+    text_columns = ("field", "kind", "rule")
+    return pd.DataFrame(
+        {name: pd.Series(dtype="str" if name in text_columns else "int64") for name in columns}
+    )
+
+
+def _counts(codes: np.ndarray, rules: RedactionRules) -> dict[str, int]:
+    totals = np.bincount(codes.astype(np.int64), minlength=len(rules.rule_names))
+    return {
+        name: int(hits)
+        for code, (name, hits) in enumerate(zip(rules.rule_names, totals, strict=True))
+        if hits or code < len(rules.pii)
+    }

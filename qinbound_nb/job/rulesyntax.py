@@ -1,0 +1,130 @@
+r"""Reading XM Discover's substitution and redaction rule files into checked rules.
+
+Substitution files hold ``phrase to replace : replacement`` lines (case-sensitive; split on
+the first ``:``); redaction files hold one regular expression per line. In both, blank lines
+and lines starting with ``#`` are skipped. Our regex flavour is RE2's (what pyarrow runs, and
+what :mod:`qinbound_nb.core.redaction.redact` runs through google-re2): no lookarounds, no
+backreferences, no atomic groups or possessive quantifiers, ``\z`` rather than ``\Z``. XM
+Discover itself rejects negative lookaheads, so a file written for it stays valid here unless
+it uses positive lookarounds or backreferences. Every pattern is compiled by the real RE2
+engine on load. RE2 matches in time linear in the text, so catastrophic backtracking cannot
+happen; we still bound a pattern's length, RE2 bounds repetition counts (at most 1000, nested
+counts included) and we bound the compiled program's size, so one rule cannot make a run slow.
+Every problem names the rule source and its line number.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from qinbound_nb.errors import RuleError
+
+MAX_PATTERN_LENGTH = 2000
+MAX_PROGRAM_SIZE = 50_000
+UNSUPPORTED = (
+    (re.compile(r"\(\?!"), "negative lookaheads '(?!' are not supported (nor in XM Discover)"),
+    (re.compile(r"\(\?="), "lookaheads '(?=' are not supported by the RE2 engine"),
+    (re.compile(r"\(\?<[=!]"), "lookbehinds '(?<=' / '(?<!' are not supported by the RE2 engine"),
+    (re.compile(r"(?<!\\)\\[1-9]"), "backreferences such as '\\1' are not supported by RE2"),
+    (re.compile(r"\(\?>"), "atomic groups '(?>' are not supported by the RE2 engine"),
+    (re.compile(r"[*+?}]\+"), "possessive quantifiers such as '*+' are not supported by RE2"),
+    (re.compile(r"(?<!\\)\\Z"), "'\\Z' is not RE2; write '\\z' for the end of the text"),
+)
+
+
+@dataclass(frozen=True)
+class Substitution:
+    """Replace ``phrase`` (exact, case-sensitive) with ``replacement``."""
+
+    phrase: str
+    replacement: str
+    line: int
+
+
+@dataclass(frozen=True)
+class RedactionPattern:
+    """Mask every match of ``pattern``; ``line`` is where it stands in its file."""
+
+    pattern: str
+    line: int
+
+
+def _rule_lines(text: str) -> list[tuple[int, str]]:
+    lines = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if line and not line.startswith("#"):
+            lines.append((number, line))
+    return lines
+
+
+def parse_substitution_rules(text: str, *, source: str = "substitutions") -> list[Substitution]:
+    """Parse ``phrase : replacement`` lines; raise RuleError naming the bad line."""
+    rules = []
+    for number, line in _rule_lines(text):
+        phrase, colon, replacement = line.partition(":")
+        if not colon:
+            raise RuleError(
+                f"{line!r} has no ':'; write 'phrase to replace : replacement'",
+                source=source,
+                line=number,
+            )
+        if not phrase.strip():
+            raise RuleError("the phrase before ':' is empty", source=source, line=number)
+        rules.append(Substitution(phrase.strip(), replacement.strip(), number))
+    return rules
+
+
+def parse_redaction_rules(text: str, *, source: str = "redactions") -> list[RedactionPattern]:
+    """Parse one regular expression per line; raise RuleError naming the bad line."""
+    rules = []
+    for number, line in _rule_lines(text):
+        check_pattern(line, source=source, line=number)
+        rules.append(RedactionPattern(line, number))
+    return rules
+
+
+def check_pattern(pattern: str, *, source: str = "pattern", line: int | None = None) -> None:
+    """Reject a pattern the RE2 engine cannot run, or one that does not compile."""
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        raise RuleError(
+            f"pattern is {len(pattern)} characters; keep it under {MAX_PATTERN_LENGTH}",
+            source=source,
+            line=line,
+        )
+    for finder, reason in UNSUPPORTED:
+        if finder.search(pattern):
+            raise RuleError(f"{pattern!r}: {reason}", source=source, line=line)
+    compiled = compile_re2(pattern, source=source, line=line)
+    if compiled.programsize > MAX_PROGRAM_SIZE:
+        raise RuleError(
+            f"{pattern!r} compiles to {compiled.programsize} RE2 instructions (limit "
+            f"{MAX_PROGRAM_SIZE}); simplify it, e.g. lower large repetition counts",
+            source=source,
+            line=line,
+        )
+    if compiled.fullmatch("") is not None:
+        raise RuleError(
+            f"{pattern!r} matches empty text, so it would mask nothing useful; tighten it",
+            source=source,
+            line=line,
+        )
+
+
+def compile_re2(pattern: str, *, source: str = "pattern", line: int | None = None) -> Any:
+    """Compile ``pattern`` with RE2 (quietly); raise RuleError with RE2's reason if it fails."""
+    import re2  # imported here so that loading a job file stays cheap
+
+    options = re2.Options()
+    options.log_errors = False
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else exc
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        raise RuleError(
+            f"{pattern!r} does not compile with RE2: {reason}", source=source, line=line
+        ) from None

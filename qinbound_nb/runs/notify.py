@@ -1,0 +1,230 @@
+"""Run notifications by email (SMTP) and webhook; a failed notification is only a warning.
+
+Where the SMTP settings come from, in order of precedence:
+
+1. environment variables ``QINBOUND_SMTP_HOST``, ``_PORT``, ``_STARTTLS`` (``1``/``0``),
+   ``_SENDER``, ``_USERNAME``;
+2. the ``"smtp"`` section of ``$QINBOUND_HOME/settings.json`` (same keys, lower case:
+   ``host``, ``port``, ``starttls``, ``sender``, ``username``);
+3. defaults: port 587, STARTTLS on, sender ``qinbound@localhost``.
+
+The password comes only from ``QINBOUND_SMTP_PASSWORD``, never from a file. Messages
+carry the run summary (job, run id, status, counts, error), never a token and never
+document text: :func:`summary_payload` keeps only those keys.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import smtplib
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import httpx
+from pydantic import SecretStr
+
+from qinbound_nb.errors import ConfigError
+from qinbound_nb.job.config import Connection, Notifications
+from qinbound_nb.local.connections import qinbound_home
+
+log = logging.getLogger(__name__)
+Event = Literal["success", "failure", "warning"]
+SUMMARY_KEYS = ("job", "project", "run_id", "status", "started_at", "finished_at", "error")
+TEXT_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """How to reach the mail server; see the module docstring for where values come from."""
+
+    host: str | None = None
+    port: int = 587
+    starttls: bool = True
+    sender: str = "qinbound@localhost"
+    username: str | None = None
+    password: SecretStr | None = None
+    timeout: float = 30.0
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None) -> SmtpSettings:
+        """Read settings.json and the environment; ConfigError if either is malformed."""
+        env = os.environ if environ is None else environ
+        values = {**_settings_file_section(qinbound_home() / "settings.json")}
+        for key in ("host", "port", "starttls", "sender", "username"):
+            if env.get(f"QINBOUND_SMTP_{key.upper()}"):
+                values[key] = env[f"QINBOUND_SMTP_{key.upper()}"]
+        try:
+            port = int(values.get("port", 587))
+        except (TypeError, ValueError):
+            raise ConfigError(f"SMTP port {values['port']!r} must be a number") from None
+        password = env.get("QINBOUND_SMTP_PASSWORD")
+        return cls(
+            host=values.get("host") or None,
+            port=port,
+            starttls=str(values.get("starttls", True)).lower() not in ("0", "false", "no", "off"),
+            sender=str(values.get("sender") or cls.sender),
+            username=values.get("username") or None,
+            password=SecretStr(password) if password else None,
+        )
+
+
+def _settings_file_section(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        section = json.loads(path.read_text(encoding="utf-8")).get("smtp", {})
+    except (OSError, ValueError, AttributeError) as exc:
+        raise ConfigError(
+            f"settings file {path} is not valid JSON ({type(exc).__name__})"
+        ) from None
+    if not isinstance(section, dict):
+        raise ConfigError(f"settings file {path}: 'smtp' must be an object")
+    return section
+
+
+def notify(
+    event: Event,
+    summary: Mapping[str, Any],
+    notifications: Notifications,
+    settings: SmtpSettings | None = None,
+    *,
+    transport: httpx.BaseTransport | None = None,
+) -> list[str]:
+    """Send the run's notifications for ``event`` if the job asked for it.
+
+    Args:
+        event: ``success``, ``failure`` or ``warning``.
+        summary: the run summary: job, project, run_id, status, counts, error, warnings...
+            (anything else, such as documents, is left out).
+        notifications: the job's notification settings.
+        settings: SMTP settings; read with :meth:`SmtpSettings.load` when None.
+        transport: an httpx transport for the webhook (tests).
+
+    Returns:
+        One warning per notification that could not be delivered (also logged). Never raises.
+    """
+    if event not in notifications.on:
+        return []
+    payload = summary_payload(event, summary)
+    warnings = []
+    if notifications.email:
+        warnings += _email_warnings(payload, notifications.email, settings)
+    if notifications.webhook:
+        warnings += _webhook_warnings(payload, notifications.webhook, transport)
+    for warning in warnings:
+        log.warning("%s", warning)
+    return warnings
+
+
+def summary_payload(event: str, summary: Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON-safe summary that leaves the machine: known keys, numbers, short texts."""
+    payload: dict[str, Any] = {"event": event}
+    for key in SUMMARY_KEYS:
+        value = summary.get(key)
+        if isinstance(value, datetime | date):
+            value = value.isoformat()
+        payload[key] = None if value is None else str(value)[:TEXT_LIMIT]
+    payload["counts"] = _numbers_only(summary.get("counts") or {})
+    payload["warnings"] = [str(w)[:TEXT_LIMIT] for w in summary.get("warnings") or []][:20]
+    return payload
+
+
+def _numbers_only(counts: Mapping[str, Any]) -> dict[str, Any]:
+    kept: dict[str, Any] = {}
+    for key, value in counts.items():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            kept[str(key)] = value
+        elif isinstance(value, Mapping):  # e.g. redaction hits per rule
+            kept[str(key)] = _numbers_only(value)
+    return kept
+
+
+def _email_warnings(
+    payload: dict[str, Any], recipients: list[str], settings: SmtpSettings | None
+) -> list[str]:
+    try:
+        settings = settings or SmtpSettings.load()
+    except ConfigError as exc:
+        return [f"email notification not sent: {exc}"]
+    if not settings.host:
+        return [
+            "email notification not sent: no SMTP host is configured; set QINBOUND_SMTP_HOST "
+            "or 'smtp': {'host': ...} in settings.json"
+        ]
+    try:
+        send_email(email_message(payload, settings.sender, recipients), settings)
+    except (OSError, smtplib.SMTPException) as exc:
+        return [
+            f"email notification to {len(recipients)} recipient(s) not sent through "
+            f"{settings.host}:{settings.port}: {type(exc).__name__}: {str(exc)[:200]}"
+        ]
+    return []
+
+
+def email_message(payload: dict[str, Any], sender: str, recipients: list[str]) -> EmailMessage:
+    """The notification email: a subject naming job, status and run, a plain-text body."""
+    message = EmailMessage()
+    message["Subject"] = (
+        f"[qinbound] {payload['job']}: {payload['status']} (run {payload['run_id']})"
+    )
+    message["From"] = sender
+    message["To"] = ", ".join(recipients)
+    lines = [f"{key}: {payload[key]}" for key in SUMMARY_KEYS if payload.get(key) is not None]
+    lines += ["", "counts:"] + [f"  {k}: {v}" for k, v in payload["counts"].items()]
+    if payload["warnings"]:
+        lines += ["", "warnings:"] + [f"  - {w}" for w in payload["warnings"]]
+    message.set_content("\n".join(lines) + "\n")
+    return message
+
+
+def send_email(message: EmailMessage, settings: SmtpSettings) -> None:
+    """Deliver one message, with STARTTLS and login when the settings ask for them."""
+    with smtplib.SMTP(settings.host or "", settings.port, timeout=settings.timeout) as server:
+        server.ehlo()
+        if settings.starttls:
+            server.starttls(context=ssl.create_default_context())
+            server.ehlo()
+        if settings.username:
+            secret = settings.password.get_secret_value() if settings.password else ""
+            server.login(settings.username, secret)
+        server.send_message(message)
+
+
+def _webhook_warnings(
+    payload: dict[str, Any], url: str, transport: httpx.BaseTransport | None
+) -> list[str]:
+    # the path and query of a webhook URL often hold its secret: name only the host
+    where = f"{urlsplit(url).scheme}://{urlsplit(url).netloc}"
+    try:
+        with httpx.Client(transport=transport, timeout=10.0) as client:
+            response = client.post(url, json=payload)
+    except httpx.HTTPError as exc:
+        return [f"webhook notification to {where} failed: {type(exc).__name__}"]
+    if not response.is_success:
+        return [f"webhook notification to {where} was refused with HTTP {response.status_code}"]
+    return []
+
+
+def expiry_warning(connection: Connection, today: date) -> str | None:
+    """A warning when the connection's token expires within its notice window (or has)."""
+    days = connection.days_to_expiry(today)
+    if days is None or days > connection.notice_days:
+        return None
+    when = connection.expires.isoformat() if connection.expires else "?"
+    if days < 0:
+        return (
+            f"the token of connection {connection.name!r} expired on {when}; create a new "
+            f"token in Qualtrics and save it with 'qinbound connections add {connection.name}'"
+        )
+    return (
+        f"the token of connection {connection.name!r} expires in {days} day(s), on {when}; "
+        f"renew it and save it with 'qinbound connections add {connection.name}'"
+    )

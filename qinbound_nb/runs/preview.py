@@ -1,0 +1,187 @@
+"""The preview: a sample of real responses, raw beside mapped-and-redacted, before any load.
+
+``preview(job, limit)`` fetches a sample through the same client and runs it through the
+same stages as a production run (:func:`qinbound_nb.core.pipeline.process_chunk`), then
+stops before the store. ``Preview.update(job)`` re-runs the stages on the cached sample
+after a mapping, rule or filter change, without fetching again.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+import pandas as pd
+
+from qinbound_nb.core.pipeline import process_chunk
+from qinbound_nb.job.config import JobConfig
+from qinbound_nb.qualtrics.client import QualtricsClient
+from qinbound_nb.qualtrics.models import ExportProgress
+from qinbound_nb.qualtrics.requests import IdpExportRequest, ResponseExportRequest
+from qinbound_nb.qualtrics.tickets import TicketExportRequest
+from qinbound_nb.render.html import render_preview_html
+from qinbound_nb.runs.clients import open_client
+from qinbound_nb.runs.execute import as_job, compile_rules
+from qinbound_nb.runs.pulls import read_chunks, source_id_column
+from qinbound_nb.store.store import Store
+
+__all__ = ["Preview", "preview"]
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A sample shown two ways. ``raw`` and ``documents`` share their index.
+
+    Attributes:
+        raw: the sampled responses as the export has them.
+        documents: every sampled response mapped and redacted (before the filter).
+        spans: each redaction or substitution: row, field, start, end, rule.
+        dropped: rows the filter, record limit or dedupe would drop, with ``reason``.
+        outcomes: per kept document, what loading would do (new / replaces / skipped), when
+            a store was given.
+        counts: sample size, kept, dropped by reason, redaction hits per rule.
+        problems: values the mapping could not convert.
+    """
+
+    job: JobConfig
+    raw: pd.DataFrame
+    documents: pd.DataFrame
+    spans: pd.DataFrame
+    dropped: pd.DataFrame
+    outcomes: pd.Series | None
+    counts: dict[str, int] = field(default_factory=dict)
+    problems: pd.DataFrame = field(default_factory=pd.DataFrame)
+    store_path: Path | None = None
+    source_id_column: str | None = None
+
+    def html(self) -> str:
+        """Raw and documents side by side, every redacted span highlighted."""
+        sources = {str(f.name): f.source for f in self.job.mapping.mapped}
+        return render_preview_html(
+            self.raw,
+            _mapped_first(self.documents, self.job),
+            self.spans,
+            self.dropped,
+            self.outcomes,
+            self.counts,
+            field_sources=sources,
+            raw_columns=_shown_columns(self.raw, self.job),
+        )
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+    def update(self, job: JobConfig) -> Preview:
+        """The same sample run through a changed job (no fetching)."""
+        return build_preview(
+            job, self.raw, store_path=self.store_path, source_id_column=self.source_id_column
+        )
+
+
+def preview(
+    job: JobConfig | str | os.PathLike[str],
+    limit: int = 100,
+    *,
+    client: QualtricsClient | None = None,
+    store: str | os.PathLike[str] | None = None,
+    progress: Callable[[ExportProgress], None] | None = None,
+) -> Preview:
+    """Fetch up to ``limit`` responses and show what the job would make of them.
+
+    Args:
+        job: the job (or its job file).
+        limit: how many responses to sample.
+        client: an API client; default from the job's connection.
+        store: a store file; when it exists, each document is marked new / replaces / skipped.
+        progress: called with export progress.
+    """
+    job = as_job(job)
+    if client is None:
+        with open_client(job) as owned:
+            raw, id_column = _sample(owned, job, limit, progress)
+    else:
+        raw, id_column = _sample(client, job, limit, progress)
+    return build_preview(
+        job, raw, store_path=Path(store) if store else None, source_id_column=id_column
+    )
+
+
+def build_preview(
+    job: JobConfig,
+    raw: pd.DataFrame,
+    *,
+    store_path: Path | None = None,
+    source_id_column: str | None = None,
+) -> Preview:
+    """Run the stages over an already fetched sample."""
+    result = process_chunk(
+        raw, job, compile_rules(job), load_date=datetime.now(UTC), source_id_column=source_id_column
+    )
+    outcomes = None
+    if store_path is not None and store_path.exists():
+        with Store.open(store_path, read_only=True) as store:
+            ids = result.documents["natural_id"]
+            outcomes = store.preview_outcomes(job.project, ids, job.duplicates)
+    counts = {
+        "sampled": len(raw),
+        "kept": result.kept,
+        **result.outcomes["outcome"].value_counts().to_dict(),
+        "mapping_problems": len(result.problems),
+    }
+    return Preview(
+        job=job,
+        raw=raw,
+        documents=result.redacted,
+        spans=result.spans,
+        dropped=result.outcomes,
+        outcomes=outcomes,
+        counts={k: int(v) for k, v in counts.items()} | _prefixed(result.redaction_counts),
+        problems=result.problems,
+        store_path=store_path,
+        source_id_column=source_id_column,
+    )
+
+
+def _sample(
+    client: QualtricsClient,
+    job: JobConfig,
+    limit: int,
+    progress: Callable[[ExportProgress], None] | None,
+) -> tuple[pd.DataFrame, str | None]:
+    source = job.source
+    with TemporaryDirectory(prefix="qinbound-preview-") as folder:
+        if source.type == "survey":
+            request = ResponseExportRequest(limit=limit, filter_id=source.filter_id)
+            export = client.export_responses(source.survey_id, request, Path(folder), progress)
+        elif source.type == "orm":
+            export = client.export_idp(
+                source.idp_source_id, IdpExportRequest(limit=limit), Path(folder), progress
+            )
+        else:
+            export = client.export_tickets(TicketExportRequest(), Path(folder), progress)
+        frames = [chunk.frame for chunk in read_chunks(export, job, chunk_rows=limit)]
+        id_column = source_id_column(client, job)
+    raw = pd.concat(frames) if len(frames) > 1 else frames[0]
+    return raw.iloc[:limit], id_column
+
+
+def _shown_columns(raw: pd.DataFrame, job: JobConfig) -> list[str]:
+    wanted = ["responseId", job.mapping.document_date, *(f.source for f in job.mapping.mapped)]
+    shown = [column for column in dict.fromkeys(wanted) if column in raw.columns]
+    return shown or list(raw.columns)
+
+
+def _mapped_first(documents: pd.DataFrame, job: JobConfig) -> pd.DataFrame:
+    """Put the mapped attributes right after the id and date: they are what a reviewer checks."""
+    mapped = [str(f.name) for f in job.mapping.mapped if f.name in documents.columns]
+    leading = [c for c in ("natural_id", "document_date") if c in documents.columns]
+    rest = [c for c in documents.columns if c not in leading and c not in mapped]
+    return documents[leading + mapped + rest]
+
+
+def _prefixed(redaction_counts: dict[str, int]) -> dict[str, int]:
+    return {f"hits {rule}": count for rule, count in redaction_counts.items() if count}

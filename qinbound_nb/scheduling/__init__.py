@@ -1,0 +1,1 @@
+"""When jobs run: calendar math, the built-in scheduler and its state, crontab lines, Airflow DAGs."""

@@ -1,0 +1,200 @@
+"""Run history: the row each run leaves, the checkpoint it moves, its report and its purge.
+
+Purge policy (ours; XM Discover only says a purge "deletes the records that a past run
+processed"): purging a run deletes the documents that still carry that run's version,
+i.e. those it loaded, replaced or updated and no later run has rewritten since. Documents
+a later run rewrote belong to that later run and are kept (the result counts them). A
+purge does not bring back a version the run replaced. If the run set the job's current
+checkpoint, the checkpoint returns to the one the job's previous surviving run set (or is
+removed), so the next incremental run fetches that period again. The run stays in the
+history with status ``purged``, ``purged_at`` and ``purged_documents``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow.csv as pacsv
+
+from qinbound_nb.errors import StoreError
+from qinbound_nb.job.config import JobConfig
+from qinbound_nb.store.schema import fetch_arrow, fetch_first, quote
+
+WRITTEN = "('loaded', 'replaced', 'updated')"
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """Where the next incremental run of a job starts."""
+
+    continuation_token: str | None = None
+    watermark: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    """What a purge did."""
+
+    run_id: str
+    deleted: int
+    kept: int
+
+
+def write_run_row(
+    connection: duckdb.DuckDBPyConnection,
+    *,
+    run_id: str,
+    job: JobConfig,
+    started_at: datetime,
+    status: str,
+    counts: dict[str, Any],
+    warnings: list[str],
+    checkpoint: Checkpoint | None = None,
+    output_notebook: str | None = None,
+    error: str | None = None,
+) -> None:
+    """Insert (or overwrite) the ``runs`` row of ``run_id``; the job is saved as JSON."""
+    connection.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
+    connection.execute(
+        "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+        [
+            run_id,
+            job.name,
+            job.project,
+            started_at,
+            datetime.now(UTC),
+            status,
+            json.dumps(counts, default=str),
+            json.dumps(warnings),
+            error,
+            output_notebook,
+            json.dumps(job.model_dump(mode="json")),
+            checkpoint.continuation_token if checkpoint else None,
+            checkpoint.watermark if checkpoint else None,
+        ],
+    )
+
+
+def write_job_row(connection: duckdb.DuckDBPyConnection, job: JobConfig, path: Path) -> None:
+    """Register (or re-register) a job file, keeping its first registration time."""
+    now = datetime.now(UTC)
+    row = fetch_first(connection, "SELECT registered_at FROM jobs WHERE job_name = ?", [job.name])
+    connection.execute("DELETE FROM jobs WHERE job_name = ?", [job.name])
+    schedule = json.dumps(job.schedule.model_dump(mode="json"))
+    connection.execute(
+        "INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?)",
+        [job.name, str(path), job.project, schedule, row[0] if row else now, now],
+    )
+
+
+def write_checkpoint(
+    connection: duckdb.DuckDBPyConnection,
+    job_name: str,
+    run_id: str,
+    checkpoint: Checkpoint | None,
+) -> None:
+    """Move the job's checkpoint (None leaves it where it is)."""
+    if checkpoint is None:
+        return
+    connection.execute("DELETE FROM checkpoints WHERE job_name = ?", [job_name])
+    connection.execute(
+        "INSERT INTO checkpoints VALUES (?, ?, ?, ?, ?)",
+        [job_name, checkpoint.continuation_token, checkpoint.watermark, run_id, datetime.now(UTC)],
+    )
+
+
+def purge_run(connection: duckdb.DuckDBPyConnection, run_id: str, table: str | None) -> PurgeResult:
+    """Delete what run ``run_id`` wrote, inside the caller's transaction (see module doc)."""
+    job_name, status, purged_at = _run_row(connection, run_id)
+    if status == "purged":
+        raise StoreError(f"run {run_id} was already purged on {purged_at:%Y-%m-%d %H:%M} UTC")
+    if status not in ("succeeded", "succeeded_with_warnings"):
+        raise StoreError(f"run {run_id} has status {status!r} and loaded nothing; nothing to purge")
+    deleted = kept = 0
+    if table is not None:
+        kept_row = fetch_first(
+            connection,
+            f"SELECT count(*) FROM document_outcomes o JOIN {quote(table)} p USING (natural_id) "
+            f"WHERE o.run_id = ? AND o.outcome IN {WRITTEN} AND p._run_id <> ?",
+            [run_id, run_id],
+        )
+        kept = int(kept_row[0]) if kept_row else 0
+        deleted_row = fetch_first(
+            connection, f"DELETE FROM {quote(table)} WHERE _run_id = ?", [run_id]
+        )
+        deleted = int(deleted_row[0]) if deleted_row else 0
+    connection.execute(
+        "UPDATE runs SET status = 'purged', purged_at = ?, purged_documents = ? WHERE run_id = ?",
+        [datetime.now(UTC), deleted, run_id],
+    )
+    _restore_checkpoint(connection, run_id, job_name)
+    return PurgeResult(run_id=run_id, deleted=deleted, kept=kept)
+
+
+def _run_row(connection: duckdb.DuckDBPyConnection, run_id: str) -> tuple[str, str, datetime]:
+    row = fetch_first(
+        connection, "SELECT job_name, status, purged_at FROM runs WHERE run_id = ?", [run_id]
+    )
+    if row is None:
+        raise StoreError(f"no run {run_id!r} in the store; list runs with 'qinbound history JOB'")
+    return row[0], row[1], row[2]
+
+
+def _restore_checkpoint(connection: duckdb.DuckDBPyConnection, run_id: str, job_name: str) -> None:
+    current = fetch_first(
+        connection, "SELECT run_id FROM checkpoints WHERE job_name = ?", [job_name]
+    )
+    if current is None or current[0] != run_id:
+        return
+    connection.execute("DELETE FROM checkpoints WHERE job_name = ?", [job_name])
+    connection.execute(
+        """INSERT INTO checkpoints
+        SELECT job_name, continuation_token, watermark, run_id, ? FROM runs
+        WHERE job_name = ? AND status IN ('succeeded', 'succeeded_with_warnings')
+          AND (continuation_token IS NOT NULL OR watermark IS NOT NULL)
+        ORDER BY started_at DESC LIMIT 1""",
+        [datetime.now(UTC), job_name],
+    )
+
+
+def neutralised(column: str) -> str:
+    """SQL for a text column with formula-like cells prefixed by ``'``."""
+    return (
+        f"CASE WHEN regexp_matches({column}, '{FORMULA_START}') THEN '''' || {column} "
+        f"ELSE {column} END"
+    )
+
+
+def write_run_report(connection: duckdb.DuckDBPyConnection, run_id: str, path: Path) -> Path:
+    """Write the processed-documents status CSV of ``run_id``: one line per document."""
+    _run_row(connection, run_id)
+    table = fetch_arrow(
+        connection,
+        f"""SELECT o.run_id, {neutralised("r.job_name")} AS job_name,
+               {neutralised("o.natural_id")} AS natural_id, o.outcome,
+               {neutralised("o.reason")} AS reason,
+               strftime(o.document_date, '%Y-%m-%dT%H:%M:%SZ') AS document_date,
+               o.position
+        FROM document_outcomes o JOIN runs r USING (run_id)
+        WHERE o.run_id = ? ORDER BY o.position NULLS LAST""",
+        [run_id],
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    os.close(handle)
+    try:
+        pacsv.write_csv(table, temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path

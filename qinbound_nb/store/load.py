@@ -1,0 +1,272 @@
+"""One run's load: chunks staged inside one transaction, merged and committed together.
+
+``Store.load_run`` opens a transaction and yields a :class:`RunLoad`. ``stage`` appends
+document and outcome chunks (via Arrow) to temporary tables in that transaction;
+``finish`` settles duplicates within the batch and against the project table, writes the
+documents, outcomes, checkpoint and run row, and commits. Until that COMMIT nothing is
+visible, so an exception, or a process killed at any point, leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from qinbound_nb.errors import StoreError
+from qinbound_nb.job.config import JobConfig
+from qinbound_nb.store.history import Checkpoint, write_checkpoint, write_run_row
+from qinbound_nb.store.merge import STAGE, STAGED_OUTCOMES, merge_batch, record_outcomes_only
+from qinbound_nb.store.schema import (
+    BOOKKEEPING,
+    OUTCOMES,
+    UNTYPED,
+    column_types,
+    compatible,
+    fetch_first,
+    quote,
+    table_name_for,
+    type_conflict,
+)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What a committed load did: per-outcome document counts and the run's status."""
+
+    run_id: str
+    status: str
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+class RunLoad:
+    """The open transaction of one run; use through ``Store.load_run``."""
+
+    def __init__(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        run_id: str,
+        job: JobConfig,
+        table: str | None,
+        started_at: datetime,
+    ) -> None:
+        self._connection = connection
+        _refuse_used_run_id(connection, run_id)
+        self.run_id = run_id
+        self.job = job
+        self._table = table
+        self._stored_types = column_types(connection, quote(table)) if table else {}
+        self._stage_types: dict[str, str] = {}
+        self._untyped: set[str] = set()
+        self._staged_rows = 0
+        self.started_at = started_at
+        self.finished = False
+        connection.execute(
+            f"CREATE TEMP TABLE {STAGED_OUTCOMES} (natural_id VARCHAR, outcome VARCHAR, "
+            "reason VARCHAR, document_date TIMESTAMPTZ, position BIGINT, _seq BIGINT)"
+        )
+
+    def stage(self, documents: pd.DataFrame, outcomes: pd.DataFrame | None = None) -> None:
+        """Add one chunk of documents (and outcome rows for dropped ones) to the batch.
+
+        Args:
+            documents: document frame in export order; its integer index is the position.
+            outcomes: ``natural_id``, ``outcome`` (filtered_out, over_limit, failed,
+                skipped_duplicate), ``reason`` and optionally ``document_date``.
+        """
+        self._require_open()
+        if len(documents):
+            self._stage_documents(documents)
+        if outcomes is not None and len(outcomes):
+            self._stage_outcomes(outcomes)
+
+    def finish(
+        self,
+        *,
+        checkpoint: Checkpoint | None = None,
+        in_progress_ids: Iterable[str] | None = None,
+        counts: dict[str, Any] | None = None,
+        warnings: Iterable[str] = (),
+        status: str | None = None,
+        output_notebook: str | None = None,
+    ) -> LoadResult:
+        """Merge the batch into the project, record the run, move the checkpoint, commit.
+
+        Args:
+            checkpoint: the job's new checkpoint, or None to leave it where it is.
+            in_progress_ids: natural_ids of in-progress sessions in this run's snapshot, or
+                None when the job does not pull them; earlier in-progress documents of this
+                job that are not in the snapshot are deleted.
+            counts: the runner's statistics (fetched, redaction hits...); the store adds
+                its per-outcome counts.
+            warnings: run warnings; their presence makes the default status
+                ``succeeded_with_warnings``.
+            status: overrides the status.
+            output_notebook: path of the papermill output notebook, if any.
+        """
+        self._require_open()
+        warnings = list(warnings)
+        ids = None if in_progress_ids is None else list(in_progress_ids)
+        if self._staged_rows or self._table is not None:
+            self._ensure_project_table()
+            outcome_counts = merge_batch(
+                self._connection, self._table or "", self.run_id, self.job, ids
+            )
+        else:  # nothing to load into a project that does not exist yet
+            outcome_counts = record_outcomes_only(self._connection, self.run_id)
+        status = status or ("succeeded_with_warnings" if warnings else "succeeded")
+        all_counts = {**(counts or {}), **outcome_counts}
+        write_checkpoint(self._connection, self.job.name, self.run_id, checkpoint)
+        write_run_row(
+            self._connection,
+            run_id=self.run_id,
+            job=self.job,
+            started_at=self.started_at,
+            status=status,
+            counts=all_counts,
+            warnings=warnings,
+            checkpoint=checkpoint,
+            output_notebook=output_notebook,
+        )
+        self._connection.execute(f"DROP TABLE IF EXISTS {STAGE}")
+        self._connection.execute(f"DROP TABLE IF EXISTS {STAGED_OUTCOMES}")
+        self._connection.execute("COMMIT")
+        self.finished = True
+        return LoadResult(run_id=self.run_id, status=status, counts=outcome_counts)
+
+    @property
+    def table(self) -> str | None:
+        """The project's document table (None until the first load of a new project)."""
+        return self._table
+
+    def _require_open(self) -> None:
+        if self.finished:
+            raise RuntimeError(f"run {self.run_id} was already committed")
+
+    def _stage_documents(self, documents: pd.DataFrame) -> None:
+        if "natural_id" not in documents.columns or documents["natural_id"].isna().any():
+            raise ValueError("every staged document needs a natural_id (report the rest as failed)")
+        chunk = self._to_arrow(documents)
+        self._connection.register("_qinbound_chunk", chunk)
+        try:
+            incoming = column_types(self._connection, "_qinbound_chunk")
+            self._grow_stage(incoming)
+            self._connection.execute(f"INSERT INTO {STAGE} BY NAME SELECT * FROM _qinbound_chunk")
+        finally:
+            self._connection.unregister("_qinbound_chunk")
+        self._staged_rows += len(documents)
+
+    def _to_arrow(self, documents: pd.DataFrame) -> pa.Table:
+        chunk = pa.Table.from_pandas(documents, preserve_index=False)
+        positions = _positions(documents)
+        sequence = pa.array(range(self._staged_rows, self._staged_rows + len(documents)))
+        return chunk.append_column("_position", positions).append_column("_seq", sequence)
+
+    def _grow_stage(self, incoming: dict[str, str]) -> None:
+        retyped = []
+        for column, sql_type in incoming.items():
+            known = self._stage_types.get(column) or self._stored_types.get(column)
+            if column in self._untyped and sql_type != UNTYPED:
+                # so far all empty (staged as text); the first typed chunk decides
+                self._untyped.discard(column)
+                self._stage_types[column] = sql_type
+                retyped.append(column)
+            elif known and not compatible(known, sql_type):
+                raise type_conflict(self.job.project, column, known, sql_type)
+            elif column not in self._stage_types:
+                if sql_type == UNTYPED and not known:
+                    self._untyped.add(column)
+                self._stage_types[column] = known or sql_type.replace(UNTYPED, "VARCHAR")
+        definition = ", ".join(f"{quote(c)} {t}" for c, t in self._stage_types.items())
+        if not self._staged_rows:
+            self._connection.execute(f"CREATE TEMP TABLE {STAGE} ({definition})")
+            return
+        existing = column_types(self._connection, STAGE)
+        for column, sql_type in self._stage_types.items():
+            change = "ADD COLUMN" if column not in existing else "ALTER COLUMN"
+            if column not in existing or column in retyped:
+                kind = "" if change == "ADD COLUMN" else "SET DATA TYPE "
+                self._connection.execute(
+                    f"ALTER TABLE {STAGE} {change} {quote(column)} {kind}{sql_type}"
+                )
+
+    def _stage_outcomes(self, outcomes: pd.DataFrame) -> None:
+        unknown = set(outcomes["outcome"].dropna()) - set(OUTCOMES)
+        if unknown or outcomes["outcome"].isna().any():
+            raise ValueError(f"outcomes must be one of {OUTCOMES}, not {sorted(unknown)}")
+        frame = pd.DataFrame(
+            {
+                "natural_id": outcomes["natural_id"].astype("string[pyarrow]"),
+                "outcome": outcomes["outcome"].astype("string[pyarrow]"),
+                "reason": outcomes.get("reason", pd.Series(None, index=outcomes.index)),
+                "document_date": outcomes.get("document_date", pd.NaT),
+            }
+        )
+        chunk = pa.Table.from_pandas(
+            frame.astype({"reason": "string[pyarrow]"}), preserve_index=False
+        )
+        chunk = chunk.append_column("position", _positions(outcomes))
+        self._connection.register("_qinbound_outcome_chunk", chunk)
+        try:
+            self._connection.execute(
+                f"INSERT INTO {STAGED_OUTCOMES} SELECT natural_id, outcome, reason, "
+                "CAST(document_date AS TIMESTAMPTZ), position, NULL FROM _qinbound_outcome_chunk"
+            )
+        finally:
+            self._connection.unregister("_qinbound_outcome_chunk")
+
+    def _ensure_project_table(self) -> None:
+        if not self._staged_rows:
+            self._connection.execute(
+                f"CREATE TEMP TABLE {STAGE} (natural_id VARCHAR, _position BIGINT, _seq BIGINT)"
+            )
+        if self._table is not None:
+            self._add_new_columns()
+            return
+        taken = {
+            str(row[0]).lower()
+            for row in self._connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+        }
+        self._table = table_name_for(self.job.project, taken)
+        columns = [(c, t) for c, t in self._stage_types.items() if not c.startswith("_")]
+        if not columns:
+            columns = [("natural_id", "VARCHAR")]
+        columns += list(BOOKKEEPING.items())
+        definition = ", ".join(f"{quote(c)} {t}" for c, t in columns)
+        self._connection.execute(f"CREATE TABLE {quote(self._table)} ({definition})")
+        self._connection.execute(
+            "INSERT INTO projects VALUES (?, ?, ?)", [self.job.project, self._table, _now()]
+        )
+
+    def _add_new_columns(self) -> None:
+        for column, sql_type in self._stage_types.items():
+            if column.startswith("_") or column in self._stored_types:
+                continue
+            stored_type = "VARCHAR" if sql_type == UNTYPED else sql_type
+            self._connection.execute(
+                f"ALTER TABLE {quote(self._table or '')} ADD COLUMN {quote(column)} {stored_type}"
+            )
+
+
+def _refuse_used_run_id(connection: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    row = fetch_first(connection, "SELECT status FROM runs WHERE run_id = ?", [run_id])
+    if row is not None and row[0] != "failed":
+        raise StoreError(
+            f"run id {run_id!r} is already in the history (status {row[0]}); a rerun needs "
+            "a new run id (only a failed run's id may be reused)"
+        )
+
+
+def _positions(frame: pd.DataFrame) -> pa.Array:
+    if pd.api.types.is_integer_dtype(frame.index.dtype):
+        return pa.array(frame.index.to_numpy(), type=pa.int64())
+    return pa.nulls(len(frame), type=pa.int64())
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
