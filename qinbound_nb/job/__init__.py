@@ -1,1 +1,4 @@
-"""The pure job model: one pydantic model per wizard step, naming rules, rule-file syntax, the vocabulary."""
+"""The pure job model: one pydantic model per wizard step.
+
+Also the naming rules, the rule-file syntax and the vocabulary (one enum per domain word).
+"""

@@ -1,1 +1,4 @@
-"""Per-user state: the home folder, saved connections and their tokens, and the QINBOUND_* settings."""
+"""Per-user state: the home folder, saved connections and tokens.
+
+Also the QINBOUND_* settings, read in one place.
+"""

@@ -1,1 +1,4 @@
-"""The application: run_job and its Runner, pulls, preview, notifications; clients.py picks the API."""
+"""The application: run_job and its Runner, pulls, preview and notifications.
+
+clients.py is the one composition root that picks the Qualtrics API and the clock.
+"""

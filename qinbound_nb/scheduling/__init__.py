@@ -1,1 +1,4 @@
-"""When jobs run: calendar math, the built-in scheduler and its state, crontab lines, Airflow DAGs."""
+"""When jobs run: calendar math and the built-in scheduler with its state.
+
+Also crontab lines and Airflow DAGs.
+"""

@@ -96,7 +96,7 @@ def airflow_dag(
 
     Args:
         job_path: the job file the notebook loads (passed as the ``job_path`` parameter).
-        notebook_path: the exported notebook (see :func:`qinbound_nb.notebooks.export.export_notebook`).
+        notebook_path: the exported notebook (see :func:`~qinbound_nb.export_notebook`).
         schedule: the job's schedule; a one-time job gets a DAG that runs only when triggered.
         output_dir: where each run's output notebook is written (one per run, by timestamp).
         job_name: names the DAG (default: the job file's stem).

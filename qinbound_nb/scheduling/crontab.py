@@ -3,7 +3,7 @@
 Debian's cron reads every line in the machine's time zone and knows no ``CRON_TZ``, and cron
 cannot say "every 5 hours across midnight" or "day 30, or the last day of February". So the
 lines only say *when to look*; each one runs ``qinbound run JOB --if-due``, which asks the
-scheduler's state whether a slot is due (:func:`qinbound_nb.scheduling.scheduler.run_if_due`) and runs
+scheduler's state whether a slot is due (:func:`.scheduler.run_if_due`) and runs
 the job at most once per slot, catching up once if a slot was missed. Concretely:
 
 - job zone and machine zone agree all year: the lines fire at exactly the job's times (hourly

@@ -1,11 +1,11 @@
 """The checks of all PII candidates at once: each candidate's bytes are one row of a numpy grid.
 
-Every check of :mod:`qinbound_nb.core.redaction.pii_judge` that looks only at a value and the bytes next
+Every check of :mod:`.pii_judge` that looks only at a value and the bytes next
 to it (boundaries, digit counts, separators, the Luhn sum, IPv4 octets, IPv6 groups) is done
 here for the whole batch in a few array operations; context words are checked by
-:mod:`qinbound_nb.core.redaction.pii_context`. What needs more (a candidate longer than the grid, a
+:mod:`.pii_context`. What needs more (a candidate longer than the grid, a
 number after a non-ASCII byte, a card with mixed separators) goes to
-:func:`qinbound_nb.core.redaction.pii_judge.judge` one by one. The two must agree; a test holds them to
+:func:`.pii_judge.judge` one by one. The two must agree; a test holds them to
 it.
 """
 

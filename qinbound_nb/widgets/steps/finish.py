@@ -17,7 +17,7 @@ from qinbound_nb.widgets.tasks import Busy, guarded, run_task
 
 
 def default_exporter(job: JobConfig, path: Path, job_path: Path, store_path: str | None) -> Any:
-    """Export with ``qinbound_nb.notebooks.export.export_notebook``, the notebook naming the job file."""
+    """Export with ``export_notebook``, the notebook naming the job file."""
     from qinbound_nb.notebooks import export as notebooks
 
     export_notebook = getattr(notebooks, "export_notebook", None)
