@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 
 from qinbound_nb.job.config import JobConfig
-from qinbound_nb.store.schema import column_types, fetch_first, quote
+from qinbound_nb.store.schema import OUTCOMES, column_types, fetch_first, quote
 
 PREVIEW_LABELS = {"replace": "replaces", "skip": "skipped", "update": "updates"}
 STAGE = "_qinbound_stage"
@@ -91,7 +91,13 @@ def outcome_counts(connection: duckdb.DuckDBPyConnection, run_id: str) -> dict[s
         "SELECT outcome, count(*) FROM document_outcomes WHERE run_id = ? GROUP BY outcome",
         [run_id],
     ).fetchall()
-    return {str(outcome): int(count) for outcome, count in rows}
+    found = {str(outcome): int(count) for outcome, count in rows}
+    # GROUP BY has no order: report the outcomes in their one fixed order
+    return {name: found[name] for name in sorted(found, key=_outcome_rank)}
+
+
+def _outcome_rank(outcome: str) -> int:
+    return OUTCOMES.index(outcome) if outcome in OUTCOMES else len(OUTCOMES)
 
 
 def non_empty(column: str, sql_type: str, alias: str = "") -> str:
