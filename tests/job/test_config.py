@@ -10,7 +10,7 @@ import pytest
 from qinbound_nb import ConfigError, JobConfig
 from qinbound_nb.job.config import check_attribute_name, check_datacenter
 
-EXAMPLE = Path(__file__).parents[1] / "qinbound_nb" / "templates" / "nps-weekly.json"
+EXAMPLE = Path(__file__).parents[2] / "qinbound_nb" / "templates" / "nps-weekly.json"
 
 
 def with_(base: dict, path: str, value: object) -> dict:

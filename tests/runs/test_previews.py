@@ -11,7 +11,7 @@ from qinbound_nb.local.connections import SANDBOX
 from qinbound_nb.qualtrics.client import QualtricsClient
 from qinbound_nb.sandbox.simulator import Sandbox
 
-TEMPLATE = Path(__file__).parents[1] / "qinbound_nb" / "templates" / "nps-weekly.json"
+TEMPLATE = Path(__file__).parents[2] / "qinbound_nb" / "templates" / "nps-weekly.json"
 NOW = "2026-11-04T09:00:00Z"
 
 

@@ -12,7 +12,7 @@ import pytest
 from qinbound_nb.cli.main import main
 from qinbound_nb.store.store import Store
 
-TEMPLATE = Path(__file__).parents[1] / "qinbound_nb" / "templates" / "nps-weekly.json"
+TEMPLATE = Path(__file__).parents[2] / "qinbound_nb" / "templates" / "nps-weekly.json"
 
 
 @pytest.fixture
