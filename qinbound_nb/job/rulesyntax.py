@@ -1,7 +1,11 @@
 r"""Reading XM Discover's substitution and redaction rule files into checked rules.
 
-Substitution files hold ``phrase to replace : replacement`` lines (case-sensitive; split on
-the first ``:``); redaction files hold one regular expression per line. In both, blank lines
+Substitution files hold ``phrase to replace : replacement`` lines (case-sensitive). A phrase
+may itself hold colons ("10:30 am : half past ten"), so the separator is `` : `` (a colon
+with spaces around it) when the line has one, else the only unescaped ``:``; ``\:`` is a
+literal colon anywhere. A line that still has several candidates is split at the first, as
+XM Discover does, and flagged ``ambiguous`` so the user is warned. Redaction files hold one
+regular expression per line. In both, blank lines
 and lines starting with ``#`` are skipped. Our regex flavour is RE2's (what pyarrow runs, and
 what :mod:`qinbound_nb.core.redaction.redact` runs through google-re2): no lookarounds, no
 backreferences, no atomic groups or possessive quantifiers, ``\z`` rather than ``\Z``. XM
@@ -36,11 +40,26 @@ UNSUPPORTED = (
 
 @dataclass(frozen=True)
 class Substitution:
-    """Replace ``phrase`` (exact, case-sensitive) with ``replacement``."""
+    """Replace ``phrase`` (exact, case-sensitive) with ``replacement``.
+
+    ``ambiguous`` marks a line with more than one place it could be split; it was split at
+    the first, and the user should write `` : `` or ``\\:`` to say which colon separates.
+    """
 
     phrase: str
     replacement: str
     line: int
+    ambiguous: bool = False
+
+    def warning(self, source: str = "substitutions") -> str | None:
+        """What to tell the user about an ambiguous line, or None."""
+        if not self.ambiguous:
+            return None
+        return (
+            f"{source}, line {self.line}: more than one ':' could separate the phrase from "
+            f"its replacement; read as {self.phrase!r} -> {self.replacement!r}. Put spaces "
+            "around the separating colon (' : ') or write '\\:' for a colon inside a phrase"
+        )
 
 
 @dataclass(frozen=True)
@@ -64,17 +83,40 @@ def parse_substitution_rules(text: str, *, source: str = "substitutions") -> lis
     """Parse ``phrase : replacement`` lines; raise RuleError naming the bad line."""
     rules = []
     for number, line in _rule_lines(text):
-        phrase, colon, replacement = line.partition(":")
-        if not colon:
+        phrase, replacement, ambiguous = split_substitution(line)
+        if replacement is None:
             raise RuleError(
                 f"{line!r} has no ':'; write 'phrase to replace : replacement'",
                 source=source,
                 line=number,
             )
-        if not phrase.strip():
+        if not phrase:
             raise RuleError("the phrase before ':' is empty", source=source, line=number)
-        rules.append(Substitution(phrase.strip(), replacement.strip(), number))
+        rules.append(Substitution(phrase, replacement, number, ambiguous))
     return rules
+
+
+ESCAPED_COLON = "\\:"
+_HOLD = "\x00"  # stands for an escaped colon while the line is split
+
+
+def split_substitution(line: str) -> tuple[str, str | None, bool]:
+    """``(phrase, replacement, ambiguous)`` of one line; replacement None when no separator."""
+    held = line.replace(ESCAPED_COLON, _HOLD)
+    spaced = held.count(" : ")
+    if spaced:
+        phrase, _, replacement = held.partition(" : ")
+        ambiguous = spaced > 1
+    else:
+        phrase, colon, replacement = held.partition(":")
+        if not colon:
+            return _unhold(phrase).strip(), None, False
+        ambiguous = ":" in replacement
+    return _unhold(phrase).strip(), _unhold(replacement).strip(), ambiguous
+
+
+def _unhold(text: str) -> str:
+    return text.replace(_HOLD, ":")
 
 
 def parse_redaction_rules(text: str, *, source: str = "redactions") -> list[RedactionPattern]:
