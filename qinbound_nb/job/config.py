@@ -41,7 +41,11 @@ from qinbound_nb.job.naming import (
     check_attribute_name,
     check_datacenter,
 )
-from qinbound_nb.job.rulesyntax import parse_redaction_rules, parse_substitution_rules
+from qinbound_nb.job.rulesyntax import (
+    check_engine,
+    parse_redaction_rules,
+    parse_substitution_rules,
+)
 
 SCHEMA_VERSION = 1
 PII_KINDS = ("email", "phone", "credit_card", "ssn", "ip")
@@ -155,9 +159,9 @@ class RegexTransform(Model):
     @classmethod
     def _compiles(cls, value: str) -> str:
         try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"regular expression {value!r} does not compile: {exc}") from None
+            check_engine(value, source="regular expression")
+        except RuleError as exc:  # validated with RE2, the engine that runs it
+            raise ValueError(str(exc)) from None
         return value
 
 

@@ -16,10 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from qinbound_nb.core.expressions.evaluate import compile_expression
+from qinbound_nb.core.expressions.evaluate import Expression, UnknownFieldError, compile_expression
 from qinbound_nb.core.redaction.redact import RedactionRules
 from qinbound_nb.errors import ExpressionError, QInboundError
-from qinbound_nb.job.config import JobConfig
+from qinbound_nb.job.config import DEFAULT_FIELDS, JobConfig
 from qinbound_nb.qualtrics.client import QualtricsClient
 from qinbound_nb.runs.clients import open_client, run_clock
 from qinbound_nb.runs.runner import Progress, RunFailedError, Runner, RunReport, compile_rules
@@ -55,11 +55,24 @@ def check_job(job: JobConfig) -> JobConfig:
     for where, text in expressions:
         if text:
             try:
-                compile_expression(text)
+                compiled = compile_expression(text)
+                if where == "filter.expression":
+                    _check_filter_fields(compiled, job)
             except ExpressionError as exc:
                 raise ExpressionError(f"{where}: {exc}") from None
     RedactionRules.from_config(job.rules, hash_key=b"only-checking-the-rules")
     return job
+
+
+def _check_filter_fields(expression: Expression, job: JobConfig) -> None:
+    """The connector filter sees the documents: default fields and mapped attribute names."""
+    known = set(DEFAULT_FIELDS) | {
+        f.name for f in job.mapping.fields if f.name and f.type != "skip"
+    }
+    for name in expression.fields:
+        if name not in known:
+            position = max(expression.text.find(name), 0)
+            raise UnknownFieldError(name, expression=expression.text, position=position)
 
 
 def run_job(
