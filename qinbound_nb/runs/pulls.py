@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from qinbound_nb.core.parse.export import RawChunk, iter_export_frames
-from qinbound_nb.errors import FatalApiError
+from qinbound_nb.errors import ContinuationTokenRejected
 from qinbound_nb.job.config import JobConfig
 from qinbound_nb.qualtrics.archive import iter_members
 from qinbound_nb.qualtrics.client import QualtricsClient
@@ -135,10 +135,14 @@ def fetch_with_fallback(
     dest: Path,
     progress: Progress | None = None,
 ) -> tuple[DownloadedExport, PullPlan]:
-    """Fetch; when a continuation token is refused, fall back to the watermark once."""
+    """Fetch; when Qualtrics refuses the continuation token, fall back to the watermark once.
+
+    Only :class:`ContinuationTokenRejected` falls back: any other refusal of a token pull (a
+    bad request, a missing survey, a revoked API token) fails the run as what it is.
+    """
     try:
         return fetch(client, job, plan, dest, progress), plan
-    except FatalApiError:
+    except ContinuationTokenRejected:
         if not plan.uses_token:
             raise
     fallback = without_token(plan, job, checkpoint)
