@@ -167,6 +167,26 @@ def source_id_column(client: QualtricsClient, job: JobConfig) -> str | None:
     return None
 
 
+def read_pull(
+    export: DownloadedExport,
+    sessions: DownloadedExport | None,
+    job: JobConfig,
+    chunk_rows: int,
+    columns: Collection[str] | None,
+) -> Iterator[tuple[RawChunk, bool]]:
+    """The export's raw chunks, then the in-progress snapshot's (flagged True), indexed on."""
+    position = 0
+    for export_file, in_progress in ((export, False), (sessions, True)):
+        if export_file is None:
+            continue
+        chunks = read_chunks(
+            export_file, job, chunk_rows=chunk_rows, start_index=position, columns=columns
+        )
+        for chunk in chunks:
+            position += len(chunk.frame)
+            yield chunk, in_progress
+
+
 def read_chunks(
     export: DownloadedExport,
     job: JobConfig,
