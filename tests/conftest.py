@@ -66,7 +66,7 @@ def sandbox_at() -> Iterator[SandboxAt]:
         token: str | None = None,
         transport: Callable[[httpx.BaseTransport], httpx.BaseTransport] | None = None,
     ) -> dict[str, Any]:
-        now = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+        now = datetime.fromisoformat(moment)
         answering: httpx.BaseTransport = Sandbox(seed, now=now).transport()
         if transport is not None:
             answering = transport(answering)

@@ -5,7 +5,8 @@ The incremental rules (reference/qualtrics-api.md §9, xm-discover.md §8):
 - A survey job without a saved filter asks for a continuation token on its first pull and
   sorts by last-modified date, so later pulls return what was recorded *or changed* since.
   The token is stored only after the load commits. A token older than 7 days (Qualtrics
-  expires them) or refused by the API falls back to the watermark, and the run says so.
+  expires them), or refused by the API as invalid or expired (``ContinuationTokenRejected``),
+  falls back to the watermark, and the run says so; any other refusal fails the run.
 - A job with a saved filter cannot use tokens (Qualtrics refuses the combination): it pulls
   the window ``[watermark - look-back, now)``; the overlap is settled by ``natural_id``.
 - ORM (Imported Data Project) jobs follow the same token rules; tickets use the
