@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, settings
+from pydantic import SecretStr
 
 from qinbound_nb import JobConfig
+from qinbound_nb.local.connections import SANDBOX
+from qinbound_nb.qualtrics.client import QualtricsClient
+from qinbound_nb.sandbox.simulator import Sandbox
 
 # CI machines are shared and slow: no per-example deadline, no "too slow" health check.
 settings.register_profile(
@@ -36,6 +44,41 @@ def isolated_home(
         ):
             monkeypatch.delenv(name)
     return home
+
+
+SandboxAt = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture
+def sandbox_at() -> Iterator[SandboxAt]:
+    """``run_job(job, **sandbox_at("2026-11-05T12:00:00Z"))``: the seeded sandbox living at that
+    moment, and the run's clock reading it (what the composition root does from env vars).
+
+    ``transport=`` wraps the sandbox's transport (``wrap(sandbox_transport) -> transport``)
+    and ``token=`` sets the connection's API token.
+    """
+    clients: list[QualtricsClient] = []
+
+    def at(
+        moment: str,
+        *,
+        seed: int = 0,
+        token: str | None = None,
+        transport: Callable[[httpx.BaseTransport], httpx.BaseTransport] | None = None,
+    ) -> dict[str, Any]:
+        now = datetime.fromisoformat(moment)
+        answering: httpx.BaseTransport = Sandbox(seed, now=now).transport()
+        if transport is not None:
+            answering = transport(answering)
+        connection = SANDBOX
+        if token is not None:
+            connection = SANDBOX.model_copy(update={"token": SecretStr(token)})
+        clients.append(QualtricsClient(connection, transport=answering))
+        return {"client": clients[-1], "now": now}
+
+    yield at
+    for client in clients:
+        client.close()
 
 
 @pytest.fixture

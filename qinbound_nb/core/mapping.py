@@ -196,11 +196,3 @@ def verbatim_fields(job: JobConfig) -> list[str]:
 def text_fields(job: JobConfig) -> list[str]:
     """Attribute names of the job's text (not verbatim) fields."""
     return [str(field.name) for field in job.mapping.mapped if field.type == "text"]
-
-
-def detect_drift(
-    known_columns: set[str] | list[str] | tuple[str, ...], frame: pd.DataFrame
-) -> list[str]:
-    """Columns of ``frame`` not in ``known_columns`` (new questions since the job was built)."""
-    known = set(known_columns)
-    return [name for name in frame.columns if name not in known]

@@ -12,6 +12,7 @@ from typing import Any
 
 from qinbound_nb.job.config import JobConfig, Rules, Schedule
 from qinbound_nb.job.rulesyntax import parse_redaction_rules, parse_substitution_rules
+from qinbound_nb.scheduling.recurrence import describe_schedule
 
 PARAMETER_HELP = {
     "job_path": ("str", "the job file to run"),
@@ -158,16 +159,8 @@ def _filter(job: JobConfig) -> str:
 
 
 def _schedule(schedule: Schedule) -> str:
-    if schedule.kind == "once":
-        pull = "pulls when created" if schedule.pull_on_create else "created without a pull"
-        return f"One-time job ({pull})."
-    every = {
-        "hourly": f"every {schedule.every_hours} hour(s) from {schedule.starts_on}",
-        "daily": f"daily at {schedule.starts_on}",
-        "weekly": f"weekly on {', '.join(schedule.days)} at {schedule.starts_on}",
-        "monthly": f"monthly on day {schedule.day_of_month} at {schedule.starts_on}",
-    }[schedule.frequency]
-    return f"Recurring, {every} ({schedule.timezone}); incremental look-back {schedule.lookback}."
+    sentence = describe_schedule(schedule)
+    return f"{sentence[0].upper()}{sentence[1:]}."
 
 
 def _text(value: str) -> str:

@@ -1,19 +1,22 @@
 """Running a job: the one place where I/O (Qualtrics, the store) meets the transform core.
 
-``run_job`` reads like a list of named steps — resolve, plan, fetch, transform, load,
-notify — and is the single code path behind the CLI (``--direct``), the exported notebook
-under papermill, and the wizard. ``preview`` (in :mod:`qinbound_nb.runs.preview`) takes the same
-transform path on a sample and stops before the store.
+``run_job`` reads like papermill's ``execute_notebook``, one named stage per line — prepare,
+fetch, load (or rehearse, on a dry run), write feedback files, report, notify — each stage
+handing the next its result (:mod:`qinbound_nb.runs.runner`). It is the single code path
+behind the CLI (``--direct``), the exported notebook under papermill, and the wizard.
+``preview`` (in :mod:`qinbound_nb.runs.preview`) takes the same transform path on a sample
+and stops before the store.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from tempfile import TemporaryDirectory
 from typing import Literal
 
 from qinbound_nb.core.expressions.evaluate import Expression, UnknownFieldError, compile_expression
@@ -22,7 +25,9 @@ from qinbound_nb.errors import ExpressionError, QInboundError
 from qinbound_nb.job.config import DEFAULT_FIELDS, JobConfig
 from qinbound_nb.qualtrics.client import QualtricsClient
 from qinbound_nb.runs.clients import open_client, run_clock
-from qinbound_nb.runs.runner import Progress, RunFailedError, Runner, RunReport, compile_rules
+from qinbound_nb.runs.pulls import Progress
+from qinbound_nb.runs.report import RunFailedError, RunReport
+from qinbound_nb.runs.runner import Runner, Stores, compile_rules
 from qinbound_nb.store.store import Store, default_store_path
 
 __all__ = [
@@ -107,16 +112,26 @@ def run_job(
         feedback_format: ``csv`` or ``json`` for those files.
     """
     job = as_job(job)
-    feedback = None if feedback_files is None else (Path(feedback_files), feedback_format)
-    run = Runner(job, run_id or new_run_id(), now or run_clock(job), dry_run, chunk_rows, feedback)
-    stores = _store_opener(store, dry_run)
+    run = Runner(
+        job,
+        run_id or new_run_id(),
+        now or run_clock(job),
+        stores=_store_opener(store, dry_run),
+        dry_run=dry_run,
+        chunk_rows=chunk_rows,
+        progress=progress,
+        output_notebook=output_notebook,
+        feedback=None if feedback_files is None else (Path(feedback_files), feedback_format),
+    )
     try:
-        with ExitStack() as stack:
-            api = client or stack.enter_context(open_client(job))
-            run.execute(api, stores, progress, output_notebook)
+        with _api(job, client) as api, TemporaryDirectory(prefix="qinbound-") as folder:
+            prepared = run.prepare()
+            pulled = run.fetch(api, prepared, Path(folder))
+            ended = run.rehearse(prepared, pulled) if dry_run else run.load(prepared, pulled)
+        run.write_feedback()
     except QInboundError as exc:
-        run.fail(exc, stores, output_notebook)
-    report = run.report()
+        ended = run.fail(exc)
+    report = run.report(ended)
     run.notify(report)
     return report
 
@@ -126,9 +141,17 @@ def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
 
 
-def _store_opener(
-    store: Store | str | os.PathLike[str] | None, dry_run: bool
-) -> Callable[[], AbstractContextManager[Store | None]]:
+@contextmanager
+def _api(job: JobConfig, client: QualtricsClient | None) -> Iterator[QualtricsClient]:
+    """The client given (left open), or the job connection's, closed after the run."""
+    if client is not None:
+        yield client
+        return
+    with open_client(job) as owned:
+        yield owned
+
+
+def _store_opener(store: Store | str | os.PathLike[str] | None, dry_run: bool) -> Stores:
     """Open the store only while a step needs it, so a long download locks nobody out.
 
     DuckDB lets one process write a file at a time; holding it through the export's polling

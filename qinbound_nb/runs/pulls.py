@@ -5,7 +5,8 @@ The incremental rules (reference/qualtrics-api.md §9, xm-discover.md §8):
 - A survey job without a saved filter asks for a continuation token on its first pull and
   sorts by last-modified date, so later pulls return what was recorded *or changed* since.
   The token is stored only after the load commits. A token older than 7 days (Qualtrics
-  expires them) or refused by the API falls back to the watermark, and the run says so.
+  expires them), or refused by the API as invalid or expired (``ContinuationTokenRejected``),
+  falls back to the watermark, and the run says so; any other refusal fails the run.
 - A job with a saved filter cannot use tokens (Qualtrics refuses the combination): it pulls
   the window ``[watermark - look-back, now)``; the overlap is settled by ``natural_id``.
 - ORM (Imported Data Project) jobs follow the same token rules; tickets use the
@@ -23,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from qinbound_nb.core.parse.export import RawChunk, iter_export_frames
-from qinbound_nb.errors import FatalApiError
+from qinbound_nb.errors import ContinuationTokenRejected
 from qinbound_nb.job.config import JobConfig
 from qinbound_nb.qualtrics.archive import iter_members
 from qinbound_nb.qualtrics.client import QualtricsClient
@@ -135,10 +136,14 @@ def fetch_with_fallback(
     dest: Path,
     progress: Progress | None = None,
 ) -> tuple[DownloadedExport, PullPlan]:
-    """Fetch; when a continuation token is refused, fall back to the watermark once."""
+    """Fetch; when Qualtrics refuses the continuation token, fall back to the watermark once.
+
+    Only :class:`ContinuationTokenRejected` falls back: any other refusal of a token pull (a
+    bad request, a missing survey, a revoked API token) fails the run as what it is.
+    """
     try:
         return fetch(client, job, plan, dest, progress), plan
-    except FatalApiError:
+    except ContinuationTokenRejected:
         if not plan.uses_token:
             raise
     fallback = without_token(plan, job, checkpoint)
@@ -161,6 +166,26 @@ def source_id_column(client: QualtricsClient, job: JobConfig) -> str | None:
     if job.source.type == "orm":
         return client.idp_schema(job.source.idp_source_id).unique_field
     return None
+
+
+def read_pull(
+    export: DownloadedExport,
+    sessions: DownloadedExport | None,
+    job: JobConfig,
+    chunk_rows: int,
+    columns: Collection[str] | None,
+) -> Iterator[tuple[RawChunk, bool]]:
+    """The export's raw chunks, then the in-progress snapshot's (flagged True), indexed on."""
+    position = 0
+    for export_file, in_progress in ((export, False), (sessions, True)):
+        if export_file is None:
+            continue
+        chunks = read_chunks(
+            export_file, job, chunk_rows=chunk_rows, start_index=position, columns=columns
+        )
+        for chunk in chunks:
+            position += len(chunk.frame)
+            yield chunk, in_progress
 
 
 def read_chunks(

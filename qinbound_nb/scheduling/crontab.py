@@ -20,14 +20,13 @@ import os
 import re
 import shlex
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from qinbound_nb.errors import ScheduleError
 from qinbound_nb.job.config import WEEKDAYS, Schedule
-from qinbound_nb.scheduling.recurrence import describe_schedule, starts_on_time, upcoming_runs
+from qinbound_nb.scheduling.recurrence import describe_schedule, starts_on_time
 
 BEGIN = "# >>> qinbound job {job} >>>"
 END = "# <<< qinbound job {job} <<<"
@@ -77,26 +76,6 @@ def crontab_lines(
     escaped = command.replace("%", r"\%")  # cron turns a bare % into a newline
     body = [f"{spec} {escaped}" for spec in fields]
     return [BEGIN.format(job=job), comment, *body, END.format(job=job)]
-
-
-def schedule_summary(
-    job_path: Path | str, schedule: Schedule, *, now: datetime | None = None, count: int = 5
-) -> str:
-    """What ``qinbound schedule JOB`` prints: the schedule, the next runs, the crontab block."""
-    now = now or datetime.now(UTC)
-    runs = upcoming_runs(schedule, now, count)
-    lines = [f"{job_path}: {describe_schedule(schedule)}", "next runs:"]
-    lines += [f"  {run.isoformat(timespec='minutes')}" for run in runs] or [
-        "  none: a one-time job runs when created, or by hand with `qinbound run JOB`"
-    ]
-    lines.append("crontab lines (`qinbound schedule JOB --install` adds them):")
-    lines += crontab_lines(job_path, schedule, qinbound_command=default_qinbound_command())
-    return "\n".join(lines)
-
-
-def default_qinbound_command() -> str:
-    """This interpreter running qinbound, so cron's bare PATH does not matter."""
-    return shlex.join([sys.executable, "-m", "qinbound_nb"])
 
 
 def cron_schedules(schedule: Schedule, machine_zone: str, now: datetime | None = None) -> list[str]:
@@ -157,26 +136,15 @@ def install_crontab(lines: list[str], *, crontab_cmd: str = "crontab") -> str:
     return updated
 
 
-def remove_crontab(job_path: Path | str, *, crontab_cmd: str = "crontab") -> bool:
-    """Remove the job's block from the user's crontab; False if it had none."""
-    job = Path(job_path).resolve()
-    current = _read_crontab(crontab_cmd)
-    updated = replace_block(current, [BEGIN.format(job=job), END.format(job=job)], drop=True)
-    if updated == current:
-        return False
-    _run_crontab([crontab_cmd, "-"], crontab_cmd, stdin=updated)
-    return True
-
-
-def replace_block(crontab: str, block: list[str], *, drop: bool = False) -> str:
-    """``crontab`` with the block of the same begin marker replaced (or appended, or dropped)."""
+def replace_block(crontab: str, block: list[str]) -> str:
+    """``crontab`` with the block of the same begin marker replaced (or appended)."""
     existing = crontab.splitlines()
     begin, end = block[0], block[-1]
     if begin in existing and end in existing[existing.index(begin) :]:
         start = existing.index(begin)
         stop = existing.index(end, start)
-        existing[start : stop + 1] = [] if drop else block
-    elif not drop:
+        existing[start : stop + 1] = block
+    else:
         existing += ([""] if existing and existing[-1].strip() else []) + block
     return "\n".join(existing) + "\n" if existing else ""
 

@@ -29,30 +29,11 @@ import calendar
 import itertools
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
-from importlib import import_module
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from qinbound_nb.job.config import WEEKDAYS, Schedule
 
 REFERENCE_DAY = date(2026, 1, 1)
-# the rest of scheduling lives beside this module; these names resolve on first use
-_ELSEWHERE = {
-    "Scheduler": "qinbound_nb.scheduling.scheduler",
-    "airflow_dag": "qinbound_nb.scheduling.airflow",
-    "crontab_lines": "qinbound_nb.scheduling.crontab",
-    "install_crontab": "qinbound_nb.scheduling.crontab",
-    "run_if_due": "qinbound_nb.scheduling.scheduler",
-    "schedule_summary": "qinbound_nb.scheduling.crontab",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _ELSEWHERE:
-        raise AttributeError(
-            f"module 'qinbound_nb.scheduling.recurrence' has no attribute {name!r}"
-        )
-    return getattr(import_module(_ELSEWHERE[name]), name)
 
 
 def zone_of(schedule: Schedule) -> ZoneInfo:

@@ -229,16 +229,6 @@ class Store:
         value = json.loads(row[0]) if isinstance(row[0], str) else row[0]
         return value if isinstance(value, dict) else None
 
-    def documents_per_job(self, project: str) -> dict[str, int]:
-        """How many documents of ``project`` each job name loaded."""
-        table = self.table_of(project)
-        if table is None:
-            return {}
-        sql = f"SELECT job_name, count(*) FROM {quote(table)} GROUP BY job_name"
-        with translated_errors(self.path, "count documents per job"):
-            rows = self._connection.execute(sql).fetchall()
-        return {str(name): int(count) for name, count in rows}
-
     def run_documents(self, project: str, run_id: str) -> pd.DataFrame:
         """The documents of ``project`` that run ``run_id`` loaded, replaced or updated."""
         table = self.table_of(project)

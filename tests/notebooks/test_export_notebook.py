@@ -97,7 +97,7 @@ def test_the_summary_shows_the_job_but_not_rule_texts(rich_job: JobConfig, tmp_p
     assert "Redaction patterns: 1" in summary and "ORD-[0-9]" not in summary
     assert "Substitutions: 1 rule(s)" in summary and "Jane Doe" not in summary
     assert "Include documents where `NOT ISBLANK(feedback)`; record limit 500" in summary
-    assert "weekly on mon at 06:30 (Europe/Berlin)" in summary
+    assert "Weekly on mon at 06:30 (Europe/Berlin)" in summary
 
 
 def test_no_token_reaches_the_notebook(

@@ -14,7 +14,7 @@ import pytest
 from pydantic import SecretStr
 from qualtrics_helpers import SANDBOX_NOW, TOKEN, Sleeps
 
-from qinbound_nb.errors import AuthError, FatalApiError, NotFoundError
+from qinbound_nb.errors import AuthError, ContinuationTokenRejected, NotFoundError
 from qinbound_nb.job.config import Connection
 from qinbound_nb.qualtrics import (
     IdpExportRequest,
@@ -174,7 +174,7 @@ def test_tokens_older_than_a_week_are_refused(open_client: Factory, tmp_path) ->
     with open_client(Sandbox(seed=5, now=SANDBOX_NOW)) as client:
         token = export(client, tmp_path, allow_continuation=True).continuation_token
     stale = Sandbox(seed=5, now=SANDBOX_NOW + timedelta(days=8))
-    with open_client(stale) as client, pytest.raises(FatalApiError, match="expired"):
+    with open_client(stale) as client, pytest.raises(ContinuationTokenRejected, match="expired"):
         export(client, tmp_path, continuation_token=token)
 
 

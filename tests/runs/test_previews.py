@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -24,14 +25,13 @@ class CountingClient(QualtricsClient):
 
 
 @pytest.fixture
-def job(monkeypatch: pytest.MonkeyPatch) -> JobConfig:
-    monkeypatch.setenv("QINBOUND_SANDBOX_NOW", NOW)
+def job() -> JobConfig:
     return JobConfig.load(TEMPLATE)
 
 
 @pytest.fixture
-def sample(job: JobConfig) -> Preview:
-    return preview(job, limit=120)
+def sample(job: JobConfig, sandbox_at) -> Preview:
+    return preview(job, limit=120, client=sandbox_at(NOW)["client"])
 
 
 def test_raw_and_documents_are_row_aligned(sample: Preview) -> None:
@@ -62,7 +62,7 @@ def test_html_shows_both_sides_with_highlights_and_legend(sample: Preview) -> No
 
 
 def test_update_reuses_the_sample_without_fetching(job: JobConfig) -> None:
-    client = CountingClient(SANDBOX, transport=Sandbox(now=None).transport())
+    client = CountingClient(SANDBOX, transport=Sandbox(now=datetime.fromisoformat(NOW)).transport())
     with client:
         first = preview(job, limit=60, client=client)
     assert CountingClient.exports == 1
@@ -76,18 +76,17 @@ def test_update_reuses_the_sample_without_fetching(job: JobConfig) -> None:
     assert second.raw is first.raw
 
 
-def test_outcomes_against_the_store(job: JobConfig, tmp_path: Path) -> None:
+def test_outcomes_against_the_store(job: JobConfig, tmp_path: Path, sandbox_at) -> None:
     store = tmp_path / "s.duckdb"
-    fresh = preview(job, limit=30, store=store)
+    fresh = preview(job, limit=30, store=store, client=sandbox_at(NOW)["client"])
     assert fresh.outcomes is None  # no store yet: nothing to compare against
-    run_job(job, store=store)
-    again = preview(job, limit=30, store=store)
+    run_job(job, store=store, **sandbox_at(NOW))
+    again = preview(job, limit=30, store=store, client=sandbox_at(NOW)["client"])
     assert again.outcomes is not None and set(again.outcomes) == {"replaces"}
     assert "replaces" in again.html()
 
 
-def test_an_orm_preview_updates_with_its_unique_field(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("QINBOUND_SANDBOX_NOW", NOW)
+def test_an_orm_preview_updates_with_its_unique_field(sandbox_at) -> None:
     job = JobConfig.from_dict(
         {
             "name": "reviews",
@@ -101,7 +100,7 @@ def test_an_orm_preview_updates_with_its_unique_field(monkeypatch: pytest.Monkey
             "rules": {"pii": ["email", "phone"]},
         }
     )
-    first = preview(job, limit=10)
+    first = preview(job, limit=10, client=sandbox_at(NOW)["client"])
     assert first.documents["natural_id"].str.startswith("reviews;rv_").all()
     second = first.update(job.model_copy(update={"duplicates": "skip"}))
     assert list(second.documents["natural_id"]) == list(first.documents["natural_id"])

@@ -26,6 +26,8 @@ import duckdb
 import pytest
 
 from qinbound_nb import JobConfig, run_job
+from qinbound_nb.local.connections import ConnectionStore
+from qinbound_nb.qualtrics.client import QualtricsClient
 from qinbound_nb.sandbox.simulator import NPS_SURVEY_ID, Sandbox
 
 pytestmark = pytest.mark.slow
@@ -171,10 +173,16 @@ def test_no_artifact_of_a_full_flow_holds_the_token_or_raw_pii(
 
     # once more in this process, for the log records and the exception messages
     monkeypatch.setenv("QINBOUND_TOKEN_ACME_SANDBOX", TOKEN)
-    monkeypatch.setenv("QINBOUND_SANDBOX_NOW", DAY_TWO)
-    monkeypatch.setenv("QINBOUND_SANDBOX_FAULTS", "500@file,expired@*=3")
-    with caplog.at_level(logging.DEBUG):
-        failed = run_job(workdir / "job.json", store=workdir / "other.duckdb")
+    connection = ConnectionStore().get("acme-sandbox")  # the token from the variable above
+    now = datetime.fromisoformat(DAY_TWO)
+    sandbox = Sandbox(0, now=now, faults="500@file,expired@*=3")
+    with (
+        caplog.at_level(logging.DEBUG),
+        QualtricsClient(connection, transport=sandbox.transport()) as client,
+    ):
+        failed = run_job(
+            workdir / "job.json", store=workdir / "other.duckdb", client=client, now=now
+        )
     assert failed.status == "failed"
     with pytest.raises(Exception) as raised:
         failed.raise_for_status()
@@ -220,14 +228,11 @@ def test_the_connections_file_and_folder_are_private(workdir: Path, isolated_hom
     assert "-> 2" in shown and "chmod 600" in shown and TOKEN not in shown
 
 
-def test_the_scan_sees_raw_pii_when_redaction_is_off(
-    workdir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_scan_sees_raw_pii_when_redaction_is_off(workdir: Path, sandbox_at) -> None:
     """A control: the same scan does find planted values when nothing redacts them."""
     job = JobConfig.load(workdir / "job.json")
     rules = job.rules.model_copy(update={"pii": []})
     bare = job.model_copy(update={"rules": rules, "connection": "sandbox"})
-    monkeypatch.setenv("QINBOUND_SANDBOX_NOW", DAY_TWO)
-    assert run_job(bare, store=workdir / "bare.duckdb").ok
+    assert run_job(bare, store=workdir / "bare.duckdb", **sandbox_at(DAY_TWO)).ok
     found = leaks({"store": store_text(workdir / "bare.duckdb")}, planted_pii())
     assert len(found["store"]) > 50

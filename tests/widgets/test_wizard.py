@@ -183,7 +183,7 @@ def test_finish_writes_the_job_file_and_calls_the_exporter(make_wizard, tmp_path
     assert exported == [("nps-weekly", tmp_path / "nps-weekly.ipynb")]
     assert "qinbound run" in finish.result.value
     assert (
-        "qinbound schedule" in finish.result.value and "weekly on Mon, Fri" in finish.result.value
+        "qinbound schedule" in finish.result.value and "weekly on mon, fri" in finish.result.value
     )
 
 

@@ -34,7 +34,6 @@ from qinbound_nb.errors import ExportError
 ExportFormat = Literal["json", "ndjson", "csv"]
 SourceKind = Literal["survey", "orm", "tickets"]
 SOURCE_ID = {"survey": "responseId", "tickets": "ticketId"}
-DROPPED_FIELDS = ("displayedFields", "displayedValues")
 
 
 @dataclass(frozen=True)

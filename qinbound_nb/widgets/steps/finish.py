@@ -11,8 +11,8 @@ import ipywidgets as W
 
 from qinbound_nb.errors import QInboundError
 from qinbound_nb.job.config import JobConfig
+from qinbound_nb.scheduling.recurrence import describe_schedule
 from qinbound_nb.widgets.base import Checked, Step, validated
-from qinbound_nb.widgets.steps.schedule import describe_schedule
 from qinbound_nb.widgets.tasks import Busy, guarded, run_task
 
 

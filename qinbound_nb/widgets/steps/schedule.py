@@ -13,6 +13,7 @@ import ipywidgets as W
 
 from qinbound_nb.errors import QInboundError
 from qinbound_nb.job.config import WEEKDAYS, Schedule
+from qinbound_nb.scheduling.recurrence import describe_schedule, upcoming_runs
 from qinbound_nb.widgets.base import Checked, Step, validated
 
 FREQUENCIES = [
@@ -21,23 +22,6 @@ FREQUENCIES = [
     ("Weekly", "weekly"),
     ("Monthly", "monthly"),
 ]
-
-
-def describe_schedule(schedule: Schedule) -> str:
-    """The schedule in one sentence."""
-    if schedule.kind == "once":
-        return "one-time: " + (
-            "pulls data when created" if schedule.pull_on_create else "created without pulling data"
-        )
-    hours = schedule.every_hours
-    day = schedule.day_of_month
-    when = {
-        "hourly": f"every {hours} hour{'s' if hours > 1 else ''}, aligned to",
-        "daily": "daily at",
-        "weekly": f"weekly on {', '.join(d.capitalize() for d in schedule.days)} at",
-        "monthly": f"monthly on day {day}{' (the last day)' if day == 31 else ''} at",
-    }[schedule.frequency]
-    return f"{when} {schedule.starts_on} ({schedule.timezone}), looking back {schedule.lookback}"
 
 
 class ScheduleStep(Step[Schedule]):
@@ -145,12 +129,8 @@ class ScheduleStep(Step[Schedule]):
 
 
 def _next_runs(schedule: Schedule | None) -> str:
-    """The next three run times, when the scheduling module can compute them."""
+    """The next three run times of a recurring schedule."""
     if schedule is None or schedule.kind != "recurring":
-        return ""
-    try:
-        from qinbound_nb.scheduling.recurrence import upcoming_runs
-    except ImportError:  # scheduling is optional for the wizard
         return ""
     try:
         runs = upcoming_runs(schedule, datetime.now(UTC), 3)
