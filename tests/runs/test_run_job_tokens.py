@@ -13,7 +13,7 @@ from qinbound_nb.store.store import Store
 DAY_ONE = "2026-11-05T12:00:00Z"
 DAY_TWO = "2026-11-06T12:00:00Z"
 REFUSED = "Qualtrics refused the continuation token"
-BAD_REQUEST = Path(__file__).parent / "fixtures" / "qualtrics" / "error_400_bad_request.json"
+BAD_REQUEST = Path(__file__).parents[1] / "fixtures" / "qualtrics" / "error_400_bad_request.json"
 
 
 def _forget_token(store: Path, job: JobConfig, token: str) -> None:
