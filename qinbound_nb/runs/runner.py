@@ -135,7 +135,7 @@ class Runner:
         with self.stores() as store:
             assert store is not None, "only a dry run goes without a store"
             with store.load_run(self.run_id, self.job, started_at=self.now) as load:
-                for in_progress, chunk in self._transformed(prepared, pulled):
+                for in_progress, chunk in self._chunks(prepared, pulled):
                     documents = chunk.documents.assign(_in_progress=in_progress)
                     load.stage(documents, chunk.outcomes)
                 self.tally.warn_of_mapping_problems()
@@ -154,7 +154,7 @@ class Runner:
     def rehearse(self, prepared: Prepared, pulled: Pulled) -> Ended:
         """The dry run's load: count what loading would do (new, replaced...); write nothing."""
         with self.stores() as store:
-            for _, result in self._transformed(prepared, pulled):
+            for _, result in self._chunks(prepared, pulled):
                 ids = result.documents["natural_id"]
                 if store is not None:
                     outcomes = store.preview_outcomes(self.job.project, ids, self.job.duplicates)
@@ -209,9 +209,7 @@ class Runner:
         for warning in notify(event, report.notification(), self.job.notifications):
             log.warning("notification: %s", warning)
 
-    def _transformed(
-        self, prepared: Prepared, pulled: Pulled
-    ) -> Iterator[tuple[bool, ChunkResult]]:
+    def _chunks(self, prepared: Prepared, pulled: Pulled) -> Iterator[tuple[bool, ChunkResult]]:
         columns = raw_columns(self.job, pulled.source_id_column)  # parse only what the job reads
         chunks = read_pull(pulled.export, pulled.sessions, self.job, self.chunk_rows, columns)
         for chunk, in_progress in chunks:
