@@ -20,6 +20,7 @@ from qinbound_nb.core.expressions.evaluate import compile_expression
 from qinbound_nb.core.redaction.redact import RedactionRules
 from qinbound_nb.errors import ExpressionError, QInboundError
 from qinbound_nb.job.config import JobConfig
+from qinbound_nb.job.vocab import TransformKind
 from qinbound_nb.qualtrics.client import QualtricsClient
 from qinbound_nb.runs.clients import open_client, run_clock
 from qinbound_nb.runs.runner import Progress, RunFailedError, Runner, RunReport, compile_rules
@@ -50,7 +51,7 @@ def check_job(job: JobConfig) -> JobConfig:
     """
     expressions = [("filter.expression", job.filter.expression)]
     for position, spec in enumerate(job.mapping.fields):
-        if spec.transform is not None and spec.transform.kind == "expression":
+        if spec.transform is not None and spec.transform.kind == TransformKind.EXPRESSION:
             expressions.append((f"mapping.fields.{position}.transform", spec.transform.expression))
     for where, text in expressions:
         if text:
