@@ -15,6 +15,7 @@ __all__ = [
     "DateField",
     "DuplicateMode",
     "ExportFormat",
+    "FeedbackFormat",
     "FieldType",
     "FilterAction",
     "Frequency",
@@ -102,12 +103,13 @@ class PreviewOutcome(Word):
 
 
 class RunStatus(Word):
-    """How a run ended (``runs.status``)."""
+    """Where a run stands (``runs.status``): running, how it ended, or purged later."""
 
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     SUCCEEDED_WITH_WARNINGS = "succeeded_with_warnings"
     FAILED = "failed"
+    PURGED = "purged"  # a success whose documents were deleted again
 
     @property
     def succeeded(self) -> bool:
@@ -207,6 +209,13 @@ class Weekday(Word):
     FRI = "fri"
     SAT = "sat"
     SUN = "sun"
+
+
+class FeedbackFormat(Word):
+    """The file formats of the feedback files written for XM Discover's file upload."""
+
+    CSV = "csv"
+    JSON = "json"
 
 
 class ExportFormat(Word):

@@ -14,13 +14,12 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
 
 from qinbound_nb.core.expressions.evaluate import compile_expression
 from qinbound_nb.core.redaction.redact import RedactionRules
 from qinbound_nb.errors import ExpressionError, QInboundError
 from qinbound_nb.job.config import JobConfig
-from qinbound_nb.job.vocab import TransformKind
+from qinbound_nb.job.vocab import FeedbackFormat, TransformKind
 from qinbound_nb.qualtrics.client import QualtricsClient
 from qinbound_nb.runs.clients import open_client, run_clock
 from qinbound_nb.runs.runner import Progress, RunFailedError, Runner, RunReport, compile_rules
@@ -75,7 +74,7 @@ def run_job(
     chunk_rows: int = CHUNK_ROWS,
     output_notebook: str | None = None,
     feedback_files: str | os.PathLike[str] | None = None,
-    feedback_format: Literal["csv", "json"] = "csv",
+    feedback_format: FeedbackFormat = FeedbackFormat.CSV,
 ) -> RunReport:
     """Pull, transform and load one job; return what happened (a failure is a report too).
 

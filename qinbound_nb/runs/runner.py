@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 
@@ -28,10 +28,11 @@ from qinbound_nb.core.pipeline import ChunkResult, process_chunk
 from qinbound_nb.core.redaction.redact import RedactionRules
 from qinbound_nb.errors import QInboundError
 from qinbound_nb.job.config import JobConfig
+from qinbound_nb.job.vocab import FeedbackFormat, MaskStyle, NotifyEvent, PreviewOutcome, RunStatus
 from qinbound_nb.local.connections import ConnectionStore, project_hash_key
 from qinbound_nb.qualtrics.client import QualtricsClient
 from qinbound_nb.qualtrics.models import ExportProgress
-from qinbound_nb.runs.notify import Event, expiry_warning, notify
+from qinbound_nb.runs.notify import expiry_warning, notify
 from qinbound_nb.runs.pulls import (
     PullPlan,
     fetch_in_progress,
@@ -51,7 +52,7 @@ Stores = Callable[[], AbstractContextManager[Store | None]]  # opens the store f
 
 def compile_rules(job: JobConfig) -> RedactionRules:
     """The job's redaction rules, with the project's hash key when masks are hashed."""
-    key = project_hash_key(job.project) if job.rules.mask_style == "hash" else None
+    key = project_hash_key(job.project) if job.rules.mask_style == MaskStyle.HASH else None
     return RedactionRules.from_config(job.rules, hash_key=key)
 
 
@@ -76,7 +77,7 @@ class RunReport:
     @property
     def ok(self) -> bool:
         """True unless the run failed."""
-        return self.status != "failed"
+        return self.status != RunStatus.FAILED
 
     def raise_for_status(self) -> RunReport:
         """Raise RunFailedError for a failed run (so a notebook cell fails); else return self."""
@@ -126,7 +127,7 @@ class Runner:
         now: datetime,
         dry_run: bool,
         chunk_rows: int,
-        feedback: tuple[Path, Literal["csv", "json"]] | None = None,
+        feedback: tuple[Path, FeedbackFormat] | None = None,
     ) -> None:
         self.job, self.run_id, self.now = job, run_id, now
         self.dry_run, self.chunk_rows, self.feedback = dry_run, chunk_rows, feedback
@@ -138,7 +139,7 @@ class Runner:
         self.kept = 0
         self.warnings: list[str] = []
         self.error: str | None = None
-        self.status = "running"
+        self.status: str = RunStatus.RUNNING
 
     def execute(
         self,
@@ -163,7 +164,9 @@ class Runner:
                 if self.dry_run or store is None:
                     self.transform_only(chunks, store)
                     self.counts.update(self.dropped)
-                    self.status = "succeeded_with_warnings" if self.warnings else "succeeded"
+                    self.status = (
+                        RunStatus.SUCCEEDED_WITH_WARNINGS if self.warnings else RunStatus.SUCCEEDED
+                    )
                     return
                 with store.load_run(self.run_id, self.job, started_at=self.now) as load:
                     self.transform_into(chunks, load)
@@ -265,7 +268,7 @@ class Runner:
             if store is not None:
                 outcomes = store.preview_outcomes(self.job.project, ids, self.job.duplicates)
             else:
-                outcomes = pd.Series("new", index=ids.index)
+                outcomes = pd.Series(PreviewOutcome.NEW, index=ids.index)
             self.would.update(outcomes.value_counts().to_dict())
 
     def next_checkpoint(self, plan: PullPlan) -> Checkpoint:
@@ -298,7 +301,7 @@ class Runner:
             {
                 str(row.job_name)
                 for row in mine.itertuples()
-                if _same_source(_job_source(row.job), current) and row.status != "failed"
+                if _same_source(_job_source(row.job), current) and row.status != RunStatus.FAILED
             }
         )
         if names:
@@ -314,7 +317,7 @@ class Runner:
         if warning:
             self.warnings.append(warning)
 
-    def write_feedback(self, store: Store, folder: Path, format: Literal["csv", "json"]) -> None:
+    def write_feedback(self, store: Store, folder: Path, format: FeedbackFormat) -> None:
         documents = store.run_documents(self.job.project, self.run_id)
         written = write_feedback_files(
             documents,
@@ -326,7 +329,7 @@ class Runner:
         self.counts["feedback_files"] = len(written)
 
     def fail(self, exc: QInboundError, stores: Stores, output_notebook: str | None) -> None:
-        self.status, self.error = "failed", str(exc)
+        self.status, self.error = RunStatus.FAILED, str(exc)
         log.error("run %s of %s failed: %s", self.run_id, self.job.name, exc)
         if self.dry_run:
             return
@@ -361,11 +364,11 @@ class Runner:
     def notify(self, report: RunReport) -> None:
         if self.dry_run:
             return
-        event: Event = "success"
-        if report.status == "failed":
-            event = "failure"
-        elif report.status == "succeeded_with_warnings":
-            event = "warning"
+        event = NotifyEvent.SUCCESS
+        if report.status == RunStatus.FAILED:
+            event = NotifyEvent.FAILURE
+        elif report.status == RunStatus.SUCCEEDED_WITH_WARNINGS:
+            event = NotifyEvent.WARNING
         summary = {
             "job": report.job_name,
             "run_id": report.run_id,
