@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from qinbound_nb import JobConfig, run_job
+from qinbound_nb.job.vocab import DuplicateMode
 from qinbound_nb.runs.execute import RunFailedError, check_job
 from qinbound_nb.store.store import Store
 
@@ -65,7 +66,7 @@ def test_rerunning_at_the_same_time_converges(
 def test_duplicate_modes_when_the_checkpoint_is_lost(
     nps_job: JobConfig, tmp_path: Path, sandbox_now, mode: str
 ) -> None:
-    job = nps_job.model_copy(update={"duplicates": mode})
+    job = nps_job.model_copy(update={"duplicates": DuplicateMode(mode)})
     store = tmp_path / "s.duckdb"
     first = run_job(job, store=store)
     with Store.open(store) as opened:  # forget where we were: the whole survey comes again
@@ -109,7 +110,9 @@ def test_dry_run_writes_nothing(nps_job: JobConfig, tmp_path: Path, sandbox_now)
     run_job(nps_job, store=store)
     with Store.open(store) as opened:
         before = len(opened.runs())
-    again = run_job(nps_job.model_copy(update={"duplicates": "skip"}), store=store, dry_run=True)
+    again = run_job(
+        nps_job.model_copy(update={"duplicates": DuplicateMode.SKIP}), store=store, dry_run=True
+    )
     assert again.would == {"skipped": 0} or "new" not in again.would
     with Store.open(store) as opened:
         assert len(opened.runs()) == before
@@ -217,7 +220,7 @@ def test_closed_sessions_leave_the_in_progress_snapshot(
 ) -> None:
     job = nps_job.model_copy(
         update={
-            "duplicates": "skip",
+            "duplicates": DuplicateMode.SKIP,
             "source": nps_job.source.model_copy(update={"include_in_progress": True}),
         }
     )

@@ -12,10 +12,9 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Mapping as MappingOf
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import (
@@ -80,17 +79,6 @@ class Model(BaseModel):
     """Base for every job model: unknown keys are errors, assignments are validated."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-    def model_copy(self, *, update: MappingOf[str, Any] | None = None, deep: bool = False) -> Self:
-        """A copy with ``update`` assigned field by field, so it is validated like an assignment.
-
-        Pydantic's own ``model_copy`` stores ``update`` as given: ``{"duplicates": "skip"}``
-        would stay a plain string where the model holds a ``DuplicateMode``.
-        """
-        copied = super().model_copy(deep=deep)
-        for name, value in (update or {}).items():
-            setattr(copied, name, value)
-        return copied
 
 
 def parse_duration_hours(text: str) -> float:
