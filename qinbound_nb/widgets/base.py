@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from qinbound_nb.job.config import JobConfig
 from qinbound_nb.job.validation import validation_problems
+from qinbound_nb.job.vocab import SourceType
 from qinbound_nb.widgets.context import WizardContext
 from qinbound_nb.widgets.tasks import ERROR_STYLE, MessageArea, guarded
 
@@ -41,7 +42,7 @@ PLACEHOLDER_JOB: dict[str, Any] = {
     "name": "placeholder",
     "project": "placeholder",
     "connection": "placeholder",
-    "source": {"type": "tickets"},
+    "source": {"type": SourceType.TICKETS},
 }
 
 
