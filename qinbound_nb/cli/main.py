@@ -17,6 +17,7 @@ from qinbound_nb.cli import demo
 from qinbound_nb.cli import runs as cli_runs
 from qinbound_nb.cli import setup as cli_setup
 from qinbound_nb.errors import ConfigError, QInboundError
+from qinbound_nb.job.vocab import FeedbackFormat
 
 Handler = Callable[[argparse.Namespace], int]
 STORE_HELP = "the DuckDB store (default: $QINBOUND_STORE or ./qinbound.duckdb)"
@@ -86,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--xm-files", metavar="DIR", help="with --direct: also write XM Discover files"
     )
-    run.add_argument("--xm-format", choices=["csv", "json"], default="csv")
+    run.add_argument("--xm-format", choices=list(FeedbackFormat), default=FeedbackFormat.CSV.value)
     _command(
         commands,
         "jobs",

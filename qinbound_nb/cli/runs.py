@@ -16,6 +16,7 @@ import pandas as pd
 
 from qinbound_nb.errors import ConfigError
 from qinbound_nb.job.config import JobConfig
+from qinbound_nb.job.vocab import ScheduleKind
 from qinbound_nb.notebooks.export import export_notebook
 from qinbound_nb.notebooks.production import run_production
 from qinbound_nb.qualtrics.models import ExportProgress
@@ -132,7 +133,11 @@ def cmd_jobs(args: argparse.Namespace) -> int:
         )
         job = _job_or_none(row)
         schedule = describe_schedule(job.schedule) if job else "?"
-        upcoming = next_run(job.schedule, now) if job and job.schedule.kind == "recurring" else None
+        upcoming = (
+            next_run(job.schedule, now)
+            if job and job.schedule.kind == ScheduleKind.RECURRING
+            else None
+        )
         when = upcoming.isoformat(timespec="minutes") if upcoming else "-"
         print(f"{row['job_name']}\t{status}\t{schedule}\tnext: {when}")
     return 0

@@ -15,7 +15,8 @@ from pathlib import Path
 from pydantic import SecretStr, ValidationError
 
 from qinbound_nb.errors import ConfigError, StoreError
-from qinbound_nb.job.config import Connection, JobConfig, describe_validation_error
+from qinbound_nb.job.config import Connection, JobConfig
+from qinbound_nb.job.validation import describe_validation_error
 from qinbound_nb.local.connections import ConnectionStore
 from qinbound_nb.notebooks.export import export_notebook
 from qinbound_nb.notebooks.production import run_production
@@ -68,7 +69,7 @@ def cmd_connections_add(args: argparse.Namespace) -> int:
             notice_days=args.notice_days,
         )
     except ValidationError as exc:
-        raise ConfigError(describe_validation_error(exc, "connection")) from None
+        raise ConfigError(describe_validation_error(exc, "connection", Connection)) from None
     ConnectionStore().add(connection)
     print(f"saved connection {connection.name!r} (datacenter {connection.datacenter})")
     return 0

@@ -18,6 +18,7 @@ from qinbound_nb.core.filtering import apply_filter, apply_record_limit
 from qinbound_nb.core.mapping import apply_mapping, text_fields, verbatim_fields
 from qinbound_nb.core.redaction.redact import RedactionRules, redact_documents
 from qinbound_nb.job.config import JobConfig
+from qinbound_nb.job.vocab import ApplyTo, Outcome
 
 OUTCOME_COLUMNS = ["natural_id", "outcome", "reason", "document_date"]
 
@@ -53,7 +54,7 @@ class ChunkResult:
 
 def fields_to_redact(job: JobConfig) -> list[str]:
     """The attributes the rules apply to: verbatims by default, or the chosen text fields."""
-    if job.rules.apply_to == "verbatims":
+    if job.rules.apply_to == ApplyTo.VERBATIMS:
         return verbatim_fields(job)
     chosen = set(job.rules.apply_to)
     return [name for name in verbatim_fields(job) + text_fields(job) if name in chosen]
@@ -89,14 +90,14 @@ def process_chunk(
     deduped = dedupe(limited.kept, job.duplicates)
     outcomes = pd.concat(
         [
-            _outcomes(failed, "failed"),
-            _outcomes(filtered.dropped, "filtered_out"),
-            _outcomes(limited.dropped, "over_limit"),
+            _outcomes(failed, Outcome.FAILED),
+            _outcomes(filtered.dropped, Outcome.FILTERED_OUT),
+            _outcomes(limited.dropped, Outcome.OVER_LIMIT),
             _outcomes(
                 limited.kept.loc[deduped.duplicates.index].assign(
                     reason=deduped.duplicates["reason"]
                 ),
-                "skipped_duplicate",
+                Outcome.SKIPPED_DUPLICATE,
             ),
         ]
     )
@@ -111,7 +112,7 @@ def process_chunk(
     )
 
 
-def _outcomes(dropped: pd.DataFrame, outcome: str) -> pd.DataFrame:
+def _outcomes(dropped: pd.DataFrame, outcome: Outcome) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             "natural_id": dropped["natural_id"].astype("string"),

@@ -15,13 +15,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qinbound_nb.job.config import (
-    DEFAULT_FIELDS,
-    FieldMapping,
-    FieldType,
-    check_attribute_name,
-)
+from qinbound_nb.job.config import DEFAULT_FIELDS, FieldMapping, check_attribute_name
 from qinbound_nb.job.naming import RESERVED_PREFIXES, RESERVED_WORDS
+from qinbound_nb.job.vocab import FieldType
 
 MAX_NAME = 21
 FILLER_WORDS = (
@@ -61,11 +57,11 @@ def suggest_mapping(questions: Sequence[QuestionInfo]) -> list[FieldMapping]:
 def _field_type(question: QuestionInfo) -> FieldType | None:
     kind, selector = question.question_type, question.selector
     if kind == "TE":
-        return "text" if selector == "FORM" else "verbatim"
+        return FieldType.TEXT if selector == "FORM" else FieldType.VERBATIM
     if kind in NUMBER_TYPES or selector == "NPS":  # Qualtrics NPS is type MC, selector NPS
-        return "number"
+        return FieldType.NUMBER
     if kind in CHOICE_TYPES:
-        return "text"
+        return FieldType.TEXT
     return None
 
 

@@ -37,7 +37,6 @@ from qinbound_nb.job.naming import (
     PROJECT_NAME,
     SAFE_ID,
     SURVEY_ID,
-    WEEKDAYS,
     check_attribute_name,
     check_datacenter,
 )
@@ -46,9 +45,24 @@ from qinbound_nb.job.rulesyntax import (
     parse_redaction_rules,
     parse_substitution_rules,
 )
+from qinbound_nb.job.validation import describe_validation_error
+from qinbound_nb.job.vocab import (
+    ApplyTo,
+    DateField,
+    DuplicateMode,
+    FieldType,
+    FilterAction,
+    Frequency,
+    MaskStyle,
+    NotifyEvent,
+    PiiKind,
+    ScheduleKind,
+    SourceType,
+    TransformKind,
+    Weekday,
+)
 
 SCHEMA_VERSION = 1
-PII_KINDS = ("email", "phone", "credit_card", "ssn", "ip")
 DEFAULT_FIELDS = (
     "natural_id",
     "document_date",
@@ -58,13 +72,21 @@ DEFAULT_FIELDS = (
     "feedback_type",
     "source",
 )
-FEEDBACK_TYPES = {"survey": "Survey", "orm": "Reviews", "tickets": "Tickets"}
+FEEDBACK_TYPES = {
+    SourceType.SURVEY: "Survey",
+    SourceType.ORM: "Reviews",
+    SourceType.TICKETS: "Tickets",
+}
 
 
 class Model(BaseModel):
-    """Base for every job model: unknown keys are errors, assignments are validated."""
+    """Base for every job model: unknown keys are errors, assignments are validated.
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    Enum fields hold their plain word (``use_enum_values``): a vocab member *is* that string,
+    and ``job.model_copy(update={"duplicates": "skip"})`` (no validation) serializes quietly.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, use_enum_values=True)
 
 
 def parse_duration_hours(text: str) -> float:
@@ -101,7 +123,7 @@ class Connection(Model):
 class SurveySource(Model):
     """Survey responses, optionally with a saved filter and in-progress sessions."""
 
-    type: Literal["survey"] = "survey"
+    type: Literal[SourceType.SURVEY] = SourceType.SURVEY
     survey_id: str
     include_in_progress: bool = False
     filter_id: str | None = None
@@ -125,7 +147,7 @@ class SurveySource(Model):
 class OrmSource(Model):
     """Online reputation reviews, read through an Imported Data Project export."""
 
-    type: Literal["orm"] = "orm"
+    type: Literal[SourceType.ORM] = SourceType.ORM
     idp_source_id: Annotated[str, Field(pattern=f"^{SAFE_ID.pattern}$")]
     start_date: date | None = None
 
@@ -133,7 +155,7 @@ class OrmSource(Model):
 class TicketsSource(Model):
     """Closed-loop tickets, read through the ticket export."""
 
-    type: Literal["tickets"] = "tickets"
+    type: Literal[SourceType.TICKETS] = SourceType.TICKETS
     start_date: date | None = None
 
 
@@ -143,7 +165,7 @@ Source = Annotated[SurveySource | OrmSource | TicketsSource, Field(discriminator
 class LookupTransform(Model):
     """Replace values found in a lookup table; others keep their value (or take ``default``)."""
 
-    kind: Literal["lookup"] = "lookup"
+    kind: Literal[TransformKind.LOOKUP] = TransformKind.LOOKUP
     table: dict[str, str]
     default: str | None = None
 
@@ -151,7 +173,7 @@ class LookupTransform(Model):
 class RegexTransform(Model):
     """Replace every match of ``pattern`` with ``replacement`` (``\\1`` refers to groups)."""
 
-    kind: Literal["regex"] = "regex"
+    kind: Literal[TransformKind.REGEX] = TransformKind.REGEX
     pattern: str
     replacement: str = ""
 
@@ -168,14 +190,13 @@ class RegexTransform(Model):
 class ExpressionTransform(Model):
     """Compute the value with an expression in the connector expression language."""
 
-    kind: Literal["expression"] = "expression"
+    kind: Literal[TransformKind.EXPRESSION] = TransformKind.EXPRESSION
     expression: Annotated[str, Field(min_length=1, max_length=10_000)]
 
 
 Transformation = Annotated[
     LookupTransform | RegexTransform | ExpressionTransform, Field(discriminator="kind")
 ]
-FieldType = Literal["skip", "text", "number", "date", "verbatim"]
 
 
 class FieldMapping(Model):
@@ -183,12 +204,12 @@ class FieldMapping(Model):
 
     source: Annotated[str, Field(min_length=1, max_length=200)]
     name: str | None = None
-    type: FieldType = "text"
+    type: FieldType = FieldType.TEXT
     transform: Transformation | None = None
 
     @model_validator(mode="after")
     def _named(self) -> FieldMapping:
-        if self.type != "skip":
+        if self.type != FieldType.SKIP:
             if not self.name:
                 raise ValueError(f"field {self.source!r} needs an attribute name (or type 'skip')")
             check_attribute_name(self.name)
@@ -198,7 +219,7 @@ class FieldMapping(Model):
 class Mapping(Model):
     """Default fields (document date, source value) and the custom field list."""
 
-    document_date: Annotated[str, Field(min_length=1, max_length=200)] = "endDate"
+    document_date: Annotated[str, Field(min_length=1, max_length=200)] = DateField.END_DATE.value
     source_value: Annotated[str, Field(min_length=1, max_length=200)] = "Qualtrics"
     fields: list[FieldMapping] = []
 
@@ -206,7 +227,7 @@ class Mapping(Model):
     def _unique_names(self) -> Mapping:
         seen = {name.lower(): name for name in DEFAULT_FIELDS}
         for position, field in enumerate(self.fields):
-            if field.type == "skip" or not field.name:
+            if field.type == FieldType.SKIP or not field.name:
                 continue
             key = field.name.lower()
             if key in seen:
@@ -220,18 +241,18 @@ class Mapping(Model):
     @property
     def mapped(self) -> list[FieldMapping]:
         """The fields that are loaded (every type but ``skip``)."""
-        return [field for field in self.fields if field.type != "skip"]
+        return [field for field in self.fields if field.type != FieldType.SKIP]
 
 
 class Rules(Model):
     """Substitution and redaction rules in XM Discover's text formats, plus PII detectors."""
 
-    pii: list[Literal["email", "phone", "credit_card", "ssn", "ip"]] = []
+    pii: list[PiiKind] = []
     redactions: Annotated[str, Field(max_length=1_000_000)] = ""
     substitutions: Annotated[str, Field(max_length=1_000_000)] = ""
     mask: Annotated[str, Field(max_length=100)] = "[REDACTED]"
-    mask_style: Literal["fixed", "typed", "hash"] = "fixed"
-    apply_to: Literal["verbatims"] | list[str] = "verbatims"
+    mask_style: MaskStyle = MaskStyle.FIXED
+    apply_to: ApplyTo | list[str] = ApplyTo.VERBATIMS
 
     @field_validator("redactions")
     @classmethod
@@ -253,7 +274,7 @@ class Rules(Model):
 
     @field_validator("pii")
     @classmethod
-    def _unique_kinds(cls, value: list[str]) -> list[str]:
+    def _unique_kinds(cls, value: list[PiiKind]) -> list[PiiKind]:
         return list(dict.fromkeys(value))
 
     @property
@@ -266,7 +287,7 @@ class Filter(Model):
     """The connector filter (a Boolean expression) and the record limit."""
 
     expression: Annotated[str, Field(max_length=10_000)] | None = None
-    action: Literal["include", "exclude"] = "include"
+    action: FilterAction = FilterAction.INCLUDE
     record_limit: Literal["all"] | PositiveInt = "all"
 
     @field_validator("expression")
@@ -278,7 +299,7 @@ class Filter(Model):
 class Notifications(Model):
     """Which run events notify, by email and by webhook."""
 
-    on: list[Literal["success", "failure", "warning"]] = ["failure"]
+    on: list[NotifyEvent] = [NotifyEvent.FAILURE]
     email: list[str] = []
     webhook: str | None = None
 
@@ -301,10 +322,10 @@ class Notifications(Model):
 class Schedule(Model):
     """One-time or recurring runs, in the job's time zone, with an incremental look-back."""
 
-    kind: Literal["once", "recurring"] = "once"
-    frequency: Literal["hourly", "daily", "weekly", "monthly"] = "daily"
+    kind: ScheduleKind = ScheduleKind.ONCE
+    frequency: Frequency = Frequency.DAILY
     every_hours: Annotated[int, Field(ge=1, le=24)] = 1
-    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = ["mon"]
+    days: list[Weekday] = [Weekday.MON]
     day_of_month: Annotated[int, Field(ge=1, le=31)] = 1
     starts_on: str = "06:00"
     timezone: str = "UTC"
@@ -338,10 +359,10 @@ class Schedule(Model):
 
     @field_validator("days")
     @classmethod
-    def _some_days(cls, value: list[str]) -> list[str]:
+    def _some_days(cls, value: list[Weekday]) -> list[Weekday]:
         if not value:
             raise ValueError("a weekly schedule needs at least one day")
-        return sorted(set(value), key=WEEKDAYS.index)
+        return sorted(set(value), key=list(Weekday).index)
 
     @property
     def lookback_hours(self) -> float:
@@ -361,7 +382,7 @@ class JobConfig(Model):
     mapping: Mapping = Mapping()
     rules: Rules = Rules()
     filter: Filter = Filter()
-    duplicates: Literal["replace", "skip", "update"] = "replace"
+    duplicates: DuplicateMode = DuplicateMode.REPLACE
     notifications: Notifications = Notifications()
     schedule: Schedule = Schedule()
 
@@ -415,7 +436,7 @@ class JobConfig(Model):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            raise ConfigError(describe_validation_error(exc, source)) from None
+            raise ConfigError(describe_validation_error(exc, source, cls)) from None
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the job file atomically (a crash leaves the old file whole)."""
@@ -423,26 +444,6 @@ class JobConfig(Model):
         text = json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
         write_atomically(path, text)
         return path
-
-
-def describe_validation_error(exc: ValidationError, source: str) -> str:
-    """One readable paragraph: each problem as ``field.path: what to do``."""
-    problems = []
-    for error in exc.errors(include_url=False, include_input=False):
-        location = ".".join(str(part) for part in error["loc"] if not _is_union_tag(part))
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "is not a known setting; remove it or check its spelling"
-        elif error["type"] == "missing":
-            message = "is required"
-        problems.append(f"{location or '(top level)'}: {message}")
-    count = len(problems)
-    head = f"{source} has {count} problem{'s' if count != 1 else ''}"
-    return head + ": " + "; ".join(problems) + "."
-
-
-def _is_union_tag(part: object) -> bool:
-    return part in {"survey", "orm", "tickets", "lookup", "regex", "expression"}
 
 
 def write_atomically(path: Path, text: str, *, mode: int | None = None) -> None:

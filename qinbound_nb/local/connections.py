@@ -23,7 +23,8 @@ from pathlib import Path
 from pydantic import SecretStr, ValidationError
 
 from qinbound_nb.errors import ConfigError
-from qinbound_nb.job.config import Connection, describe_validation_error, write_atomically
+from qinbound_nb.job.config import Connection, write_atomically
+from qinbound_nb.job.validation import describe_validation_error
 
 SANDBOX = Connection(name="sandbox", datacenter="sandbox", token=SecretStr("sandbox-token"))
 
@@ -94,7 +95,7 @@ class ConnectionStore:
             entries = data["connections"]
             connections = [Connection.model_validate(entry) for entry in entries]
         except ValidationError as exc:
-            raise ConfigError(describe_validation_error(exc, str(self.path))) from None
+            raise ConfigError(describe_validation_error(exc, str(self.path), Connection)) from None
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ConfigError(
                 f"connections file {self.path} is unreadable ({type(exc).__name__}); fix or "

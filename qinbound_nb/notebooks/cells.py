@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from qinbound_nb.job.config import JobConfig, Rules, Schedule
+from qinbound_nb.job.vocab import ApplyTo, Frequency, ScheduleKind, SourceType
 from qinbound_nb.job.rulesyntax import parse_redaction_rules, parse_substitution_rules
 from qinbound_nb.scheduling.recurrence import describe_schedule
 
@@ -100,11 +101,11 @@ def summary_markdown(job: JobConfig) -> str:
 
 def _source(job: JobConfig) -> str:
     source = job.source
-    if source.type == "survey":
+    if source.type == SourceType.SURVEY:
         text = f"Survey {_code(source.survey_id)}"
         text += ", in-progress responses included" if source.include_in_progress else ""
         text += f", saved filter {_code(source.filter_id)}" if source.filter_id else ""
-    elif source.type == "orm":
+    elif source.type == SourceType.ORM:
         text = f"Online reviews from imported data project {_code(source.idp_source_id)}"
     else:
         text = "Closed-loop tickets"
@@ -140,7 +141,7 @@ def _rules(rules: Rules) -> str:
         f"- Substitutions: {len(substitutions)} rule(s) (phrases are not shown here)",
         f"- Redaction patterns: {len(redactions)} (not shown: a pattern may spell out a name)",
         f"- Mask {_code(rules.mask)} ({rules.mask_style}), applied to "
-        + ("verbatim fields" if rules.apply_to == "verbatims" else ", ".join(rules.apply_to)),
+        + ("verbatim fields" if rules.apply_to == ApplyTo.VERBATIMS else ", ".join(rules.apply_to)),
     ]
     return "\n".join(lines)
 

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from qinbound_nb.job.config import JobConfig
+from qinbound_nb.job.vocab import RunStatus
 from qinbound_nb.errors import NotebookRunError, StoreError
 from qinbound_nb.runs.execute import RunReport, new_run_id
 from qinbound_nb.notebooks.export import export_notebook, run_notebook
@@ -38,7 +39,7 @@ class ProductionRun:
     @property
     def ok(self) -> bool:
         """True unless the run failed."""
-        return self.status != "failed"
+        return self.status != RunStatus.FAILED
 
 
 def runs_folder(store_path: Path) -> Path:
@@ -99,7 +100,7 @@ def _outcome(
         counts = dict(report.counts)
         counts |= {f"redaction_{k}": v for k, v in report.redaction_counts.items()}
         counts |= {f"would {k}": v for k, v in report.would.items()}
-        status = "failed" if failure is not None else report.status
+        status = RunStatus.FAILED if failure is not None else report.status
         error = str(failure) if failure is not None else report.error
         return ProductionRun(run_id, status, output, counts, error)
     return _outcome_from_store(job, run_id, store_path, output, failure, dry_run)
@@ -121,10 +122,10 @@ def _outcome_from_store(
                 # the kernel never reached run_job (or died): history still gets the run
                 store.record_failure(run_id, job, failure, output_notebook=str(output))
     if recorded is not None:
-        status = "failed" if failure is not None else str(recorded["status"])
+        status = RunStatus.FAILED if failure is not None else str(recorded["status"])
         error = str(failure) if failure is not None else recorded.get("error")
         return ProductionRun(run_id, status, output, dict(recorded["counts"]), error)
-    status = "failed" if failure is not None else "succeeded"
+    status = RunStatus.FAILED if failure is not None else RunStatus.SUCCEEDED
     return ProductionRun(run_id, status, output, {}, str(failure) if failure else None)
 
 

@@ -8,7 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-ExportFormat = Literal["json", "ndjson", "csv"]
+from qinbound_nb.job.vocab import ExportFormat
+
 ProgressStage = Literal["start", "poll", "download", "done"]
 
 # "Request proxied. For faster response times, use this host instead: az1.qualtrics.com"
@@ -199,7 +200,7 @@ class DownloadedExport:
     """An export file on disk (a zip unless ``compressed`` is False) and its ids."""
 
     path: Path
-    format: str
+    format: ExportFormat
     compressed: bool
     continuation_token: str | None
     file_id: str

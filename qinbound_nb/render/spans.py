@@ -14,14 +14,15 @@ from typing import Any
 
 import pandas as pd
 
+from qinbound_nb.job.vocab import PiiKind
+
 Span = tuple[int, int, str]  # start, end, rule
-PII = ("email", "phone", "credit_card", "ssn", "ip")
 KIND_COLOURS = {
-    "email": "#fde68a",
-    "phone": "#bfdbfe",
-    "credit_card": "#fecaca",
-    "ssn": "#ddd6fe",
-    "ip": "#bbf7d0",
+    PiiKind.EMAIL: "#fde68a",
+    PiiKind.PHONE: "#bfdbfe",
+    PiiKind.CREDIT_CARD: "#fecaca",
+    PiiKind.SSN: "#ddd6fe",
+    PiiKind.IP: "#bbf7d0",
     "redaction": "#fed7aa",
     "substitution": "#a5f3fc",
 }

@@ -14,18 +14,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from qinbound_nb.job.vocab import DuplicateMode, PreviewOutcome
 from qinbound_nb.render.spans import is_missing, locate_in_input, mark_text
 
 ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"))
-BADGES = {
-    "new": "new",
-    "replaces": "replaces",
-    "replace": "replaces",
-    "updates": "updates",
-    "update": "updates",
-    "skipped": "skipped",
-    "skip": "skipped",
-}
 
 
 def format_value(value: Any) -> str:
@@ -171,7 +163,9 @@ def _reasons(dropped: pd.DataFrame | None) -> dict[Hashable, str]:
     if dropped is None or dropped.empty:
         return {}
     reasons = (
-        dropped["reason"].tolist() if "reason" in dropped.columns else ["dropped"] * len(dropped)
+        dropped["reason"].tolist()
+        if "reason" in dropped.columns
+        else [PreviewOutcome.DROPPED] * len(dropped)
     )
     return {row: format_value(reason) for row, reason in zip(dropped.index, reasons, strict=True)}
 
@@ -186,5 +180,12 @@ def _status(
     outcome = badges.get(row)
     if outcome is None or is_missing(outcome):
         return ""
-    label = BADGES.get(str(outcome), str(outcome))
+    label = _badge(str(outcome))
     return f'<span class="badge badge-{html.escape(label)}">{html.escape(label)}</span>'
+
+
+def _badge(outcome: str) -> str:
+    """The badge for a preview outcome; a duplicate mode shows as what it does to a document."""
+    if outcome in tuple(DuplicateMode):
+        return PreviewOutcome.for_duplicate(outcome)
+    return outcome

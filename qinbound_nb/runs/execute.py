@@ -17,12 +17,12 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory
-from typing import Literal
 
 from qinbound_nb.core.expressions.evaluate import Expression, UnknownFieldError, compile_expression
 from qinbound_nb.core.redaction.redact import RedactionRules
 from qinbound_nb.errors import ExpressionError, QInboundError
 from qinbound_nb.job.config import DEFAULT_FIELDS, JobConfig
+from qinbound_nb.job.vocab import FeedbackFormat, TransformKind
 from qinbound_nb.qualtrics.client import QualtricsClient
 from qinbound_nb.runs.clients import open_client, run_clock
 from qinbound_nb.runs.pulls import Progress
@@ -55,7 +55,7 @@ def check_job(job: JobConfig) -> JobConfig:
     """
     expressions = [("filter.expression", job.filter.expression)]
     for position, spec in enumerate(job.mapping.fields):
-        if spec.transform is not None and spec.transform.kind == "expression":
+        if spec.transform is not None and spec.transform.kind == TransformKind.EXPRESSION:
             expressions.append((f"mapping.fields.{position}.transform", spec.transform.expression))
     for where, text in expressions:
         if text:
@@ -92,7 +92,7 @@ def run_job(
     chunk_rows: int = CHUNK_ROWS,
     output_notebook: str | None = None,
     feedback_files: str | os.PathLike[str] | None = None,
-    feedback_format: Literal["csv", "json"] = "csv",
+    feedback_format: FeedbackFormat = FeedbackFormat.CSV,
 ) -> RunReport:
     """Pull, transform and load one job; return what happened (a failure is a report too).
 

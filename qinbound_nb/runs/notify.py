@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -33,10 +33,10 @@ from pydantic import SecretStr
 
 from qinbound_nb.errors import ConfigError
 from qinbound_nb.job.config import Connection, Notifications
+from qinbound_nb.job.vocab import NotifyEvent
 from qinbound_nb.local.connections import qinbound_home
 
 log = logging.getLogger(__name__)
-Event = Literal["success", "failure", "warning"]
 SUMMARY_KEYS = ("job", "project", "run_id", "status", "started_at", "finished_at", "error")
 TEXT_LIMIT = 1000
 
@@ -91,7 +91,7 @@ def _settings_file_section(path: Path) -> dict[str, Any]:
 
 
 def notify(
-    event: Event,
+    event: NotifyEvent,
     summary: Mapping[str, Any],
     notifications: Notifications,
     settings: SmtpSettings | None = None,

@@ -19,6 +19,7 @@ import pandas as pd
 
 from qinbound_nb.core.pipeline import process_chunk
 from qinbound_nb.job.config import JobConfig
+from qinbound_nb.job.vocab import SourceType
 from qinbound_nb.qualtrics.client import QualtricsClient
 from qinbound_nb.qualtrics.models import ExportProgress
 from qinbound_nb.qualtrics.requests import IdpExportRequest, ResponseExportRequest
@@ -154,10 +155,10 @@ def _sample(
 ) -> tuple[pd.DataFrame, str | None]:
     source = job.source
     with TemporaryDirectory(prefix="qinbound-preview-") as folder:
-        if source.type == "survey":
+        if source.type == SourceType.SURVEY:
             request = ResponseExportRequest(limit=limit, filter_id=source.filter_id)
             export = client.export_responses(source.survey_id, request, Path(folder), progress)
-        elif source.type == "orm":
+        elif source.type == SourceType.ORM:
             export = client.export_idp(
                 source.idp_source_id, IdpExportRequest(limit=limit), Path(folder), progress
             )

@@ -26,6 +26,7 @@ from pathlib import Path
 from qinbound_nb.core.parse.export import RawChunk, iter_export_frames
 from qinbound_nb.errors import ContinuationTokenRejected
 from qinbound_nb.job.config import JobConfig
+from qinbound_nb.job.vocab import SourceType
 from qinbound_nb.qualtrics.archive import iter_members
 from qinbound_nb.qualtrics.client import QualtricsClient
 from qinbound_nb.qualtrics.models import DownloadedExport, ExportProgress
@@ -56,14 +57,14 @@ def plan_pull(
     start = _window_start(job, checkpoint, lookback)
     token, note = _usable_token(checkpoint, now)
     source = job.source
-    if source.type == "tickets":
+    if source.type == SourceType.TICKETS:
         return PullPlan(TicketExportRequest(updated_since=start, updated_before=now), now, False)
-    if source.type == "survey" and source.filter_id:
+    if source.type == SourceType.SURVEY and source.filter_id:
         request: ExportRequest = ResponseExportRequest(
             start_date=start, end_date=now, filter_id=source.filter_id, limit=limit
         )
         return PullPlan(request, now, False, note)
-    make = ResponseExportRequest if source.type == "survey" else IdpExportRequest
+    make = ResponseExportRequest if source.type == SourceType.SURVEY else IdpExportRequest
     if token and limit is None:
         return PullPlan(make(continuation_token=token, sort_by_last_modified=True), now, True)
     request = make(
@@ -122,9 +123,9 @@ def fetch(
     if isinstance(request, TicketExportRequest):
         return client.export_tickets(request, dest, progress)
     if isinstance(request, IdpExportRequest):
-        assert source.type == "orm"
+        assert source.type == SourceType.ORM
         return client.export_idp(source.idp_source_id, request, dest, progress)
-    assert source.type == "survey"
+    assert source.type == SourceType.SURVEY
     return client.export_responses(source.survey_id, request, dest, progress)
 
 
@@ -155,7 +156,7 @@ def fetch_in_progress(
 ) -> DownloadedExport | None:
     """The snapshot of in-progress sessions, when the job asks for them."""
     source = job.source
-    if source.type != "survey" or not source.include_in_progress:
+    if source.type != SourceType.SURVEY or not source.include_in_progress:
         return None
     request = ResponseExportRequest(in_progress=True, filter_id=source.filter_id)
     return client.export_responses(source.survey_id, request, dest / "in-progress", progress)
@@ -163,7 +164,7 @@ def fetch_in_progress(
 
 def source_id_column(client: QualtricsClient, job: JobConfig) -> str | None:
     """The raw column holding the source id (the IDP's unique field for ORM jobs)."""
-    if job.source.type == "orm":
+    if job.source.type == SourceType.ORM:
         return client.idp_schema(job.source.idp_source_id).unique_field
     return None
 
@@ -205,7 +206,7 @@ def read_chunks(
     for _name, stream in iter_members(export.path):
         for chunk in iter_export_frames(
             stream,
-            export.format,  # type: ignore[arg-type]
+            export.format,
             kind=job.source.type,
             chunk_rows=chunk_rows,
             start_index=position,

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 
 from qinbound_nb.errors import QInboundError
+from qinbound_nb.job.vocab import RunStatus
 
 __all__ = ["RunFailedError", "RunReport"]
 
@@ -37,7 +38,7 @@ class RunReport:
     @property
     def ok(self) -> bool:
         """True unless the run failed."""
-        return self.status != "failed"
+        return self.status != RunStatus.FAILED
 
     def raise_for_status(self) -> RunReport:
         """Raise RunFailedError for a failed run (so a notebook cell fails); else return self."""

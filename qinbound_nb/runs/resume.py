@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from qinbound_nb.job.config import JobConfig
+from qinbound_nb.job.vocab import RunStatus
 from qinbound_nb.store.load import Checkpoint
 from qinbound_nb.store.store import Store
 
@@ -59,7 +60,7 @@ def _loaded_by_other_jobs(store: Store, job: JobConfig) -> list[str]:
         {
             str(row.job_name)
             for row in mine.itertuples()
-            if _same_source(_job_source(row.job), current) and row.status != "failed"
+            if _same_source(_job_source(row.job), current) and row.status != RunStatus.FAILED
         }
     )
     if not names:

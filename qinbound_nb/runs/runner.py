@@ -15,7 +15,6 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Literal
 
 import pandas as pd
 
@@ -25,10 +24,11 @@ from qinbound_nb.core.pipeline import ChunkResult, process_chunk
 from qinbound_nb.core.redaction.redact import RedactionRules
 from qinbound_nb.errors import QInboundError
 from qinbound_nb.job.config import JobConfig
+from qinbound_nb.job.vocab import FeedbackFormat, MaskStyle, NotifyEvent, PreviewOutcome, RunStatus
 from qinbound_nb.local.connections import ConnectionStore, project_hash_key
 from qinbound_nb.qualtrics.client import QualtricsClient
 from qinbound_nb.qualtrics.models import DownloadedExport
-from qinbound_nb.runs.notify import Event, expiry_warning, notify
+from qinbound_nb.runs.notify import expiry_warning, notify
 from qinbound_nb.runs.pulls import (
     Progress,
     PullPlan,
@@ -47,13 +47,16 @@ from qinbound_nb.store.xm_files import write_feedback_files
 
 log = logging.getLogger("qinbound_nb.runs.execute")
 Stores = Callable[[], AbstractContextManager[Store | None]]  # opens the store for one stage
-Feedback = tuple[Path, Literal["csv", "json"]]
-EVENTS: dict[str, Event] = {"failed": "failure", "succeeded_with_warnings": "warning"}
+Feedback = tuple[Path, FeedbackFormat]
+EVENTS = {
+    RunStatus.FAILED: NotifyEvent.FAILURE,
+    RunStatus.SUCCEEDED_WITH_WARNINGS: NotifyEvent.WARNING,
+}
 
 
 def compile_rules(job: JobConfig) -> RedactionRules:
     """The job's redaction rules, with the project's hash key when masks are hashed."""
-    key = project_hash_key(job.project) if job.rules.mask_style == "hash" else None
+    key = project_hash_key(job.project) if job.rules.mask_style == MaskStyle.HASH else None
     return RedactionRules.from_config(job.rules, hash_key=key)
 
 
@@ -159,10 +162,12 @@ class Runner:
                 if store is not None:
                     outcomes = store.preview_outcomes(self.job.project, ids, self.job.duplicates)
                 else:
-                    outcomes = pd.Series("new", index=ids.index)
+                    outcomes = pd.Series(PreviewOutcome.NEW, index=ids.index)
                 self.tally.would.update(outcomes.value_counts().to_dict())
         self.tally.counts.update(self.tally.dropped)
-        return Ended("succeeded_with_warnings" if self.tally.warnings else "succeeded")
+        return Ended(
+            RunStatus.SUCCEEDED_WITH_WARNINGS if self.tally.warnings else RunStatus.SUCCEEDED
+        )
 
     def write_feedback(self) -> None:
         """Write what this run loaded as XM Discover feedback files, when asked to."""
@@ -185,7 +190,7 @@ class Runner:
         log.error("run %s of %s failed: %s", self.run_id, self.job.name, exc)
         if not self.dry_run:
             self._record_failure(exc)
-        return Ended("failed", str(exc))
+        return Ended(RunStatus.FAILED, str(exc))
 
     def report(self, ended: Ended) -> RunReport:
         """The run's report: how it ended and everything it counted."""
@@ -205,7 +210,7 @@ class Runner:
         """Send the job's notifications for the report (a dry run notifies nobody)."""
         if self.dry_run:
             return
-        event = EVENTS.get(report.status, "success")
+        event = EVENTS.get(RunStatus(report.status), NotifyEvent.SUCCESS)
         for warning in notify(event, report.notification(), self.job.notifications):
             log.warning("notification: %s", warning)
 

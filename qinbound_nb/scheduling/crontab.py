@@ -25,12 +25,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from qinbound_nb.errors import ScheduleError
-from qinbound_nb.job.config import WEEKDAYS, Schedule
+from qinbound_nb.job.config import Schedule
+from qinbound_nb.job.vocab import Frequency, ScheduleKind, Weekday
 from qinbound_nb.scheduling.recurrence import describe_schedule, starts_on_time
 
 BEGIN = "# >>> qinbound job {job} >>>"
 END = "# <<< qinbound job {job} <<<"
-CRON_WEEKDAYS = {name: (index + 1) % 7 for index, name in enumerate(WEEKDAYS)}  # sun = 0
+CRON_WEEKDAYS = {name: (index + 1) % 7 for index, name in enumerate(Weekday)}  # sun = 0
 
 
 def crontab_lines(
@@ -72,7 +73,9 @@ def crontab_lines(
         f"# {describe_schedule(schedule)}; fields in {machine_zone} time; "
         "--if-due runs only when a slot is due"
     )
-    fields = [] if schedule.kind == "once" else cron_schedules(schedule, machine_zone, now)
+    fields = (
+        [] if schedule.kind == ScheduleKind.ONCE else cron_schedules(schedule, machine_zone, now)
+    )
     escaped = command.replace("%", r"\%")  # cron turns a bare % into a newline
     body = [f"{spec} {escaped}" for spec in fields]
     return [BEGIN.format(job=job), comment, *body, END.format(job=job)]
@@ -89,7 +92,7 @@ def cron_schedules(schedule: Schedule, machine_zone: str, now: datetime | None =
         for hour in _slot_hours(schedule, at.hour):
             total = (hour * 60 + at.minute - int(shift.total_seconds()) // 60) % (24 * 60)
             by_minute.setdefault(total % 60, set()).add(total // 60)
-    hourly_any = schedule.frequency == "hourly" and 24 % schedule.every_hours
+    hourly_any = schedule.frequency == Frequency.HOURLY and 24 % schedule.every_hours
     return [
         f"{minute} {'*' if hourly_any else _list(hours)} * * *"
         for minute, hours in sorted(by_minute.items())
@@ -151,20 +154,20 @@ def replace_block(crontab: str, block: list[str]) -> str:
 
 def _exact_spec(schedule: Schedule) -> str:
     at = starts_on_time(schedule)
-    if schedule.frequency == "hourly":
+    if schedule.frequency == Frequency.HOURLY:
         hours = "*" if 24 % schedule.every_hours else _list(_slot_hours(schedule, at.hour))
         return f"{at.minute} {hours} * * *"
-    if schedule.frequency == "weekly":
+    if schedule.frequency == Frequency.WEEKLY:
         days = _list({CRON_WEEKDAYS[day] for day in schedule.days})
         return f"{at.minute} {at.hour} * * {days}"
-    if schedule.frequency == "monthly":
+    if schedule.frequency == Frequency.MONTHLY:
         day = schedule.day_of_month
         return f"{at.minute} {at.hour} {day if day <= 28 else f'28-{day}'} * *"
     return f"{at.minute} {at.hour} * * *"
 
 
 def _slot_hours(schedule: Schedule, start_hour: int) -> set[int]:
-    if schedule.frequency != "hourly":
+    if schedule.frequency != Frequency.HOURLY:
         return {start_hour}
     step = schedule.every_hours if 24 % schedule.every_hours == 0 else 1
     return {(start_hour + k * step) % 24 for k in range(24)}

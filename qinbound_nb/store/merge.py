@@ -23,27 +23,32 @@ import pandas as pd
 import pyarrow as pa
 
 from qinbound_nb.job.config import JobConfig
-from qinbound_nb.store.schema import OUTCOMES, column_types, fetch_first, quote
+from qinbound_nb.job.vocab import DuplicateMode, Outcome, PreviewOutcome
+from qinbound_nb.store.schema import column_types, fetch_first, literal, quote
 
-PREVIEW_LABELS = {"replace": "replaces", "skip": "skipped", "update": "updates"}
 STAGE = "_qinbound_stage"
 STAGED_OUTCOMES = "_qinbound_staged_outcomes"
 WINNERS = "_qinbound_winners"
 CLASSIFIED = "_qinbound_classified"
 MERGED = "_qinbound_merged"
 IN_PROGRESS = "_qinbound_in_progress"
+# The outcome words a merge decides between, as SQL literals.
+LOADED, REPLACED, UPDATED = (
+    literal(o) for o in (Outcome.LOADED, Outcome.REPLACED, Outcome.UPDATED)
+)
+# A stored in-progress response is always replaced: the incoming one is newer, whatever the mode.
 OUTCOME_SQL = {
-    "replace": "CASE WHEN NOT existing THEN 'loaded' ELSE 'replaced' END",
-    "skip": "CASE WHEN NOT existing THEN 'loaded' WHEN stored_in_progress THEN 'replaced' "
-    "ELSE 'skipped_duplicate' END",
-    "update": "CASE WHEN NOT existing THEN 'loaded' WHEN stored_in_progress THEN 'replaced' "
-    "ELSE 'updated' END",
+    DuplicateMode.REPLACE: f"CASE WHEN NOT existing THEN {LOADED} ELSE {REPLACED} END",
+    DuplicateMode.SKIP: f"CASE WHEN NOT existing THEN {LOADED} WHEN stored_in_progress "
+    f"THEN {REPLACED} ELSE {literal(Outcome.SKIPPED_DUPLICATE)} END",
+    DuplicateMode.UPDATE: f"CASE WHEN NOT existing THEN {LOADED} WHEN stored_in_progress "
+    f"THEN {REPLACED} ELSE {UPDATED} END",
 }
-REASON_SQL = """CASE
+REASON_SQL = f"""CASE
     WHEN NOT existing THEN NULL
     WHEN stored_in_progress THEN 'refreshed the in-progress response written by run ' || stored_run
-    WHEN outcome = 'replaced' THEN 'replaced the version written by run ' || stored_run
-    WHEN outcome = 'updated' THEN 'merged into the version written by run ' || stored_run
+    WHEN outcome = {REPLACED} THEN 'replaced the version written by run ' || stored_run
+    WHEN outcome = {UPDATED} THEN 'merged into the version written by run ' || stored_run
     ELSE 'already in the project (written by run ' || stored_run || '); duplicates mode is skip'
 END"""
 
@@ -97,7 +102,8 @@ def outcome_counts(connection: duckdb.DuckDBPyConnection, run_id: str) -> dict[s
 
 
 def _outcome_rank(outcome: str) -> int:
-    return OUTCOMES.index(outcome) if outcome in OUTCOMES else len(OUTCOMES)
+    order = list(Outcome)
+    return order.index(Outcome(outcome)) if outcome in order else len(order)
 
 
 def non_empty(column: str, sql_type: str, alias: str = "") -> str:
@@ -111,9 +117,9 @@ def non_empty(column: str, sql_type: str, alias: str = "") -> str:
 
 
 def _select_winners(
-    connection: duckdb.DuckDBPyConnection, mode: str, stage_types: dict[str, str]
+    connection: duckdb.DuckDBPyConnection, mode: DuplicateMode, stage_types: dict[str, str]
 ) -> None:
-    if mode != "update":
+    if mode != DuplicateMode.UPDATE:
         connection.execute(
             f"CREATE TEMP TABLE {WINNERS} AS SELECT * FROM {STAGE} "
             "QUALIFY row_number() OVER (PARTITION BY natural_id ORDER BY _seq DESC) = 1"
@@ -137,22 +143,23 @@ def _select_winners(
 
 
 def _record_superseded(
-    connection: duckdb.DuckDBPyConnection, run_id: str, mode: str, has_date: bool
+    connection: duckdb.DuckDBPyConnection, run_id: str, mode: DuplicateMode, has_date: bool
 ) -> None:
     reason = (
         "merged into a later row with the same natural_id in this run"
-        if mode == "update"
+        if mode == DuplicateMode.UPDATE
         else "superseded by a later row with the same natural_id in this run"
     )
     date = "s.document_date" if has_date else "NULL"
     connection.execute(
-        f"INSERT INTO {STAGED_OUTCOMES} SELECT s.natural_id, 'skipped_duplicate', ?, {date}, "
+        f"INSERT INTO {STAGED_OUTCOMES} SELECT s.natural_id, "
+        f"{literal(Outcome.SKIPPED_DUPLICATE)}, ?, {date}, "
         f"s._position, s._seq FROM {STAGE} s ANTI JOIN {WINNERS} w ON s._seq = w._seq",
         [reason],
     )
 
 
-def _classify(connection: duckdb.DuckDBPyConnection, table: str, mode: str) -> None:
+def _classify(connection: duckdb.DuckDBPyConnection, table: str, mode: DuplicateMode) -> None:
     connection.execute(
         f"""CREATE TEMP TABLE {CLASSIFIED} AS
         WITH joined AS (
@@ -209,19 +216,19 @@ def _write_documents(
                {"".join(m + ", " for m in merged)}{bookkeeping}
         FROM {WINNERS} w JOIN {CLASSIFIED} c USING (natural_id)
         JOIN {target} p ON p.natural_id = w.natural_id
-        WHERE c.outcome = 'updated'""",
+        WHERE c.outcome = {UPDATED}""",
         [run_id, now],
     )
     connection.execute(
         f"DELETE FROM {target} WHERE natural_id IN "
-        f"(SELECT natural_id FROM {CLASSIFIED} WHERE outcome IN ('replaced', 'updated'))"
+        f"(SELECT natural_id FROM {CLASSIFIED} WHERE outcome IN ({REPLACED}, {UPDATED}))"
     )
     selected = ", ".join(f"w.{quote(c)}" for c in columns)
     connection.execute(
         f"""INSERT INTO {target} BY NAME
         SELECT {selected}, {bookkeeping}
         FROM {WINNERS} w JOIN {CLASSIFIED} c USING (natural_id)
-        WHERE c.outcome IN ('loaded', 'replaced')""",
+        WHERE c.outcome IN ({LOADED}, {REPLACED})""",
         [run_id, now],
     )
     connection.execute(f"INSERT INTO {target} BY NAME SELECT * FROM {MERGED}")
@@ -246,7 +253,7 @@ def preview_outcomes(
     connection: duckdb.DuckDBPyConnection, table: str | None, ids: pd.Series, mode: str
 ) -> pd.Series:
     """Per id, what a load in ``mode`` would do: new / replaces / skipped / updates."""
-    result = pd.Series("new", index=ids.index, dtype="string[pyarrow]", name="preview")
+    result = pd.Series(PreviewOutcome.NEW, index=ids.index, dtype="string[pyarrow]", name="preview")
     if table is None or ids.empty:
         return result
     probe = pa.table({"natural_id": pa.array(ids.astype("string").tolist(), pa.string())})
@@ -259,6 +266,6 @@ def preview_outcomes(
     finally:
         connection.unregister("_qinbound_probe")
     in_progress = ids.map(dict(stored))
-    result[in_progress.notna()] = PREVIEW_LABELS[mode]
-    result[in_progress.eq(True).fillna(False).astype(bool)] = "replaces"
+    result[in_progress.notna()] = PreviewOutcome.for_duplicate(mode)
+    result[in_progress.eq(True).fillna(False).astype(bool)] = PreviewOutcome.REPLACES
     return result

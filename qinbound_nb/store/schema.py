@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -29,15 +29,6 @@ from qinbound_nb.errors import StoreError
 
 LAYOUT_VERSION = "1"
 BOOKKEEPING = {"_run_id": "VARCHAR", "_in_progress": "BOOLEAN", "_updated_at": "TIMESTAMPTZ"}
-OUTCOMES = (
-    "loaded",
-    "replaced",
-    "updated",
-    "skipped_duplicate",
-    "filtered_out",
-    "over_limit",
-    "failed",
-)
 TABLES_DDL = """
 CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR, value VARCHAR);
 CREATE TABLE IF NOT EXISTS projects (
@@ -88,6 +79,16 @@ KINDS = {
 def quote(identifier: str) -> str:
     """Quote a SQL identifier so any column or table name is safe in a statement."""
     return '"' + identifier.replace('"', '""') + '"'
+
+
+def literal(word: str) -> str:
+    """A SQL string literal, such as ``'loaded'`` for a word of the vocabulary."""
+    return "'" + word.replace("'", "''") + "'"
+
+
+def literals(words: Iterable[str]) -> str:
+    """A SQL list of string literals, such as ``('loaded', 'replaced')``."""
+    return "(" + ", ".join(literal(word) for word in words) + ")"
 
 
 def table_name_for(project: str, taken: set[str]) -> str:

@@ -25,6 +25,7 @@ import pandas as pd
 
 from qinbound_nb.errors import QInboundError, StoreError
 from qinbound_nb.job.config import JobConfig
+from qinbound_nb.job.vocab import RunStatus
 from qinbound_nb.store.history import (
     Checkpoint,
     PurgeResult,
@@ -160,14 +161,14 @@ class Store:
             earlier = fetch_first(
                 self._connection, "SELECT status FROM runs WHERE run_id = ?", [run_id]
             )
-            if earlier is not None and earlier[0] != "failed":
+            if earlier is not None and earlier[0] != RunStatus.FAILED:
                 return  # never overwrite the history of a committed run with a reused id
             write_run_row(
                 self._connection,
                 run_id=run_id,
                 job=job,
                 started_at=started_at or datetime.now(UTC),
-                status="failed",
+                status=RunStatus.FAILED,
                 counts=counts or {},
                 warnings=list(warnings),
                 output_notebook=output_notebook,

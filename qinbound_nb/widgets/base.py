@@ -20,6 +20,8 @@ import ipywidgets as W
 from pydantic import BaseModel, ValidationError
 
 from qinbound_nb.job.config import JobConfig
+from qinbound_nb.job.validation import validation_problems
+from qinbound_nb.job.vocab import SourceType
 from qinbound_nb.widgets.context import WizardContext
 from qinbound_nb.widgets.tasks import ERROR_STYLE, MessageArea, guarded
 
@@ -34,14 +36,13 @@ def fit_label() -> W.Layout:
     return W.Layout(width="auto")
 
 
-UNION_TAGS = {"survey", "orm", "tickets", "lookup", "regex", "expression"}
 POSITION_PREFIX = re.compile(r"^(fields\.\d+): (.*)$", re.S)
 # fields a placeholder job needs so one step's fields can be checked by JobConfig itself
 PLACEHOLDER_JOB: dict[str, Any] = {
     "name": "placeholder",
     "project": "placeholder",
     "connection": "placeholder",
-    "source": {"type": "tickets"},
+    "source": {"type": SourceType.TICKETS},
 }
 
 
@@ -53,15 +54,10 @@ class Checked(Generic[M]):
     problems: dict[str, str] = field(default_factory=dict)
 
 
-def problems_from(exc: ValidationError, prefix: str = "") -> dict[str, str]:
-    """Turn a ValidationError into ``{field key: message}`` (key ``""`` for the whole model)."""
+def problems_from(exc: ValidationError, model: type[BaseModel], prefix: str = "") -> dict[str, str]:
+    """Turn ``model``'s ValidationError into ``{field key: message}`` (``""``: the whole model)."""
     problems: dict[str, str] = {}
-    for error in exc.errors(include_url=False, include_input=False):
-        parts = [str(part) for part in error["loc"] if part not in UNION_TAGS]
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "missing":
-            message = "is required"
-        key = ".".join(parts)
+    for key, message in validation_problems(exc, model):
         matched = POSITION_PREFIX.match(message)
         if not key and matched:  # a model-level check that names the position itself
             key, message = matched.group(1), matched.group(2)
@@ -75,7 +71,8 @@ def check_job_fields(fields: dict[str, Any]) -> dict[str, str]:
     try:
         JobConfig.model_validate({**PLACEHOLDER_JOB, **fields})
     except ValidationError as exc:
-        return {k: m for k, m in problems_from(exc).items() if k.split(".")[0] in fields}
+        problems = problems_from(exc, JobConfig)
+        return {k: m for k, m in problems.items() if k.split(".")[0] in fields}
     return {}
 
 
@@ -258,4 +255,4 @@ def validated(model: type[M], data: dict[str, Any], prefix: str = "") -> Checked
     try:
         return Checked(model.model_validate(data))
     except ValidationError as exc:
-        return Checked(None, problems_from(exc, prefix))
+        return Checked(None, problems_from(exc, model, prefix))

@@ -11,24 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from qinbound_nb.core.parse.export import SOURCE_ID
+from qinbound_nb.core.parse.raw_types import SURVEY_INTEGERS, SURVEY_TEXT
 from qinbound_nb.core.suggest import QuestionInfo, suggest_mapping
 from qinbound_nb.job.config import FieldMapping
+from qinbound_nb.job.vocab import SURVEY_DATE_FIELDS, DateField, FieldType, SourceType
 
-SURVEY_METADATA_FIELDS = (
-    "startDate",
-    "endDate",
-    "recordedDate",
-    "status",
-    "progress",
-    "duration",
-    "finished",
-    "ipAddress",
-    "locationLatitude",
-    "locationLongitude",
-    "distributionChannel",
-    "userLanguage",
+# A response's metadata columns in export order; its id makes natural_id, it is not mapped.
+SURVEY_METADATA_FIELDS = tuple(
+    name
+    for name in (*SURVEY_DATE_FIELDS, *SURVEY_INTEGERS, *SURVEY_TEXT)
+    if name != SOURCE_ID[SourceType.SURVEY]
 )
-DATE_FIELDS = ("endDate", "startDate", "recordedDate")
+# The document date choices, in the order a blank document date falls back through them.
+DATE_FIELDS: tuple[str, ...] = tuple(DateField)
 
 
 @dataclass(frozen=True)
@@ -59,7 +55,7 @@ def survey_fields(metadata: Any) -> list[SourceField]:
 
 
 def _skipped(source: str, description: str) -> SourceField:
-    return SourceField(source, description, FieldMapping(source=source, type="skip"))
+    return SourceField(source, description, FieldMapping(source=source, type=FieldType.SKIP))
 
 
 def _columns(question: Any, column_map: dict[str, str]) -> tuple[list[QuestionInfo], list[str]]:

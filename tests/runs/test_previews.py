@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from qinbound_nb import JobConfig, Preview, preview, run_job
+from qinbound_nb.job.vocab import DuplicateMode
 from qinbound_nb.local.connections import SANDBOX
 from qinbound_nb.qualtrics.client import QualtricsClient
 from qinbound_nb.sandbox.simulator import Sandbox
@@ -102,5 +103,5 @@ def test_an_orm_preview_updates_with_its_unique_field(sandbox_at) -> None:
     )
     first = preview(job, limit=10, client=sandbox_at(NOW)["client"])
     assert first.documents["natural_id"].str.startswith("reviews;rv_").all()
-    second = first.update(job.model_copy(update={"duplicates": "skip"}))
+    second = first.update(job.model_copy(update={"duplicates": DuplicateMode.SKIP}))
     assert list(second.documents["natural_id"]) == list(first.documents["natural_id"])

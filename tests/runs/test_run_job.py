@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from qinbound_nb import JobConfig, run_job
+from qinbound_nb.job.vocab import DuplicateMode
 from qinbound_nb.runs.execute import RunFailedError, check_job
 from qinbound_nb.store.store import Store
 
@@ -60,7 +61,7 @@ def test_rerunning_at_the_same_time_converges(
 def test_duplicate_modes_when_the_checkpoint_is_lost(
     nps_job: JobConfig, tmp_path: Path, sandbox_at, mode: str
 ) -> None:
-    job = nps_job.model_copy(update={"duplicates": mode})
+    job = nps_job.model_copy(update={"duplicates": DuplicateMode(mode)})
     store = tmp_path / "s.duckdb"
     first = run_job(job, store=store, **sandbox_at(DAY_ONE))
     with Store.open(store) as opened:  # forget where we were: the whole survey comes again
@@ -105,7 +106,7 @@ def test_dry_run_writes_nothing(nps_job: JobConfig, tmp_path: Path, sandbox_at) 
     with Store.open(store) as opened:
         before = len(opened.runs())
     again = run_job(
-        nps_job.model_copy(update={"duplicates": "skip"}),
+        nps_job.model_copy(update={"duplicates": DuplicateMode.SKIP}),
         store=store,
         dry_run=True,
         **sandbox_at(DAY_ONE),
@@ -215,7 +216,7 @@ def test_closed_sessions_leave_the_in_progress_snapshot(
 ) -> None:
     job = nps_job.model_copy(
         update={
-            "duplicates": "skip",
+            "duplicates": DuplicateMode.SKIP,
             "source": nps_job.source.model_copy(update={"include_in_progress": True}),
         }
     )

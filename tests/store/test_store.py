@@ -13,6 +13,7 @@ import pytest
 
 from qinbound_nb import JobConfig
 from qinbound_nb.errors import StoreError
+from qinbound_nb.job.vocab import DuplicateMode
 from qinbound_nb.store.store import Checkpoint, Store
 
 LOAD_DATE = pd.Timestamp("2024-05-02T08:00:00Z")
@@ -72,7 +73,7 @@ def store(tmp_path: Path):
 
 
 def with_mode(job: JobConfig, mode: str) -> JobConfig:
-    return job.model_copy(update={"duplicates": mode})
+    return job.model_copy(update={"duplicates": DuplicateMode(mode)})
 
 
 FIRST = [

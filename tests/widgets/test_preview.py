@@ -9,6 +9,7 @@ import pytest
 
 from qinbound_nb.errors import ExportError
 from qinbound_nb.job.config import JobConfig
+from qinbound_nb.job.vocab import DuplicateMode
 from qinbound_nb.render.spans import locate_in_input
 from qinbound_nb.widgets.preview import PreviewPanel, render_preview_html
 from qinbound_nb.widgets.tasks import SynchronousExecutor
@@ -200,11 +201,11 @@ def test_panel_fetches_with_the_sample_size_and_follows_job_changes(job: JobConf
     panel.sample_size.value = 25
     panel.fetch.click()
     assert panel.html == "<p>25 rows of nps-weekly (replace)</p>"
-    current["job"] = job.model_copy(update={"duplicates": "skip"})
+    current["job"] = job.model_copy(update={"duplicates": DuplicateMode.SKIP})
     panel.job_changed()
     assert panel.html == "<p>25 rows of nps-weekly (skip)</p>"
     panel.live.value = False
-    current["job"] = job.model_copy(update={"duplicates": "update"})
+    current["job"] = job.model_copy(update={"duplicates": DuplicateMode.UPDATE})
     panel.job_changed()
     assert panel.html.endswith("(skip)</p>")
 

@@ -28,6 +28,7 @@ import numpy as np
 
 from qinbound_nb.core.redaction.pii_batch import judge_all
 from qinbound_nb.core.redaction.pii_patterns import PII_KINDS, PREFILTERS, SCANNERS
+from qinbound_nb.job.vocab import MaskStyle, PiiKind
 
 __all__ = ["PII_KINDS", "PREFILTERS", "PiiHits", "find_pii", "normalize", "pii_token"]
 
@@ -60,23 +61,23 @@ def find_pii(data: bytes, kinds: frozenset[str]) -> PiiHits:
 
 def normalize(kind: str, value: bytes) -> bytes:
     """The form a value is hashed in: lower-case emails, digits of numbers, canonical IPs."""
-    if kind == "email":
+    if kind == PiiKind.EMAIL:
         return value.decode("utf-8", "replace").lower().encode()
-    if kind == "ip":
+    if kind == PiiKind.IP:
         address = value.split(b"%", 1)[0].decode("ascii")
         return ipaddress.ip_address(address).compressed.encode()
     digits = value.replace(b"(0)", b"").translate(None, _NON_DIGITS)
-    if kind != "phone" or value.startswith(b"+") or digits.startswith(b"0"):
+    if kind != PiiKind.PHONE or value.startswith(b"+") or digits.startswith(b"0"):
         return (b"+" if value.startswith(b"+") else b"") + digits
     return b"+" + digits if len(digits) == 11 else b"+1" + digits
 
 
 def pii_token(kind: str, normalized: bytes, style: str, mask: str, key: bytes | None) -> str:
     """The text that stands for a value: the fixed mask, ``[EMAIL]``, or ``[EMAIL:<hmac>]``."""
-    if style == "fixed":
+    if style == MaskStyle.FIXED:
         return mask
     label = kind.upper()
-    if style == "typed" or key is None:
+    if style == MaskStyle.TYPED or key is None:
         return f"[{label}]"
     digest = hmac.new(key, kind.encode() + b":" + normalized, sha256).hexdigest()
     return f"[{label}:{digest[:12]}]"

@@ -28,6 +28,7 @@ from qinbound_nb.core.redaction.rules import RedactionRules, check_fields
 from qinbound_nb.core.redaction.spantable import HitList, Hits, SpanTable, merge_hits
 from qinbound_nb.core.redaction.textbuffer import TextBuffer, binary
 from qinbound_nb.errors import ConfigError
+from qinbound_nb.job.vocab import MaskStyle
 
 __all__ = ["Redacted", "RedactedDocuments", "RedactionRules", "redact", "redact_documents"]
 
@@ -169,7 +170,7 @@ def _detect(
     found = find_pii(buffer.data, frozenset(rules.pii))
     codes = np.zeros(len(PII_KINDS), dtype=np.int64)  # PII_KINDS index -> rule code
     codes[[PII_KINDS.index(kind) for kind in rules.pii]] = np.arange(len(rules.pii))
-    if rules.mask_style == "hash":
+    if rules.mask_style == MaskStyle.HASH:
         replacements = _hash_tokens(buffer.data, found, rules)
     else:  # one token per kind: no Python object per hit
         style, mask = rules.mask_style, rules.mask
@@ -185,7 +186,7 @@ def _hash_tokens(data: bytes, found: PiiHits, rules: RedactionRules) -> pa.Large
     ):
         kind = PII_KINDS[code]
         value = normalize(kind, data[start:end])
-        tokens.append(pii_token(kind, value, "hash", rules.mask, rules.hash_key).encode())
+        tokens.append(pii_token(kind, value, MaskStyle.HASH, rules.mask, rules.hash_key).encode())
     return binary(tokens)
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from qinbound_nb.core.redaction.pii import PII_KINDS, PREFILTERS, pii_token
 from qinbound_nb.errors import ConfigError, RuleError
@@ -23,8 +23,8 @@ from qinbound_nb.job.rulesyntax import (
     parse_redaction_rules,
     parse_substitution_rules,
 )
+from qinbound_nb.job.vocab import MaskStyle, PiiKind
 
-MaskStyle = Literal["fixed", "typed", "hash"]
 _WORD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
 
@@ -45,9 +45,9 @@ class RedactionRules:
 
     substitutions: tuple[Substitution, ...] = ()
     redactions: tuple[RedactionPattern, ...] = ()
-    pii: tuple[str, ...] = ()
+    pii: tuple[PiiKind, ...] = ()
     mask: str = "[REDACTED]"
-    mask_style: MaskStyle = "fixed"
+    mask_style: MaskStyle = MaskStyle.FIXED
     hash_key: bytes | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -57,9 +57,11 @@ class RedactionRules:
         unknown = [kind for kind in self.pii if kind not in PII_KINDS]
         if unknown:
             raise ConfigError(f"unknown PII kind(s) {unknown}; choose from {', '.join(PII_KINDS)}")
-        if self.mask_style not in ("fixed", "typed", "hash"):
+        object.__setattr__(self, "pii", tuple(PiiKind(kind) for kind in self.pii))
+        if self.mask_style not in tuple(MaskStyle):
             raise ConfigError(f"mask_style {self.mask_style!r} must be fixed, typed or hash")
-        if self.mask_style == "hash" and not self.hash_key:
+        object.__setattr__(self, "mask_style", MaskStyle(self.mask_style))
+        if self.mask_style == MaskStyle.HASH and not self.hash_key:
             raise ConfigError(
                 "mask_style 'hash' needs the project's secret hash_key (bytes), so that the "
                 "same value gets the same token in every run; pass hash_key=..."
@@ -138,7 +140,7 @@ class RedactionRules:
 
     def custom_token(self, value: bytes) -> bytes:
         """What replaces a custom redaction's match under this mask style."""
-        if self.mask_style == "fixed":
+        if self.mask_style == MaskStyle.FIXED:
             return self.mask.encode()
         return pii_token("redacted", value, self.mask_style, self.mask, self.hash_key).encode()
 

@@ -9,6 +9,7 @@ import ipywidgets as W
 
 from qinbound_nb.errors import ConfigError
 from qinbound_nb.job.config import DEFAULT_FIELDS, Filter
+from qinbound_nb.job.vocab import FieldType, FilterAction
 from qinbound_nb.widgets.base import Checked, Step, validated
 from qinbound_nb.widgets.tasks import guarded
 
@@ -53,8 +54,8 @@ class FilterStep(Step[Filter]):
             layout=W.Layout(width="70%", height="60px"),
         )
         self.action = W.ToggleButtons(
-            options=[("Include matching", "include"), ("Exclude matching", "exclude")],
-            value="include",
+            options=[(f"{action.capitalize()} matching", action) for action in FilterAction],
+            value=FilterAction.INCLUDE,
         )
         self.samples = W.Textarea(
             placeholder=SAMPLE_HINT, layout=W.Layout(width="50%", height="80px")
@@ -82,7 +83,7 @@ class FilterStep(Step[Filter]):
         mapped = [
             f["name"]
             for f in mapping.get("fields", [])
-            if f.get("type") != "skip" and f.get("name")
+            if f.get("type") != FieldType.SKIP and f.get("name")
         ]
         return [*DEFAULT_FIELDS, *mapped]
 
@@ -107,7 +108,7 @@ class FilterStep(Step[Filter]):
             self.test_result.value = "no filter: every record matches"
             return
         matched = test(text, parse_sample_values(self.samples.value))
-        verb = "included" if (matched == (self.action.value == "include")) else "skipped"
+        verb = "included" if (matched == (self.action.value == FilterAction.INCLUDE)) else "skipped"
         self.test_result.value = f"<b>{str(bool(matched)).lower()}</b>: this record would be {verb}"
 
     def check(self) -> Checked[Filter]:

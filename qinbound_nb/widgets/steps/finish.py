@@ -11,6 +11,7 @@ import ipywidgets as W
 
 from qinbound_nb.errors import QInboundError
 from qinbound_nb.job.config import JobConfig
+from qinbound_nb.job.vocab import ScheduleKind
 from qinbound_nb.scheduling.recurrence import describe_schedule
 from qinbound_nb.widgets.base import Checked, Step, validated
 from qinbound_nb.widgets.tasks import Busy, guarded, run_task
@@ -34,7 +35,7 @@ def run_instructions(job: JobConfig, job_path: Path, notebook: Path | None) -> l
         lines.append(
             f"The production notebook is {notebook}; 'qinbound run' executes it with papermill."
         )
-    if job.schedule.kind == "recurring":
+    if job.schedule.kind == ScheduleKind.RECURRING:
         lines.append(f"Schedule: {describe_schedule(job.schedule)}.")
         lines.append(f"Install it in cron: qinbound schedule {quoted} --install")
     elif job.schedule.pull_on_create:

@@ -10,6 +10,7 @@ from typing import Any
 import ipywidgets as W
 
 from qinbound_nb.job.config import FieldMapping, Mapping
+from qinbound_nb.job.vocab import FieldType, SourceType
 from qinbound_nb.widgets.base import FULL_LABEL, Checked, Step, validated
 from qinbound_nb.widgets.steps.mapping_rows import COLUMNS, HEADER, FieldRow
 from qinbound_nb.widgets.suggestions import DATE_FIELDS, SourceField, survey_fields
@@ -80,7 +81,7 @@ class MappingStep(Step[Mapping]):
             self.messages.error(f"{source!r} is already in the table")
             return
         with self.quietly():
-            self._add_row(FieldMapping(source=source, type="skip")).include.value = True
+            self._add_row(FieldMapping(source=source, type=FieldType.SKIP)).include.value = True
             self.new_source.value = ""
             self._layout()
             self.touch(f"fields.{len(self.rows) - 1}")  # the user made it: say what it needs
@@ -99,13 +100,19 @@ class MappingStep(Step[Mapping]):
                     known[field.source].describe(field.description)
                     continue
                 suggestion = (
-                    field.suggestion if fresh else FieldMapping(source=field.source, type="skip")
+                    field.suggestion
+                    if fresh
+                    else FieldMapping(source=field.source, type=FieldType.SKIP)
                 )
                 self._add_row(suggestion, field.description)
             self._layout()
 
     def _date_choices(self) -> None:
-        dated = [row.source for row in self.rows if row.include.value and row.type.value == "date"]
+        dated = [
+            row.source
+            for row in self.rows
+            if row.include.value and row.type.value == FieldType.DATE
+        ]
         current = self.document_date.value
         options = list(dict.fromkeys([*DATE_FIELDS, *dated, *([current] if current else [])]))
         if list(self.document_date.options) != options:
@@ -116,7 +123,11 @@ class MappingStep(Step[Mapping]):
     def enter(self) -> None:
         source = self.context.draft(self.name).get("source", {})
         survey_id = source.get("survey_id", "")
-        if source.get("type") != "survey" or not survey_id or survey_id == self._fields_for:
+        if (
+            source.get("type") != SourceType.SURVEY
+            or not survey_id
+            or survey_id == self._fields_for
+        ):
             return
         self._fields_for = survey_id
         run_task(
@@ -136,7 +147,7 @@ class MappingStep(Step[Mapping]):
             data, problem = row.read()
             if problem:
                 problems[f"fields.{position}.transform"] = problem
-            if data["type"] != "skip" or data["name"] or "transform" in data:
+            if data["type"] != FieldType.SKIP or data["name"] or "transform" in data:
                 fields.append(data)  # untouched skipped fields stay out of the job file
                 positions.append(position)
         checked = validated(

@@ -8,7 +8,8 @@ from typing import Any
 import ipywidgets as W
 
 from qinbound_nb.errors import RuleError
-from qinbound_nb.job.config import PII_KINDS, Rules
+from qinbound_nb.job.config import Rules
+from qinbound_nb.job.vocab import ApplyTo, FieldType, MaskStyle, PiiKind
 from qinbound_nb.widgets.base import Checked, Step, validated
 from qinbound_nb.widgets.tasks import guarded
 
@@ -16,18 +17,19 @@ SUBSTITUTIONS_HINT = (
     "# one rule per line: phrase to replace : replacement\ncorroded virus : Coronavirus"
 )
 REDACTIONS_HINT = "# one regular expression per line\n\\d{3}-\\d{2}-\\d{4}"
-MASK_STYLES = [
-    ("Fixed text (the mask below)", "fixed"),
-    ("Typed: [EMAIL], [PHONE]…", "typed"),
-    ("Keyed hash: [EMAIL:3f2a9c1b]", "hash"),
-]
-PII_LABELS = {
-    "email": "Email",
-    "phone": "Phone",
-    "credit_card": "Credit card",
-    "ssn": "SSN",
-    "ip": "IP address",
+MASK_LABELS = {
+    MaskStyle.FIXED: "Fixed text (the mask below)",
+    MaskStyle.TYPED: "Typed: [EMAIL], [PHONE]…",
+    MaskStyle.HASH: "Keyed hash: [EMAIL:3f2a9c1b]",
 }
+PII_LABELS = {
+    PiiKind.EMAIL: "Email",
+    PiiKind.PHONE: "Phone",
+    PiiKind.CREDIT_CARD: "Credit card",
+    PiiKind.SSN: "SSN",
+    PiiKind.IP: "IP address",
+}
+CHOSEN = "chosen"  # the wizard's word for "a list of fields", beside ApplyTo's words
 
 
 def uploaded_text(upload: dict[str, Any]) -> str:
@@ -54,13 +56,17 @@ class RulesStep(Step[Rules]):
         self.substitutions_file = W.FileUpload(accept=".txt", description="Upload .txt")
         self.redactions_file = W.FileUpload(accept=".txt", description="Upload .txt")
         self.pii = {
-            kind: W.ToggleButton(description=PII_LABELS[kind], value=False) for kind in PII_KINDS
+            kind: W.ToggleButton(description=PII_LABELS[kind], value=False) for kind in PiiKind
         }
-        self.mask_style = W.Dropdown(description="Mask style", options=MASK_STYLES, value="fixed")
+        self.mask_style = W.Dropdown(
+            description="Mask style",
+            options=[(MASK_LABELS[style], style) for style in MaskStyle],
+            value=MaskStyle.FIXED,
+        )
         self.mask = W.Text(description="Mask", value="[REDACTED]")
         self.apply_to = W.RadioButtons(
-            options=[("Verbatim fields", "verbatims"), ("Chosen fields", "chosen")],
-            value="verbatims",
+            options=[("Verbatim fields", ApplyTo.VERBATIMS), ("Chosen fields", CHOSEN)],
+            value=ApplyTo.VERBATIMS,
         )
         self.fields = W.SelectMultiple(options=[], rows=4)
         for upload, target in (
@@ -99,7 +105,9 @@ class RulesStep(Step[Rules]):
     def enter(self) -> None:
         mapping = self.context.draft(self.name).get("mapping", {})
         names = [
-            f["name"] for f in mapping.get("fields", []) if f.get("type") in ("text", "verbatim")
+            f["name"]
+            for f in mapping.get("fields", [])
+            if f.get("type") in (FieldType.TEXT, FieldType.VERBATIM)
         ]
         chosen = [name for name in self.fields.value if name in names]
         with self.quietly():
@@ -107,10 +115,10 @@ class RulesStep(Step[Rules]):
             self.fields.value = tuple(chosen or self.fields.value)
 
     def check(self) -> Checked[Rules]:
-        self.fields.layout.display = "flex" if self.apply_to.value == "chosen" else "none"
-        self.mask.layout.display = "flex" if self.mask_style.value == "fixed" else "none"
-        apply_to: Any = "verbatims"
-        if self.apply_to.value == "chosen":
+        self.fields.layout.display = "flex" if self.apply_to.value == CHOSEN else "none"
+        self.mask.layout.display = "flex" if self.mask_style.value == MaskStyle.FIXED else "none"
+        apply_to: Any = ApplyTo.VERBATIMS
+        if self.apply_to.value == CHOSEN:
             apply_to = list(self.fields.value)
             if not apply_to:
                 return Checked(None, {"apply_to": "choose at least one field"})
@@ -134,16 +142,16 @@ class RulesStep(Step[Rules]):
                 toggle.value = kind in model.pii
             self.mask.value = model.mask
             self.mask_style.value = model.mask_style
-            chosen = [] if model.apply_to == "verbatims" else list(model.apply_to)
+            chosen = [] if model.apply_to == ApplyTo.VERBATIMS else list(model.apply_to)
             self.fields.options = list(dict.fromkeys([*self.fields.options, *chosen]))
             self.fields.value = tuple(chosen)
-            self.apply_to.value = "chosen" if chosen else "verbatims"
+            self.apply_to.value = CHOSEN if chosen else ApplyTo.VERBATIMS
 
     def job_fields(self, model: Rules) -> dict[str, Any]:
         return {"rules": model.model_dump(mode="json")}
 
     def summary(self, model: Rules) -> list[tuple[str, str]]:
-        mask = model.mask if model.mask_style == "fixed" else model.mask_style
+        mask = model.mask if model.mask_style == MaskStyle.FIXED else model.mask_style
         return [
             ("Substitution rules", str(_rule_count(model.substitutions))),
             ("Redaction rules", str(_rule_count(model.redactions))),
@@ -151,7 +159,9 @@ class RulesStep(Step[Rules]):
             ("Mask", mask),
             (
                 "Applies to",
-                "verbatim fields" if model.apply_to == "verbatims" else ", ".join(model.apply_to),
+                "verbatim fields"
+                if model.apply_to == ApplyTo.VERBATIMS
+                else ", ".join(model.apply_to),
             ),
         ]
 

@@ -8,14 +8,15 @@ from typing import Any
 import ipywidgets as W
 
 from qinbound_nb.job.config import SURVEY_ID, OrmSource, SurveySource, TicketsSource
+from qinbound_nb.job.vocab import SourceType
 from qinbound_nb.widgets.base import Checked, Step, fit_label, validated
 from qinbound_nb.widgets.tasks import Busy, guarded, run_task
 
 AnySource = SurveySource | OrmSource | TicketsSource
 MODELS: dict[str, type[AnySource]] = {
-    "survey": SurveySource,
-    "orm": OrmSource,
-    "tickets": TicketsSource,
+    SourceType.SURVEY: SurveySource,
+    SourceType.ORM: OrmSource,
+    SourceType.TICKETS: TicketsSource,
 }
 NO_FILTER = ("No filter: every response", "")
 
@@ -47,7 +48,7 @@ class SourceStep(Step[AnySource]):
     title = "Source"
 
     def build(self) -> list[W.Widget]:
-        self.kind = "survey"
+        self.kind: str = SourceType.SURVEY
         self._surveys: list[Any] = []
         self._filters_for = ""
         self.search = W.Text(description="Search", placeholder="survey name or id")
@@ -88,9 +89,9 @@ class SourceStep(Step[AnySource]):
         ]
 
     def _show_boxes(self) -> None:
-        for kind, box in (("survey", self.survey_box), ("orm", self.orm_box)):
+        for kind, box in ((SourceType.SURVEY, self.survey_box), (SourceType.ORM, self.orm_box)):
             box.layout.display = "flex" if self.kind == kind else "none"
-        self.tickets_box.layout.display = "block" if self.kind == "tickets" else "none"
+        self.tickets_box.layout.display = "block" if self.kind == SourceType.TICKETS else "none"
 
     def _current_kind(self) -> str:
         kind: str = self.context.draft(self.name).get("source", {}).get("type", self.kind)
@@ -101,7 +102,7 @@ class SourceStep(Step[AnySource]):
         self._entered = True
         self._show_boxes()
         self.changed()
-        if self.kind == "survey":
+        if self.kind == SourceType.SURVEY:
             self._load_surveys()
             self._load_filters()
 
@@ -169,13 +170,13 @@ class SourceStep(Step[AnySource]):
         self.kind = self._current_kind()
         self._show_boxes()
         data: dict[str, Any] = {"type": self.kind, "start_date": self.start_date.value}
-        if self.kind == "survey":
+        if self.kind == SourceType.SURVEY:
             data |= {
                 "survey_id": self.survey_id.value.strip(),
                 "include_in_progress": self.in_progress.value,
                 "filter_id": self.filter_id.value or None,
             }
-        elif self.kind == "orm":
+        elif self.kind == SourceType.ORM:
             data["idp_source_id"] = self.idp_source_id.value.strip()
         return validated(MODELS[self.kind], data)
 
