@@ -18,11 +18,11 @@ from pathlib import Path
 from qinbound_nb.job.config import JobConfig
 from qinbound_nb.notebooks.export import export_notebook
 from qinbound_nb.notebooks.production import ProductionRun, run_production
-from qinbound_nb.runs.execute import check_job
+from qinbound_nb.runs.checks import check_job
 from qinbound_nb.runs.preview import preview
 from qinbound_nb.store.store import Store
 
-EXAMPLE_JOB = Path(__file__).parent / "templates" / "nps-weekly.json"
+EXAMPLE_JOB = Path(__file__).parents[1] / "templates" / "nps-weekly.json"
 FIRST_RUN_AT = datetime(2026, 11, 20, 6, 30, tzinfo=UTC)
 
 

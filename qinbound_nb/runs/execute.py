@@ -16,11 +16,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from qinbound_nb.core.expressions.evaluate import compile_expression
-from qinbound_nb.core.redaction.redact import RedactionRules
-from qinbound_nb.errors import ExpressionError, QInboundError
+from qinbound_nb.errors import QInboundError
 from qinbound_nb.job.config import JobConfig
 from qinbound_nb.qualtrics.client import QualtricsClient
+from qinbound_nb.runs.checks import check_job
 from qinbound_nb.runs.clients import open_client, run_clock
 from qinbound_nb.runs.runner import Progress, RunFailedError, Runner, RunReport, compile_rules
 from qinbound_nb.store.store import Store, default_store_path
@@ -40,26 +39,6 @@ CHUNK_ROWS = 50_000
 def as_job(job: JobConfig | str | os.PathLike[str]) -> JobConfig:
     """A JobConfig, loading it from a job file path when given one."""
     return job if isinstance(job, JobConfig) else JobConfig.load(job)
-
-
-def check_job(job: JobConfig) -> JobConfig:
-    """Checks beyond the model: every expression parses and every rule compiles.
-
-    Raises:
-        ConfigError: naming the setting (``filter.expression``, ``mapping.fields.N``...).
-    """
-    expressions = [("filter.expression", job.filter.expression)]
-    for position, spec in enumerate(job.mapping.fields):
-        if spec.transform is not None and spec.transform.kind == "expression":
-            expressions.append((f"mapping.fields.{position}.transform", spec.transform.expression))
-    for where, text in expressions:
-        if text:
-            try:
-                compile_expression(text)
-            except ExpressionError as exc:
-                raise ExpressionError(f"{where}: {exc}") from None
-    RedactionRules.from_config(job.rules, hash_key=b"only-checking-the-rules")
-    return job
 
 
 def run_job(
