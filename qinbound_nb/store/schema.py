@@ -19,13 +19,15 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 
 from qinbound_nb.errors import StoreError
 from qinbound_nb.local.settings import Settings
+
+if TYPE_CHECKING:  # Arrow results load pyarrow when asked for; a few plain rows do not
+    import pyarrow as pa
 
 LAYOUT_VERSION = "1"
 BOOKKEEPING = {"_run_id": "VARCHAR", "_in_progress": "BOOLEAN", "_updated_at": "TIMESTAMPTZ"}

@@ -13,7 +13,6 @@ from functools import lru_cache
 from typing import cast
 
 import lark
-import pyarrow as pa
 
 from qinbound_nb.core.expressions.functions import FUNCTIONS
 from qinbound_nb.errors import ExpressionError
@@ -59,7 +58,11 @@ BRACKETED: /\[([^\]]|\]\])+\]/
 
 @dataclass(frozen=True)
 class Node:
-    """One node of the syntax tree; ``position`` is where it starts in the text."""
+    """One node of the syntax tree; ``position`` is where it starts in the text.
+
+    A constant's value is a plain float, str, bool or None: the evaluator makes it an Arrow
+    scalar, so parsing (``qinbound validate``) never starts pyarrow's pandas bridge.
+    """
 
     kind: str
     position: int
@@ -110,20 +113,20 @@ class _Build(lark.Transformer[lark.Token, Node]):
         return operand if op.value == "+" else self._node("minus", op.start_pos, None, operand)
 
     def number(self, items: list) -> Node:
-        return self._node("constant", items[0].start_pos, pa.scalar(float(items[0])))
+        return self._node("constant", items[0].start_pos, float(items[0]))
 
     def string(self, items: list) -> Node:
         text = items[0].value[1:-1].replace('""', '"')
-        return self._node("constant", items[0].start_pos, pa.scalar(text, pa.string()))
+        return self._node("constant", items[0].start_pos, text)
 
     def true(self, items: list) -> Node:
-        return self._node("constant", items[0].start_pos, pa.scalar(True))
+        return self._node("constant", items[0].start_pos, True)
 
     def false(self, items: list) -> Node:
-        return self._node("constant", items[0].start_pos, pa.scalar(False))
+        return self._node("constant", items[0].start_pos, False)
 
     def null(self, items: list) -> Node:
-        return self._node("constant", items[0].start_pos, pa.scalar(None))
+        return self._node("constant", items[0].start_pos, None)
 
     def field(self, items: list) -> Node:
         token = items[0]
