@@ -14,7 +14,7 @@ from typing import cast
 
 import lark
 
-from qinbound_nb.core.expressions.functions import FUNCTIONS
+from qinbound_nb.core.expressions.signatures import ARITY
 from qinbound_nb.errors import ExpressionError
 
 MAX_DEPTH = 64
@@ -137,23 +137,19 @@ class _Build(lark.Transformer[lark.Token, Node]):
         name, _, args, _ = items
         children = tuple(args.children) if args is not None else ()
         upper = name.value.upper()
-        function = FUNCTIONS.get(upper)
-        if function is None:
+        arity = ARITY.get(upper)
+        if arity is None:
             raise _Problem(
-                f"unknown function {name.value}; known functions are "
-                f"{', '.join(sorted(FUNCTIONS))}",
+                f"unknown function {name.value}; known functions are {', '.join(sorted(ARITY))}",
                 name.start_pos,
             )
-        most = function.most if function.most is not None else len(children)
-        if not function.least <= len(children) <= most:
+        least, most = arity
+        at_most = most if most is not None else len(children)
+        if not least <= len(children) <= at_most:
             wanted = (
-                str(function.least)
-                if function.least == most
-                else (
-                    f"{function.least} to {function.most}"
-                    if function.most
-                    else f"at least {function.least}"
-                )
+                str(least)
+                if least == at_most
+                else (f"{least} to {most}" if most else f"at least {least}")
             )
             raise _Problem(
                 f"{upper} takes {wanted} argument(s), not {len(children)}", name.start_pos
