@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -184,13 +184,15 @@ def report(
     before: dict[str, tuple[float, float]] | None,
     rounds: int,
     loads: tuple[float, float],
+    before_label: str = "",
 ) -> str:
     """The markdown section: one row per contender, ratios to the baseline, targets."""
     base_wall, base_cpu = medians[BASELINE]
     lines = [
         "## CLI and entry points",
         "",
-        f"Fresh processes timed spawn to exit, median of {rounds} interleaved rounds, beside "
+        f"Run on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Fresh processes timed spawn to exit, "
+        f"median of {rounds} interleaved rounds, beside "
         f"`python -c 'import pandas'` as the baseline (median {base_wall:.2f} s wall, "
         f"{base_cpu:.2f} s CPU). The wizard's Finish is the button click (save the job file + "
         "export the notebook) timed inside a fresh process that built the wizard first, so the "
@@ -215,11 +217,11 @@ def report(
             row += f" {before[name][0]:.2f} | {before[name][1]:.2f} |"
         lines.append(row)
     if before:
-        lines += ["", "*before*: the same contenders against the source tree given with "
-                  "`--before` (the package before its entry points imported lazily), timed in "
-                  "the same session."]  # fmt: skip
+        lines += ["", f"*before*: the same contenders against {before_label}, timed in the "
+                  "same session."]  # fmt: skip
     command = "python bench/bench_cli.py" + (f" --rounds {rounds}" if rounds != 7 else "")
-    lines += ["", f"Command: `{command}`" + (" `--before DIR`" if before else "")]
+    command += " --before DIR --before-label '...'" if before else ""
+    lines += ["", f"Command: `{command}`"]
     return "\n".join(lines) + "\n"
 
 
@@ -228,6 +230,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds (7)")
     parser.add_argument("--large", action="store_true", help="accepted for run_all; no effect")
     parser.add_argument("--before", type=Path, help="another source tree to time alongside")
+    parser.add_argument(
+        "--before-label",
+        default="the source tree given with `--before`",
+        help="what --before is, for the report (e.g. the commit it was exported from)",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="qinbound-bench-cli-") as scratch:
         folder = Path(scratch)
@@ -244,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
             else None
         )
         loads.append(load_average())
-    text = report(medians, loaded, before, args.rounds, (loads[0], loads[1]))
+    text = report(medians, loaded, before, args.rounds, (loads[0], loads[1]), args.before_label)
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(text)
     print(text)
