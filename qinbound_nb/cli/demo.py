@@ -19,7 +19,7 @@ from qinbound_nb.job.config import JobConfig
 from qinbound_nb.job.vocab import Outcome
 from qinbound_nb.notebooks.export import export_notebook
 from qinbound_nb.notebooks.production import ProductionRun, run_production
-from qinbound_nb.runs.execute import check_job
+from qinbound_nb.runs.checks import check_job
 from qinbound_nb.runs.preview import preview
 from qinbound_nb.store.store import Store
 

@@ -18,12 +18,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from qinbound_nb.core.expressions.evaluate import Expression, UnknownFieldError, compile_expression
-from qinbound_nb.core.redaction.redact import RedactionRules
-from qinbound_nb.errors import ExpressionError, QInboundError
-from qinbound_nb.job.config import DEFAULT_FIELDS, JobConfig
-from qinbound_nb.job.vocab import FeedbackFormat, TransformKind
+from qinbound_nb.errors import QInboundError
+from qinbound_nb.job.config import JobConfig
+from qinbound_nb.job.vocab import FeedbackFormat
 from qinbound_nb.qualtrics.client import QualtricsClient
+from qinbound_nb.runs.checks import check_job
 from qinbound_nb.runs.clients import open_client, run_clock
 from qinbound_nb.runs.pulls import Progress
 from qinbound_nb.runs.report import RunFailedError, RunReport
@@ -45,39 +44,6 @@ CHUNK_ROWS = 50_000
 def as_job(job: JobConfig | str | os.PathLike[str]) -> JobConfig:
     """A JobConfig, loading it from a job file path when given one."""
     return job if isinstance(job, JobConfig) else JobConfig.load(job)
-
-
-def check_job(job: JobConfig) -> JobConfig:
-    """Checks beyond the model: every expression parses and every rule compiles.
-
-    Raises:
-        ConfigError: naming the setting (``filter.expression``, ``mapping.fields.N``...).
-    """
-    expressions = [("filter.expression", job.filter.expression)]
-    for position, spec in enumerate(job.mapping.fields):
-        if spec.transform is not None and spec.transform.kind == TransformKind.EXPRESSION:
-            expressions.append((f"mapping.fields.{position}.transform", spec.transform.expression))
-    for where, text in expressions:
-        if text:
-            try:
-                compiled = compile_expression(text)
-                if where == "filter.expression":
-                    _check_filter_fields(compiled, job)
-            except ExpressionError as exc:
-                raise ExpressionError(f"{where}: {exc}") from None
-    RedactionRules.from_config(job.rules, hash_key=b"only-checking-the-rules")
-    return job
-
-
-def _check_filter_fields(expression: Expression, job: JobConfig) -> None:
-    """The connector filter sees the documents: default fields and mapped attribute names."""
-    known = set(DEFAULT_FIELDS) | {
-        f.name for f in job.mapping.fields if f.name and f.type != "skip"
-    }
-    for name in expression.fields:
-        if name not in known:
-            position = max(expression.text.find(name), 0)
-            raise UnknownFieldError(name, expression=expression.text, position=position)
 
 
 def run_job(

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from qinbound_nb.job.config import Schedule
 from qinbound_nb.job.vocab import Frequency, ScheduleKind
+from qinbound_nb.local.settings import token_variable
 from qinbound_nb.scheduling.recurrence import REFERENCE_DAY, describe_schedule, starts_on_time
 
 HEADER = '''"""Airflow DAG for qinbound job {name!r}: {description}.
@@ -115,7 +116,7 @@ def airflow_dag(
         name=name,
         description=describe_schedule(schedule),
         short=f"qinbound job {name}: {describe_schedule(schedule)}",
-        token_variable="QINBOUND_TOKEN_" + re.sub(r"[^A-Z0-9]", "_", connection.upper()),
+        token_variable=token_variable(connection),
         job_path=str(Path(job_path).resolve()),
         notebook_path=str(Path(notebook_path).resolve()),
         output_notebook=output_notebook,

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow.csv as pacsv
 
 from qinbound_nb.errors import StoreError
 from qinbound_nb.job.config import JobConfig
@@ -191,6 +190,8 @@ def write_run_report(connection: duckdb.DuckDBPyConnection, run_id: str, path: P
         WHERE o.run_id = ? ORDER BY o.position NULLS LAST""",
         [run_id],
     )
+    import pyarrow.csv as pacsv  # the report's CSV writer; listing runs needs no pyarrow
+
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     os.close(handle)

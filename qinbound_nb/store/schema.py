@@ -15,17 +15,19 @@ Tables (query them with plain SQL; ``projects`` names each project's document ta
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 
 from qinbound_nb.errors import StoreError
+from qinbound_nb.local.settings import Settings
+
+if TYPE_CHECKING:  # Arrow results load pyarrow when asked for; a few plain rows do not
+    import pyarrow as pa
 
 LAYOUT_VERSION = "1"
 BOOKKEEPING = {"_run_id": "VARCHAR", "_in_progress": "BOOLEAN", "_updated_at": "TIMESTAMPTZ"}
@@ -48,15 +50,21 @@ CREATE TABLE IF NOT EXISTS jobs (
     job_name VARCHAR, job_path VARCHAR, project VARCHAR, schedule JSON,
     registered_at TIMESTAMPTZ, updated_at TIMESTAMPTZ);
 """
-# Extensions must never be fetched from the network; ICU and JSON are linked in.
-# A run stages its whole batch inside one transaction; past this much memory DuckDB spills
-# the stage to ``<store>.tmp`` beside the file instead of growing without bound.
-STORE_MEMORY_LIMIT = os.environ.get("QINBOUND_STORE_MEMORY", "2GB")
-CONNECT_CONFIG = {
-    "autoinstall_known_extensions": "false",
-    "TimeZone": "UTC",
-    "memory_limit": STORE_MEMORY_LIMIT,
-}
+
+
+def connect_config() -> dict[str, str | bool | int | float | list[str]]:
+    """DuckDB's settings for every connection to a store."""
+    # Extensions must never be fetched from the network; ICU and JSON are linked in.
+    # A run stages its whole batch inside one transaction; past this much memory
+    # (QINBOUND_STORE_MEMORY, default 2GB) DuckDB spills the stage to ``<store>.tmp``
+    # beside the file instead of growing without bound.
+    return {
+        "autoinstall_known_extensions": "false",
+        "TimeZone": "UTC",
+        "memory_limit": Settings().store_memory,
+    }
+
+
 # A stored column may take these incoming types without a conflict (they cast losslessly).
 WIDENINGS = {
     ("DOUBLE", "BIGINT"),

@@ -18,14 +18,14 @@ from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from qinbound_nb.errors import QInboundError, StoreError
 from qinbound_nb.job.config import JobConfig
 from qinbound_nb.job.vocab import RunStatus
+from qinbound_nb.local.settings import Settings
 from qinbound_nb.store.history import (
     Checkpoint,
     PurgeResult,
@@ -34,27 +34,46 @@ from qinbound_nb.store.history import (
     write_run_report,
     write_run_row,
 )
-from qinbound_nb.store.load import LoadResult, RunLoad
-from qinbound_nb.store.merge import preview_outcomes
 from qinbound_nb.store.schema import (
     BOOKKEEPING,
-    CONNECT_CONFIG,
     LAYOUT_VERSION,
     TABLES_DDL,
+    connect_config,
     fetch_arrow,
     fetch_first,
     quote,
     translated_errors,
 )
 
+if TYPE_CHECKING:  # loading and answering in frames need pandas; opening a store does not
+    import pandas as pd
+
+    from qinbound_nb.store.load import LoadResult, RunLoad
+
 __all__ = ["Checkpoint", "LoadResult", "PurgeResult", "RunLoad", "Store", "default_store_path"]
 
 log = logging.getLogger(__name__)
+REGISTERED_JOBS_SQL = """SELECT j.*, r.run_id AS last_run_id, r.status AS last_status,
+          r.started_at AS last_started_at
+    FROM jobs j LEFT JOIN (
+        SELECT * FROM runs QUALIFY row_number() OVER
+            (PARTITION BY job_name ORDER BY started_at DESC) = 1) r USING (job_name)
+    ORDER BY j.job_name"""
 
 
 def default_store_path() -> Path:
     """``$QINBOUND_STORE`` if set, else ``qinbound.duckdb`` in the working folder."""
-    return Path(os.environ.get("QINBOUND_STORE") or "qinbound.duckdb")
+    return Settings().store_path
+
+
+def __getattr__(name: str) -> Any:
+    # LoadResult and RunLoad stay importable from here without making every Store pay
+    # for pandas (``qinbound jobs`` and ``history`` open a store and print a few rows)
+    if name in ("LoadResult", "RunLoad"):
+        from qinbound_nb.store import load
+
+        return getattr(load, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Store:
@@ -65,7 +84,7 @@ class Store:
         self.read_only = read_only
         with translated_errors(self.path, "open the store"):
             self._connection = duckdb.connect(
-                str(self.path), read_only=read_only, config=dict(CONNECT_CONFIG)
+                str(self.path), read_only=read_only, config=connect_config()
             )
             try:
                 if not read_only:
@@ -119,6 +138,8 @@ class Store:
         back too, then records the run as ``failed`` with its error, and is re-raised
         (DuckDB errors as StoreError). A process that dies mid-load leaves no trace.
         """
+        from qinbound_nb.store.load import RunLoad
+
         started = started_at or datetime.now(UTC)
         with translated_errors(self.path, f"load run {run_id}"):
             self._connection.execute("BEGIN TRANSACTION")
@@ -187,6 +208,10 @@ class Store:
 
         A stored in-progress document is always ``replaces`` (it is a snapshot).
         """
+        import pandas as pd
+
+        from qinbound_nb.store.merge import preview_outcomes
+
         ids = natural_ids if isinstance(natural_ids, pd.Series) else pd.Series(list(natural_ids))
         table = self.table_of(project)
         with translated_errors(self.path, "preview outcomes"):
@@ -196,9 +221,18 @@ class Store:
 
     def query(self, sql: str, parameters: list[Any] | None = None) -> pd.DataFrame:
         """Run plain SQL against the store and return an Arrow-backed DataFrame."""
+        import pandas as pd
+
         with translated_errors(self.path, "run the query"):
             table = fetch_arrow(self._connection, sql, parameters or [])
         return table.to_pandas(types_mapper=pd.ArrowDtype)
+
+    def records(self, sql: str, parameters: list[Any] | None = None) -> list[dict[str, Any]]:
+        """Run plain SQL and return its rows as dicts: for a few rows, without pandas."""
+        with translated_errors(self.path, "run the query"):
+            cursor = self._connection.execute(sql, parameters or [])
+            names = [column[0] for column in cursor.description or ()]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def table_of(self, project: str) -> str | None:
         """The document table of ``project``, or None before its first load."""
@@ -234,6 +268,8 @@ class Store:
         """The documents of ``project`` that run ``run_id`` loaded, replaced or updated."""
         table = self.table_of(project)
         if table is None:
+            import pandas as pd
+
             return pd.DataFrame()
         hidden = f" EXCLUDE ({', '.join(BOOKKEEPING)})"
         sql = f"SELECT *{hidden} FROM {quote(table)} WHERE _run_id = ? ORDER BY natural_id"
@@ -245,9 +281,11 @@ class Store:
 
     def runs(self, job_name: str | None = None) -> pd.DataFrame:
         """The run history, newest first, optionally for one job."""
-        where = "WHERE job_name = ?" if job_name is not None else ""
-        params = [job_name] if job_name is not None else []
-        return self.query(f"SELECT * FROM runs {where} ORDER BY started_at DESC", params)
+        return self.query(*_runs_sql(job_name))
+
+    def run_records(self, job_name: str | None = None) -> list[dict[str, Any]]:
+        """:meth:`runs` as plain rows (column → value), without pandas."""
+        return self.records(*_runs_sql(job_name))
 
     def run(self, run_id: str) -> pd.Series:
         """One run's row; StoreError if the store has no such run."""
@@ -282,14 +320,11 @@ class Store:
 
     def registered_jobs(self) -> pd.DataFrame:
         """Registered jobs with their last run's status and time."""
-        return self.query(
-            """SELECT j.*, r.run_id AS last_run_id, r.status AS last_status,
-                      r.started_at AS last_started_at
-            FROM jobs j LEFT JOIN (
-                SELECT * FROM runs QUALIFY row_number() OVER
-                    (PARTITION BY job_name ORDER BY started_at DESC) = 1) r USING (job_name)
-            ORDER BY j.job_name"""
-        )
+        return self.query(REGISTERED_JOBS_SQL)
+
+    def job_records(self) -> list[dict[str, Any]]:
+        """:meth:`registered_jobs` as plain rows (column → value), without pandas."""
+        return self.records(REGISTERED_JOBS_SQL)
 
     def purge(self, run_id: str) -> PurgeResult:
         """Delete the documents run ``run_id`` wrote; see :mod:`qinbound_nb.store.history`."""
@@ -311,3 +346,9 @@ class Store:
             self._rollback()
             raise
         self._connection.execute("COMMIT")
+
+
+def _runs_sql(job_name: str | None) -> tuple[str, list[Any]]:
+    if job_name is None:
+        return "SELECT * FROM runs ORDER BY started_at DESC", []
+    return "SELECT * FROM runs WHERE job_name = ? ORDER BY started_at DESC", [job_name]

@@ -76,6 +76,7 @@ def test_the_notebook_is_valid_and_exporting_twice_gives_the_same_file(
     assert first == second
     notebook = nbformat.reads(first, as_version=4)
     nbformat.validate(notebook)
+    assert first == nbformat.writes(notebook) + "\n"  # written by hand exactly as nbformat would
     assert notebook.metadata.kernelspec.name == "python3"
     tagged = [cell for cell in notebook.cells if "parameters" in cell.metadata.get("tags", [])]
     assert len(tagged) == 1

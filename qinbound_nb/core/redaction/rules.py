@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from qinbound_nb.core.redaction.pii import PII_KINDS, PREFILTERS, pii_token
+from qinbound_nb.core.redaction.pii_patterns import PII_KINDS, PREFILTERS
 from qinbound_nb.errors import ConfigError, RuleError
 from qinbound_nb.job import config
 from qinbound_nb.job.rulesyntax import (
@@ -142,6 +142,9 @@ class RedactionRules:
         """What replaces a custom redaction's match under this mask style."""
         if self.mask_style == MaskStyle.FIXED:
             return self.mask.encode()
+        # the detectors (numpy) load when text is redacted, not when rules are checked
+        from qinbound_nb.core.redaction.pii import pii_token
+
         return pii_token("redacted", value, self.mask_style, self.mask, self.hash_key).encode()
 
     @cached_property
