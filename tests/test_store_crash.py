@@ -20,7 +20,7 @@ import pytest
 from qinbound_nb import JobConfig
 from qinbound_nb.store.store import Store
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]  # kill -9 at chosen moments
 
 CHILD = textwrap.dedent(
     """

@@ -20,7 +20,7 @@ from qinbound_nb import JobConfig
 
 from .conftest import Lab
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.serial]
 
 JOB_NAME = "browser-nps"
 SURVEY = "Customer NPS (demo) (SV_1NpsDemoSurvey1)"

@@ -71,6 +71,7 @@ KILLS += [
 
 
 @pytest.mark.slow
+@pytest.mark.serial  # the kill lands a measured delay after a point: timing needs the machine
 @pytest.mark.parametrize(("point", "delay"), KILLS)
 def test_kill_minus_nine_at_any_point_loses_and_doubles_nothing(
     point: str, delay: float, scenario_root: Path
