@@ -1,13 +1,15 @@
 """Scan every artifact of a full flow for the API token and for the raw PII the sandbox planted.
 
-The flow, through the CLI's ``main`` as a shell calls it (token in the environment or on
-stdin, the working folder, the sandbox clock), with every log record captured:
-``connections add`` (token on stdin), ``validate``, ``export``, ``run`` under papermill with a
-real kernel, ``run --direct`` a day later, a failing run, ``history``, ``jobs``, ``report``,
-with a webhook on every event caught by a local HTTP server, then one failing ``run_job`` for
-its exception. Then every file left behind (notebooks, their
-papermill parameters, the store's bytes and every table's text, reports, job files), every
-CLI output, every webhook payload and every log record is searched.
+The flow runs through the CLI's ``main`` as a shell calls it (token in the environment or on
+stdin, the working folder, the sandbox clock), every log record captured, a webhook on every
+event caught by a local HTTP server, in two halves scanned alike. The notebook flow:
+``connections add`` (token on stdin), ``list``, ``check``, ``validate``, ``export``, ``run``
+under papermill with a real kernel, and a papermill run failing on an expired token. The
+direct flow: ``run --direct`` on two days and a failing one, ``history``, ``jobs``,
+``report`` of each run, and a failing ``run_job`` for its exception. Then every file left
+behind (notebooks, their papermill parameters, the store's bytes and every table's text,
+reports, job files), every CLI output, every webhook payload and every log record is
+searched.
 """
 
 from __future__ import annotations
