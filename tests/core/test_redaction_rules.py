@@ -75,12 +75,21 @@ def test_settings_are_checked() -> None:
     assert "hash_key" not in repr(RedactionRules(mask_style="hash", hash_key=b"s3cret"))
 
 
-def test_patterns_that_re2_runs_are_accepted() -> None:
-    for pattern in [
-        "(?i)acme",
-        "\\bORD-\\d{4,8}\\b",
-        "(?P<id>[A-Z]{2}\\d+)",
-        "caf\\x{e9}",
-        "\\pL+",
-    ]:
-        check_pattern(pattern)
+@pytest.mark.parametrize(
+    ("pattern", "text", "redacted"),
+    [
+        ("(?i)acme", "ACME Corp", "[REDACTED] Corp"),
+        ("\\bORD-\\d{4,8}\\b", "order ORD-12345 shipped", "order [REDACTED] shipped"),
+        ("(?P<id>[A-Z]{2}\\d+)", "ticket AB123", "ticket [REDACTED]"),
+        ("caf\\x{e9}", "un café", "un [REDACTED]"),
+        ("\\pL+", "abc 123", "[REDACTED] 123"),
+    ],
+)
+def test_patterns_that_re2_runs_are_accepted_and_mask_what_they_match(
+    tmp_path: Path, pattern: str, text: str, redacted: str
+) -> None:
+    check_pattern(pattern)  # raises RuleError for a pattern RE2 cannot run
+    redactions = tmp_path / "redactions.txt"
+    redactions.write_text(f"{pattern}\n", encoding="utf-8")
+    result = redact(pd.Series([text]), RedactionRules.from_files(redactions=redactions))
+    assert result.text[0] == redacted
