@@ -1,9 +1,9 @@
-"""Shared fixtures: an isolated QINBOUND_HOME per test and a minimal valid job."""
+"""Shared fixtures (an isolated QINBOUND_HOME per test, a minimal valid job) and the 30 s rule."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -111,3 +111,24 @@ def nps_job(job: JobConfig) -> JobConfig:
             "rules": {"pii": ["email", "phone", "credit_card", "ssn", "ip"]},
         }
     )
+
+
+# The suite's rule: no test's call phase over 30 s (the global pytest-timeout in pyproject.toml
+# is only the backstop for a hung test, fixtures included).
+CALL_LIMIT_S = float(os.environ.get("QINBOUND_TEST_CALL_LIMIT_S", "30"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Fail a test whose own body (the call phase, fixtures aside) ran over CALL_LIMIT_S."""
+    report = yield
+    if report.when == "call" and report.passed and report.duration > CALL_LIMIT_S:
+        report.outcome = "failed"
+        report.longrepr = (
+            f"{item.nodeid} passed but its call took {report.duration:.1f} s, over the suite's "
+            f"limit of {CALL_LIMIT_S:.0f} s per test: make it smaller (fewer repeats, a "
+            "smaller sandbox, a shared fixture) or split what it proves into several tests."
+        )
+    return report

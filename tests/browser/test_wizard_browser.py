@@ -3,12 +3,14 @@
 Opens notebooks/wizard.ipynb, runs it, walks every step to Finish as a person would (typing,
 picking, clicking), fetches the preview from the mapping step and checks that turning on
 the PII detectors shows a highlighted ``[REDACTED]``, then checks the job file and the
-exported notebook on disk. Screenshots of the mapping step and of the preview go to the
-artifacts folder (``QINBOUND_BROWSER_ARTIFACTS``); the README shows copies of them.
+exported notebook on disk. Screenshots of the mapping step, the preview and the finish step go
+to the artifacts folder (``QINBOUND_BROWSER_ARTIFACTS``, where every step's screenshot goes
+too); the README shows copies of them.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from qinbound_nb import JobConfig
 
 from .conftest import Lab
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.serial]
 
 JOB_NAME = "browser-nps"
 SURVEY = "Customer NPS (demo) (SV_1NpsDemoSurvey1)"
@@ -52,7 +54,8 @@ class WizardPage:
         self.expect(self.button("Next step")).to_be_enabled()
         self.button("Next step").click()
         self.expect(self.text(f"Step {number} of {STEPS}: {title}")).to_be_visible()
-        self.page.screenshot(path=str(self.artifacts / f"step-{number:02}.png"))
+        if os.environ.get("QINBOUND_BROWSER_ARTIFACTS"):  # asked for: every step, to look at
+            self.page.screenshot(path=str(self.artifacts / f"step-{number:02}.png"))
 
     def screenshot(
         self, locator: Any, path: Path, max_height: int = 1400, max_width: int = 1700
