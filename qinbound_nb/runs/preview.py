@@ -168,6 +168,12 @@ def build_preview(
     )
 
 
+def sample_columns(job: JobConfig, *, client: QualtricsClient, limit: int = 20) -> list[str]:
+    """The columns of a small sample export: what the mapping can offer, and nothing else."""
+    raw, _ = _sample(client, job, limit, None)
+    return [str(column) for column in raw.columns] if len(raw) else []
+
+
 def _sample(
     client: QualtricsClient,
     job: JobConfig,

@@ -30,6 +30,8 @@ class QualtricsApi(Protocol):
 
     def survey_metadata(self, survey_id: str) -> Any: ...
 
+    def idp_schema(self, idp_source_id: str) -> Any: ...
+
 
 ApiFactory = Callable[[Connection], QualtricsApi]
 Exporter = Callable[[JobConfig, Path], Any]

@@ -46,6 +46,22 @@ class RecordingApi:
         self.calls.append(("survey_metadata", survey_id))
         return self.client.survey_metadata(survey_id)
 
+    def idp_schema(self, idp_source_id: str) -> Any:
+        self.calls.append(("idp_schema", idp_source_id))
+        return self.client.idp_schema(idp_source_id)
+
+    def export_responses(self, survey_id: str, *args: Any, **kwargs: Any) -> Any:
+        self.calls.append(("export_responses", survey_id))
+        return self.client.export_responses(survey_id, *args, **kwargs)
+
+    def export_idp(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls.append(("export_idp",))
+        return self.client.export_idp(*args, **kwargs)
+
+    def export_tickets(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls.append(("export_tickets",))
+        return self.client.export_tickets(*args, **kwargs)
+
     def close(self) -> None:
         self.client.close()
 
