@@ -18,10 +18,10 @@ from typing import Any
 
 import pandas as pd
 
-from qinbound_nb.job.config import JobConfig
 from qinbound_nb.errors import NotebookRunError, StoreError
-from qinbound_nb.runs.execute import RunReport, new_run_id
+from qinbound_nb.job.config import JobConfig
 from qinbound_nb.notebooks.export import export_notebook, run_notebook
+from qinbound_nb.runs.execute import RunReport, new_run_id
 from qinbound_nb.store.store import Store, default_store_path
 
 
@@ -34,6 +34,8 @@ class ProductionRun:
     output_notebook: Path
     counts: dict[str, int]
     error: str | None = None
+    warnings: tuple[str, ...] = ()
+    notification_failures: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -101,7 +103,9 @@ def _outcome(
         counts |= {f"would {k}": v for k, v in report.would.items()}
         status = "failed" if failure is not None else report.status
         error = str(failure) if failure is not None else report.error
-        return ProductionRun(run_id, status, output, counts, error)
+        return ProductionRun(
+            run_id, status, output, counts, error, report.warnings, report.notification_failures
+        )
     return _outcome_from_store(job, run_id, store_path, output, failure, dry_run)
 
 
@@ -123,7 +127,8 @@ def _outcome_from_store(
     if recorded is not None:
         status = "failed" if failure is not None else str(recorded["status"])
         error = str(failure) if failure is not None else recorded.get("error")
-        return ProductionRun(run_id, status, output, dict(recorded["counts"]), error)
+        counts, warnings = dict(recorded["counts"]), tuple(recorded["warnings"])
+        return ProductionRun(run_id, status, output, counts, error, warnings)
     status = "failed" if failure is not None else "succeeded"
     return ProductionRun(run_id, status, output, {}, str(failure) if failure else None)
 
@@ -139,7 +144,18 @@ def _recorded_run(store: Store, run_id: str) -> dict[str, Any] | None:
         "status": str(row["status"]),
         "counts": counts if isinstance(counts, dict) else _numbers(counts),
         "error": None if pd.isna(error) else str(error),
+        "warnings": _texts(row.get("warnings")),
     }
+
+
+def _texts(value: object) -> list[str]:
+    """The warnings column: a JSON list (DuckDB may hand it over as text)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return [value]
+    return [str(item) for item in value] if isinstance(value, list | tuple) else []
 
 
 def _numbers(text: object) -> dict[str, int]:

@@ -8,6 +8,7 @@ transform path on a sample and stops before the store.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -104,8 +105,8 @@ def run_job(
     except QInboundError as exc:
         run.fail(exc, stores, output_notebook)
     report = run.report()
-    run.notify(report)
-    return report
+    failures = run.notify(report)
+    return dataclasses.replace(report, notification_failures=tuple(failures))
 
 
 def new_run_id() -> str:

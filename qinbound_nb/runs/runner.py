@@ -72,6 +72,7 @@ class RunReport:
     error: str | None = None
     dry_run: bool = False
     would: dict[str, int] = field(default_factory=dict)
+    notification_failures: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -97,6 +98,7 @@ class RunReport:
                 "  dry run, would: " + ", ".join(f"{k} {v}" for k, v in self.would.items())
             )
         lines += [f"  warning: {w}" for w in self.warnings]
+        lines += [f"  notification failed: {n}" for n in self.notification_failures]
         if self.error:
             lines.append(f"  error: {self.error}")
         return "\n".join(lines)
@@ -110,6 +112,7 @@ class RunReport:
         """Read a report written by :meth:`to_json`."""
         data = json.loads(text)
         data["warnings"] = tuple(data.get("warnings") or ())
+        data["notification_failures"] = tuple(data.get("notification_failures") or ())
         return cls(**data)
 
     def _repr_html_(self) -> str:
@@ -358,9 +361,10 @@ class Runner:
             would=dict(self.would),
         )
 
-    def notify(self, report: RunReport) -> None:
+    def notify(self, report: RunReport) -> list[str]:
+        """Send the job's notifications; return one message per one that could not go out."""
         if self.dry_run:
-            return
+            return []
         event: Event = "success"
         if report.status == "failed":
             event = "failure"
@@ -375,8 +379,10 @@ class Runner:
             "warnings": list(report.warnings),
             "error": report.error,
         }
-        for warning in notify(event, summary, self.job.notifications):
+        failures = notify(event, summary, self.job.notifications)
+        for warning in failures:
             log.warning("notification: %s", warning)
+        return failures
 
 
 def _describe_source(source: dict[str, Any]) -> str:
