@@ -151,10 +151,11 @@ def _recorded_run(store: Store, run_id: str) -> dict[str, Any] | None:
 def _texts(value: object) -> list[str]:
     """The warnings column: a JSON list (DuckDB may hand it over as text)."""
     if isinstance(value, str):
+        text = value
         try:
-            value = json.loads(value)
+            value = json.loads(text)
         except ValueError:
-            return [value]
+            return [text]
     return [str(item) for item in value] if isinstance(value, list | tuple) else []
 
 
