@@ -58,6 +58,8 @@ class WizardContext:
     # the job fields of the valid steps before step ``until`` (all steps when None)
     draft: Callable[[str | None], dict[str, Any]] = _no_draft
     go_to: Callable[[str], None] = _nowhere
+    # run(job, store path, progress) runs a saved job (None: run_job in this kernel)
+    run: Callable[[JobConfig, Path, Callable[[Any], None]], Any] | None = None
     _apis: dict[str, QualtricsApi] = field(default_factory=dict)
     _metadata: dict[tuple[str, str], Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)

@@ -33,6 +33,7 @@ from qinbound_nb.widgets.steps.models import step_models
 from qinbound_nb.widgets.steps.notifications import NotificationsStep
 from qinbound_nb.widgets.steps.review import ReviewStep, Section
 from qinbound_nb.widgets.steps.rules import RulesStep
+from qinbound_nb.widgets.steps.run_now import RunFunction
 from qinbound_nb.widgets.steps.schedule import ScheduleStep
 from qinbound_nb.widgets.steps.source import SourceStep
 from qinbound_nb.widgets.tasks import MessageArea, guarded
@@ -76,6 +77,8 @@ class Wizard:
             ``qinbound_nb.notebooks.export.export_notebook``).
         preview: ``preview(job, limit)`` returns a preview with ``.html()`` and
             ``.update(job)`` (default: ``qinbound_nb.preview``).
+        run: ``run(job, store_path, progress)`` runs the saved job for Finish's Run now
+            (default: ``run_job`` in this kernel).
     """
 
     def __init__(
@@ -89,6 +92,7 @@ class Wizard:
         executor: Executor | None = None,
         export: Exporter | None = None,
         preview: PreviewFunction | None = None,
+        run: RunFunction | None = None,
     ) -> None:
         self.context = WizardContext(
             api_factory=api_factory or qualtrics_api,
@@ -99,6 +103,7 @@ class Wizard:
             export=export,
             draft=self.draft,
             go_to=self.edit,
+            run=run,
         )
         self.messages = MessageArea()
         self.steps: list[Step[Any]] = [cls(self.context) for cls in STEP_CLASSES]

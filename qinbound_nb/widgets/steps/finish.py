@@ -1,9 +1,9 @@
-"""Step 12: finish: save the job file, export the production notebook, and say what runs it."""
+"""Step 12: finish: save the job file, export the production notebook, run it now (at once when
+the job says "pull as soon as created"), and show the commands that run it from a terminal."""
 
 from __future__ import annotations
 
 import html
-import shlex
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ import ipywidgets as W
 from qinbound_nb.errors import QInboundError
 from qinbound_nb.job.config import JobConfig
 from qinbound_nb.widgets.base import Checked, Step, validated
-from qinbound_nb.widgets.steps.schedule import describe_schedule
+from qinbound_nb.widgets.steps.run_now import RunPanel, commands_html, run_commands
 from qinbound_nb.widgets.tasks import Busy, guarded, run_task
 
 
@@ -26,22 +26,14 @@ def default_exporter(job: JobConfig, path: Path, job_path: Path, store_path: str
     return export_notebook(job, path, job_path=job_path, store_path=store_path)
 
 
-def run_instructions(job: JobConfig, job_path: Path, notebook: Path | None) -> list[str]:
-    """The commands (and the schedule) that will run the saved job."""
-    quoted = shlex.quote(str(job_path))
-    lines = [f"Run it now: qinbound run {quoted}"]
-    if notebook is not None:
-        lines.append(
-            f"The production notebook is {notebook}; 'qinbound run' executes it with papermill."
-        )
-    if job.schedule.kind == "recurring":
-        lines.append(f"Schedule: {describe_schedule(job.schedule)}.")
-        lines.append(f"Install it in cron: qinbound schedule {quoted} --install")
-    elif job.schedule.pull_on_create:
-        lines.append("One-time job: run the command above to pull the data.")
-    else:
-        lines.append("One-time job created without pulling data; run it when you are ready.")
-    return lines
+def store_path(store: Any) -> Path:
+    """Where runs load: the wizard's store, else the default store (absolute)."""
+    given = getattr(store, "path", None)
+    if given:
+        return Path(given).resolve()
+    from qinbound_nb.store.store import default_store_path
+
+    return default_store_path().resolve()
 
 
 class FinishStep(Step[JobConfig]):
@@ -61,6 +53,7 @@ class FinishStep(Step[JobConfig]):
         )
         self.result = W.HTML("")
         self.busy = Busy()
+        self.run_panel = RunPanel(self.context.executor, self.context.run)
         self.saved: Path | None = None
         self.save_button.on_click(guarded(self.messages)(self._save))
         self.watch(self.job_path, self.notebook_path)
@@ -70,6 +63,7 @@ class FinishStep(Step[JobConfig]):
             self.save_button,
             self.busy.widget,
             self.result,
+            self.run_panel.widget,
         ]
 
     def enter(self) -> None:
@@ -123,10 +117,12 @@ class FinishStep(Step[JobConfig]):
         return notebook
 
     def _show_done(self, job: JobConfig, job_path: Path, notebook: Path | None) -> None:
-        lines = [f"Saved {job_path}.", *run_instructions(job, job_path, notebook)]
-        self.result.value = (
-            "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>"
-        )
+        store = store_path(self.context.store)
+        saved = f"<p>Saved {html.escape(str(job_path.resolve()))}.</p>"
+        self.result.value = saved + commands_html(run_commands(job, job_path, notebook, store))
+        self.run_panel.ready(job, store)
+        if job.schedule.pull_on_create:  # "pull data as soon as the job is created"
+            self.run_panel.start()
 
     def load(self, model: JobConfig) -> None:
         """Nothing to fill: the paths follow the job's name."""
