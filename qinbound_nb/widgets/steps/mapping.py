@@ -171,7 +171,8 @@ class MappingStep(Step[Mapping]):
         for field in model.mapped:
             transform = f", {field.transform.kind}" if field.transform else ""
             rows.append((field.source, f"→ {field.name} ({field.type}{transform})"))
-        skipped = len(model.fields) - len(model.mapped)
+        listed = {row.source for row in self.rows} | {field.source for field in model.fields}
+        skipped = len(listed) - len(model.mapped)
         rows.append(("Not loaded", f"{skipped} field{'s' if skipped != 1 else ''}"))
         return rows
 

@@ -194,12 +194,18 @@ class SourceStep(Step[AnySource]):
     def job_fields(self, model: AnySource) -> dict[str, Any]:
         return {"source": model.model_dump(mode="json")}
 
+    def survey_label(self, survey_id: str) -> str:
+        """'name (id)' when the survey list knows the survey, else its id."""
+        names = {_read(s, "id", "survey_id"): _read(s, "name") for s in self._surveys}
+        name = names.get(survey_id)
+        return f"{name} ({survey_id})" if name else survey_id
+
     def summary(self, model: AnySource) -> list[tuple[str, str]]:
         rows = [("Start date", str(model.start_date or "all available data"))]
         if isinstance(model, SurveySource):
             label = dict((v, k) for k, v in self.filter_id.options).get(model.filter_id or "")
             rows = [
-                ("Survey", model.survey_id),
+                ("Survey", self.survey_label(model.survey_id)),
                 (
                     "In-progress responses",
                     "included" if model.include_in_progress else "not included",
