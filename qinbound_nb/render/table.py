@@ -90,7 +90,8 @@ def render_table(
     reasons = frame[(RESPONSE, "reason")].tolist()
     ids = escaped_texts(frame[(RESPONSE, "id")])
     problems = set(problem_rows)
-    shapes = [(key, *_cell_shape(*key, key[0] in verbatims)) for key in columns]
+    openings = {key: _openings(key, columns, key[0] in verbatims) for key in columns}
+    middles = {key: _middle(*key) for key in columns}
     for at, (row, label) in enumerate(zip(frame.index, labels, strict=True)):
         status = str(statuses[at])
         dropped = int(status in ("dropped", "skipped"))
@@ -100,19 +101,28 @@ def render_table(
         )
         lead = _lead(label, ids[at], status, format_value(reasons[at]))
         body = "".join(
-            f"{opening}{label}{middle}{columns[key][at]}</td>" for key, opening, middle in shapes
+            f"{openings[key][at]}{label}{middles[key]}{columns[key][at]}</td>" for key in columns
         )
         lines.append(f'<tr class="status-{status}" data-row="{label}" {flags}>{lead}{body}</tr>')
     return f'<table class="compare">{"".join(lines)}</tbody></table>'
 
 
-def _cell_shape(name: str, side: str, verbatim: bool) -> tuple[str, str]:
-    """A compared cell's markup before and after its row label."""
+def _openings(
+    key: tuple[str, str], columns: dict[tuple[str, str], list[str]], verbatim: bool
+) -> list[str]:
+    """Each row's cell opening; a document value that differs from its raw value is marked."""
+    name, side = key
     kind = "text" if verbatim else "value"
-    return (
-        f'<td class="{kind} {side}" data-row="',
-        f'" data-field="{html.escape(name)}" data-side="{side}">',
-    )
+    same = f'<td class="{kind} {side}" data-row="'
+    if verbatim or side == "raw":
+        return [same] * len(columns[key])
+    changed = f'<td class="{kind} {side} changed" data-row="'
+    raws = columns[(name, "raw")]
+    return [same if doc == raw else changed for doc, raw in zip(columns[key], raws, strict=True)]
+
+
+def _middle(name: str, side: str) -> str:
+    return f'" data-field="{html.escape(name)}" data-side="{side}">'
 
 
 def _lead(label: str, response_id: str, status: str, reason: str) -> str:

@@ -250,3 +250,10 @@ def test_large_sample_renders_every_row(frames) -> None:
     docs = pd.concat([frames["documents"]] * (rows // 4), ignore_index=True)
     markup = render_preview_html(raw, docs, None, None, None, {}, field_sources=SOURCES)
     assert markup.count('<tr class="status-kept" data-row=') == rows
+
+
+def test_a_document_value_that_differs_from_its_raw_value_is_marked(frames) -> None:
+    documents = frames["documents"].assign(nps_score=[9.0, 4.0, None, 7.0])
+    markup = render({**frames, "documents": documents})
+    assert 'class="value doc changed" data-row="1" data-field="nps_score"' in markup
+    assert 'class="value doc" data-row="0" data-field="nps_score"' in markup
