@@ -46,8 +46,10 @@ def compare_frame(
         outcomes: per kept document, what loading would do (new / replaces / ...).
         id_column: the raw column naming the response.
     """
-    order = pd.Index(list(dict.fromkeys([*raw.index, *documents.index])))
-    raws, docs = raw.reindex(order), documents.reindex(order)
+    order = raw.index.union(documents.index, sort=False)
+    wanted = [c for c in dict.fromkeys([id_column, *field_sources.values()]) if c in raw.columns]
+    raws = _aligned(raw[wanted], order)
+    docs = _aligned(documents, order)
     statuses, reasons = row_statuses(order, docs.index[docs.notna().any(axis=1)], dropped, outcomes)
     columns: dict[tuple[str, str], pd.Series] = {
         (RESPONSE, "id"): _column(raws, id_column, order),
@@ -106,6 +108,11 @@ def _dropped(dropped: pd.DataFrame | None) -> tuple[dict[Hashable, str], dict[Ha
         {row: "" if pd.isna(r) else str(r) for row, r in zip(rows, reasons, strict=True)},
         {row: str(o) for row, o in zip(rows, outcomes, strict=True)},
     )
+
+
+def _aligned(frame: pd.DataFrame, order: pd.Index) -> pd.DataFrame:
+    """``frame`` in row order ``order`` (no copy when it already is)."""
+    return frame if frame.index.equals(order) else frame.reindex(order)
 
 
 def _column(frame: pd.DataFrame, name: str, order: pd.Index) -> pd.Series:

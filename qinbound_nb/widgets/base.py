@@ -145,7 +145,10 @@ class Step(Generic[M]):
 
     def field(self, key: str, *controls: W.Widget) -> W.HBox:
         """Lay out controls with an error label beside them, shown when ``key`` has a problem."""
-        label = W.HTML(value="")
+        label = W.HTML(value="", layout=W.Layout(flex="1 1 12em", min_width="12em"))
+        for control in controls:  # an error beside a field must not squeeze the field
+            if not control.layout.flex:
+                control.layout.flex = "0 0 auto"
         self.track(key, label, *controls)
         return W.HBox([*controls, label])
 

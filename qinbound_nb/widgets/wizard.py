@@ -53,6 +53,12 @@ STEP_CLASSES: tuple[type[Step[Any]], ...] = (
     FinishStep,
 )
 PREVIEW_FROM = "mapping"  # the preview makes sense once fields are mapped
+# a chosen toggle (PII detector, include/exclude, one-time/recurring) must look chosen
+WIZARD_CSS = (
+    "<style>.qinbound-wizard .widget-toggle-button.mod-active,"
+    ".qinbound-wizard .widget-toggle-buttons .mod-active{background:#1d4ed8;color:#fff;"
+    "box-shadow:inset 0 0 0 2px #1e3a8a;font-weight:600}</style>"
+)
 
 
 def qualtrics_api(connection: Connection) -> QualtricsApi:
@@ -140,16 +146,11 @@ class Wizard:
         nav = W.HBox([self.back, self.next, self.back_to_review, self.position])
         header = W.HBox(self.header, layout=W.Layout(flex_flow="row wrap"))
         self.body.add_class(self.scroller.marker)
-        return W.VBox(
-            [
-                header,
-                self.body,
-                self.messages.widget,
-                nav,
-                self.scroller.widget,
-                self.preview.widget,
-            ]
-        )
+        style = W.HTML(WIZARD_CSS, layout=W.Layout(height="0px", margin="0px"))
+        parts = [style, header, self.body, self.messages.widget, nav, self.scroller.widget]
+        box = W.VBox([*parts, self.preview.widget])
+        box.add_class("qinbound-wizard")
+        return box
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

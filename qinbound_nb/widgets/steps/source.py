@@ -53,11 +53,18 @@ class SourceStep(Step[AnySource]):
         self.search = W.Text(description="Search", placeholder="survey name or id")
         self.survey_list = W.Select(options=[], rows=8, layout=W.Layout(width="60%"))
         self.reload_button = W.Button(description="Reload surveys", icon="refresh")
-        self.survey_id = W.Text(description="Survey id", placeholder="SV_…")
+        self.survey_id = W.Text(
+            description="Survey id", placeholder="SV_…", layout=W.Layout(width="28em")
+        )
         self.in_progress = W.Checkbox(
             description="Include in-progress responses", value=False, layout=fit_label()
         )
-        self.filter_id = W.Dropdown(description="Saved filter", options=[NO_FILTER], value="")
+        self.filter_id = W.Dropdown(
+            description="Saved filter",
+            options=[NO_FILTER],
+            value="",
+            layout=W.Layout(width="36em"),
+        )
         self.idp_source_id = W.Text(description="IDP source", placeholder="e.g. dcf04acc768f4ea5")
         self.start_date = W.DatePicker(description="Pull from")
         self.busy = Busy()
