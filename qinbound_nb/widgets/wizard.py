@@ -20,6 +20,7 @@ from qinbound_nb.job.config import Connection, JobConfig
 from qinbound_nb.local.connections import ConnectionStore
 from qinbound_nb.widgets.base import Step
 from qinbound_nb.widgets.context import ApiFactory, Exporter, QualtricsApi, WizardContext
+from qinbound_nb.widgets.layout import WizardFrame
 from qinbound_nb.widgets.preview import PreviewFunction, PreviewPanel
 from qinbound_nb.widgets.scrolling import StepScroller
 from qinbound_nb.widgets.steps.basics import BasicsStep
@@ -53,12 +54,6 @@ STEP_CLASSES: tuple[type[Step[Any]], ...] = (
     FinishStep,
 )
 PREVIEW_FROM = "mapping"  # the preview makes sense once fields are mapped
-# a chosen toggle (PII detector, include/exclude, one-time/recurring) must look chosen
-WIZARD_CSS = (
-    "<style>.qinbound-wizard .widget-toggle-button.mod-active,"
-    ".qinbound-wizard .widget-toggle-buttons .mod-active{background:#1d4ed8;color:#fff;"
-    "box-shadow:inset 0 0 0 2px #1e3a8a;font-weight:600}</style>"
-)
 
 
 def qualtrics_api(connection: Connection) -> QualtricsApi:
@@ -130,27 +125,22 @@ class Wizard:
 
     # -- layout ------------------------------------------------------------------------------
     def _build(self) -> W.VBox:
-        self.header = [W.Button(layout=W.Layout(width="auto")) for _ in self.steps]
+        frame = WizardFrame(
+            [step.widget for step in self.steps],
+            [self.messages.widget, self.scroller.widget],
+            self.preview.widget,
+        )
+        self.frame = frame
+        self.header, self.body, self.position = frame.header, frame.body, frame.position
+        self.back, self.next, self.back_to_review = frame.back, frame.next, frame.back_to_review
         for index, button in enumerate(self.header):
             button.on_click(guarded(self.messages)(lambda _b, i=index: self._jump(i)))
-        self.body = W.Stack([step.widget for step in self.steps], selected_index=0)
-        self.back = W.Button(description="Back", icon="arrow-left")
-        self.next = W.Button(description="Next step", icon="arrow-right", button_style="primary")
         self.back.on_click(guarded(self.messages)(lambda _b: self._show(self._index - 1)))
         self.next.on_click(guarded(self.messages)(lambda _b: self._next()))
-        self.back_to_review = W.Button(
-            description="Back to review", icon="list", layout=W.Layout(display="none")
-        )
         self.back_to_review.on_click(guarded(self.messages)(lambda _b: self.go_to("review")))
-        self.position = W.Label("")
-        nav = W.HBox([self.back, self.next, self.back_to_review, self.position])
-        header = W.HBox(self.header, layout=W.Layout(flex_flow="row wrap"))
         self.body.add_class(self.scroller.marker)
-        style = W.HTML(WIZARD_CSS, layout=W.Layout(height="0px", margin="0px"))
-        parts = [style, header, self.body, self.messages.widget, nav, self.scroller.widget]
-        box = W.VBox([*parts, self.preview.widget])
-        box.add_class("qinbound-wizard")
-        return box
+        self.preview.beside.observe(lambda change: frame.arrange(change["new"]), names="value")
+        return frame.widget
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

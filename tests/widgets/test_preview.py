@@ -93,3 +93,18 @@ def test_the_panel_fits_ipywidgets_html_view_to_the_preview(job: JobConfig) -> N
     assert ".widget-html-content .qinbound-preview{line-height:1.4}" in styles
     assert "qinbound-preview-output" in panel.output._dom_classes
     assert ".qinbound-preview-output > .widget-html-content{min-width:0}" in styles
+
+
+def test_the_preview_can_sit_beside_the_steps_and_fold_away(make_wizard) -> None:
+    wizard = make_wizard(preview=FakePreview)
+    frame = wizard.frame
+    assert list(frame.area.children) == [frame.steps_column, wizard.preview.widget]
+    wizard.preview.beside.value = True
+    (row,) = frame.area.children
+    assert list(row.children) == [frame.steps_column, wizard.preview.widget]
+    assert wizard.preview.widget.layout.flex == "1 1 50%"
+    wizard.preview.beside.value = False
+    assert list(frame.area.children) == [frame.steps_column, wizard.preview.widget]
+    wizard.preview.hidden.value = True
+    assert wizard.preview.output.layout.display == "none"
+    assert wizard.preview.hidden.description == "Show"
