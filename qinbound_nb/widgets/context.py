@@ -60,6 +60,8 @@ class WizardContext:
     go_to: Callable[[str], None] = _nowhere
     # run(job, store path, progress) runs a saved job (None: run_job in this kernel)
     run: Callable[[JobConfig, Path, Callable[[Any], None]], Any] | None = None
+    # the mapping problems the latest preview found (a DataFrame: row, field, value, problem)
+    mapping_problems: Callable[[], Any] = lambda: None
     _apis: dict[str, QualtricsApi] = field(default_factory=dict)
     _metadata: dict[tuple[str, str], Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)

@@ -116,6 +116,7 @@ class Wizard:
         self.preview = PreviewPanel(
             self._preview_job, executor=self.context.executor, preview=preview, store=store
         )
+        self.context.mapping_problems = lambda: getattr(self.preview.result, "problems", None)
         self.widget = self._build()
         for step in self.steps:
             step.on_change(self._update)

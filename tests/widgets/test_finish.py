@@ -76,3 +76,44 @@ def test_commands_use_this_interpreter_and_absolute_paths(make_wizard, tmp_path:
     assert command.startswith(f"{shlex.quote(sys.executable)} -m qinbound_nb run /")
     assert str(Path("rel/job.json").resolve()) in command
     assert f"--store {Path('rel/s.duckdb').resolve()}" in command
+
+
+class ProblemPreview:
+    def __init__(self, job, limit) -> None:
+        import pandas as pd
+
+        self.job = job
+        self.problems = pd.DataFrame(
+            {
+                "row": [4],
+                "field": ["likely_recommend"],
+                "value": ["ten"],
+                "problem": ["not a number"],
+            }
+        )
+
+    def html(self) -> str:
+        return "<p>preview</p>"
+
+    def update(self, job):
+        return ProblemPreview(job, 0)
+
+
+def test_mapping_problems_block_finish_until_accepted(make_wizard, tmp_path: Path) -> None:
+    wizard = make_wizard(preview=ProblemPreview)
+    walk_to(wizard, "mapping")
+    wizard.preview.fetch.click()
+    walk_to(wizard, "finish")
+    finish = wizard.current
+    assert (
+        "likely_recommend" in finish.problems_note.value
+        and "not a number" in finish.problems_note.value
+    )
+    assert not finish.valid and wizard.job is None
+    finish.save_button.click()
+    assert "tick 'Load anyway'" in finish.error_for("accept_problems")
+    assert not (tmp_path / "nps-weekly.json").exists()
+    finish.accept_problems.value = True
+    assert finish.valid
+    finish.save_button.click()
+    assert (tmp_path / "nps-weekly.json").exists()

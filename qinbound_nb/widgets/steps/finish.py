@@ -36,6 +36,26 @@ def store_path(store: Any) -> Path:
     return default_store_path().resolve()
 
 
+def problems_html(problems: Any, shown: int = 10) -> str:
+    """The first mapping problems (field, value, reason) the preview found."""
+    rows = "".join(
+        f"<li><b>{html.escape(str(field))}</b> = <code>{html.escape(str(value))}</code>: "
+        f"{html.escape(str(reason))} (row {html.escape(str(row))})</li>"
+        for row, field, value, reason in zip(
+            problems["row"][:shown],
+            problems["field"][:shown],
+            problems["value"][:shown],
+            problems["problem"][:shown],
+            strict=True,
+        )
+    )
+    more = f"<li>… and {len(problems) - shown} more</li>" if len(problems) > shown else ""
+    return (
+        '<div style="color:#b45309"><b>The preview found mapping problems</b> '
+        f"(values that could not be converted):<ul>{rows}{more}</ul></div>"
+    )
+
+
 class FinishStep(Step[JobConfig]):
     """Save everything and show how the job will run."""
 
@@ -54,10 +74,18 @@ class FinishStep(Step[JobConfig]):
         self.result = W.HTML("")
         self.busy = Busy()
         self.run_panel = RunPanel(self.context.executor, self.context.run)
+        self.problems_note = W.HTML("")
+        self.accept_problems = W.Checkbox(
+            description="Load anyway: these values will be empty in the documents",
+            indent=False,
+            layout=W.Layout(width="auto", display="none"),
+        )
         self.saved: Path | None = None
         self.save_button.on_click(guarded(self.messages)(self._save))
-        self.watch(self.job_path, self.notebook_path)
+        self.watch(self.job_path, self.notebook_path, self.accept_problems)
         return [
+            self.problems_note,
+            self.field("accept_problems", self.accept_problems),
             self.field("job_path", self.job_path),
             self.field("notebook_path", self.notebook_path),
             self.save_button,
@@ -76,6 +104,18 @@ class FinishStep(Step[JobConfig]):
         self.changed()
 
     def check(self) -> Checked[JobConfig]:
+        problems = self.context.mapping_problems()
+        count = 0 if problems is None else len(problems)
+        self.problems_note.value = problems_html(problems) if count else ""
+        self.accept_problems.layout.display = "flex" if count else "none"
+        if count and not self.accept_problems.value:
+            return Checked(
+                None,
+                {
+                    "accept_problems": f"the preview found {count} mapping problem"
+                    f"{'s' if count != 1 else ''}: fix the mapping, or tick 'Load anyway'"
+                },
+            )
         return validated(JobConfig, self.context.draft(self.name))
 
     def _save(self, _button: object = None) -> None:
