@@ -193,6 +193,8 @@ def _sample(
             export = client.export_tickets(TicketExportRequest(), Path(folder), progress)
         frames = [chunk.frame for chunk in read_chunks(export, job, chunk_rows=limit)]
         id_column = source_id_column(client, job)
+    if not frames:  # an export with no responses at all
+        return pd.DataFrame(), id_column
     raw = pd.concat(frames) if len(frames) > 1 else frames[0]
     return raw.iloc[:limit], id_column
 
