@@ -205,6 +205,22 @@ def set_filter(wizard: WizardPage) -> None:
     expect(wizard.text("this record would be included")).to_be_visible()
 
 
+VISIBLE_ROWS = """table => Array.from(table.querySelectorAll('tbody tr'))
+    .filter(row => row.offsetParent !== null).map(row => row.dataset.hits)"""
+
+
+def check_quick_filter(preview: Any) -> None:
+    """The "rows with hits" filter leaves only rows that hold a redaction (inline script)."""
+    table = preview.locator("table.compare").first
+    everything = table.evaluate(VISIBLE_ROWS)
+    box = preview.locator("input[type=checkbox][value=hits]").first
+    box.check()
+    shown = table.evaluate(VISIBLE_ROWS)
+    assert shown and set(shown) == {"1"} and len(shown) < len(everything), (shown, everything)
+    box.uncheck()
+    assert len(table.evaluate(VISIBLE_ROWS)) == len(everything)
+
+
 def walk_to_finish(wizard: WizardPage) -> None:
     expect = wizard.expect
     wizard.next_step(9, "Duplicate handling")
@@ -253,6 +269,7 @@ def test_the_wizard_builds_a_job_in_jupyterlab(page: Any, lab: Lab, artifacts: P
     wizard.expect(preview.get_by_text("filtered out by filter").first).to_be_visible()
     wizard.settled(preview)
     check_pair_in_view(wizard, preview)
+    check_quick_filter(preview)
     wizard.screenshot(preview, artifacts / "preview.png", max_height=1000, max_width=1400)
     wizard.page.set_viewport_size({"width": 1800, "height": 2400})
 
