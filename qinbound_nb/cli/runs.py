@@ -83,6 +83,10 @@ def _run_through_papermill(job: JobConfig, args: argparse.Namespace) -> int:
     counts = ", ".join(f"{k} {v}" for k, v in outcome.counts.items() if v)
     print(f"run {outcome.run_id} of {job.name!r}: {outcome.status}")
     print(f"  {counts or 'no documents'}")
+    for warning in outcome.warnings:
+        print(f"  warning: {warning}")
+    for failure in outcome.notification_failures:
+        print(f"  notification failed: {failure}")
     if outcome.error:
         print(f"  error: {outcome.error}")
     print(f"  output notebook: {outcome.output_notebook}")

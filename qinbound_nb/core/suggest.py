@@ -38,6 +38,7 @@ class QuestionInfo:
     question_type: str = ""
     selector: str = ""
     export_tag: str = ""
+    field_type: FieldType | None = None  # set when the export column decides the type
 
 
 def suggest_mapping(questions: Sequence[QuestionInfo]) -> list[FieldMapping]:
@@ -55,6 +56,8 @@ def suggest_mapping(questions: Sequence[QuestionInfo]) -> list[FieldMapping]:
 
 
 def _field_type(question: QuestionInfo) -> FieldType | None:
+    if question.field_type is not None:
+        return question.field_type
     kind, selector = question.question_type, question.selector
     if kind == "TE":
         return FieldType.TEXT if selector == "FORM" else FieldType.VERBATIM

@@ -89,6 +89,16 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, use_enum_values=True)
 
 
+def check_connection_name(value: str) -> str:
+    """A connection name: a letter first, then letters, digits, '-' or '_' (at most 40)."""
+    if not CONNECTION_NAME.fullmatch(value):
+        raise ValueError(
+            f"connection name '{value}' must start with a letter and use only letters, digits, "
+            "'-' and '_' (no spaces; at most 40 characters), e.g. prod-iad1"
+        )
+    return value
+
+
 def parse_duration_hours(text: str) -> float:
     """Turn a look-back such as ``"2h"``, ``"30m"`` or ``"1d"`` into hours."""
     match = DURATION.fullmatch(text.strip())
@@ -101,11 +111,16 @@ def parse_duration_hours(text: str) -> float:
 class Connection(Model):
     """A saved Qualtrics connection; the token is a secret and never serialized in clear."""
 
-    name: Annotated[str, Field(pattern=f"^{CONNECTION_NAME.pattern}$")]
+    name: str
     datacenter: str
     token: SecretStr | None = None
     expires: date | None = None
     notice_days: Annotated[int, Field(ge=1, le=100)] = 14
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return check_connection_name(value)
 
     @field_validator("datacenter")
     @classmethod
@@ -148,8 +163,18 @@ class OrmSource(Model):
     """Online reputation reviews, read through an Imported Data Project export."""
 
     type: Literal[SourceType.ORM] = SourceType.ORM
-    idp_source_id: Annotated[str, Field(pattern=f"^{SAFE_ID.pattern}$")]
+    idp_source_id: str
     start_date: date | None = None
+
+    @field_validator("idp_source_id")
+    @classmethod
+    def _idp_source_id(cls, value: str) -> str:
+        if not SAFE_ID.fullmatch(value):
+            raise ValueError(
+                f"IDP source id '{value}' may use only letters, digits, '-' and '_' (it is the "
+                "id in the Imported Data Project's address, e.g. dcf04acc768f4ea5)"
+            )
+        return value
 
 
 class TicketsSource(Model):
@@ -181,9 +206,9 @@ class RegexTransform(Model):
     @classmethod
     def _compiles(cls, value: str) -> str:
         try:
-            check_engine(value, source="regular expression")
+            check_engine(value, source="pattern")
         except RuleError as exc:  # validated with RE2, the engine that runs it
-            raise ValueError(str(exc)) from None
+            raise ValueError(f"regular expression {exc.reason}") from None
         return value
 
 
@@ -225,17 +250,19 @@ class Mapping(Model):
 
     @model_validator(mode="after")
     def _unique_names(self) -> Mapping:
-        seen = {name.lower(): name for name in DEFAULT_FIELDS}
+        seen = {name.lower(): "" for name in DEFAULT_FIELDS}
         for position, field in enumerate(self.fields):
             if field.type == FieldType.SKIP or not field.name:
                 continue
             key = field.name.lower()
             if key in seen:
+                owner = f"field {seen[key]}" if seen[key] else "a default field"
                 raise ValueError(
-                    f"fields.{position}: attribute name {field.name!r} is already used by "
-                    f"{seen[key]!r}; attribute names must be unique"
+                    f"fields.{position}: the attribute name '{field.name}' is already taken by "
+                    f"{owner}; give {field.source} another name (names must be unique, "
+                    "ignoring case)"
                 )
-            seen[key] = field.name
+            seen[key] = field.source
         return self
 
     @property
@@ -377,7 +404,7 @@ class JobConfig(Model):
     name: str
     project: str
     description: Annotated[str, Field(max_length=2000)] = ""
-    connection: Annotated[str, Field(pattern=f"^{CONNECTION_NAME.pattern}$")]
+    connection: str
     source: Source
     mapping: Mapping = Mapping()
     rules: Rules = Rules()
@@ -385,6 +412,11 @@ class JobConfig(Model):
     duplicates: DuplicateMode = DuplicateMode.REPLACE
     notifications: Notifications = Notifications()
     schedule: Schedule = Schedule()
+
+    @field_validator("connection")
+    @classmethod
+    def _connection(cls, value: str) -> str:
+        return check_connection_name(value)
 
     @field_validator("name")
     @classmethod

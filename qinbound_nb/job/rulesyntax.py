@@ -86,7 +86,7 @@ def parse_substitution_rules(text: str, *, source: str = "substitutions") -> lis
         phrase, replacement, ambiguous = split_substitution(line)
         if replacement is None:
             raise RuleError(
-                f"{line!r} has no ':'; write 'phrase to replace : replacement'",
+                f"'{line}' has no ':'; write 'phrase to replace : replacement'",
                 source=source,
                 line=number,
             )
@@ -139,14 +139,14 @@ def check_pattern(pattern: str, *, source: str = "pattern", line: int | None = N
     compiled = check_engine(pattern, source=source, line=line)
     if compiled.programsize > MAX_PROGRAM_SIZE:
         raise RuleError(
-            f"{pattern!r} compiles to {compiled.programsize} RE2 instructions (limit "
+            f"'{pattern}' compiles to {compiled.programsize} RE2 instructions (limit "
             f"{MAX_PROGRAM_SIZE}); simplify it, e.g. lower large repetition counts",
             source=source,
             line=line,
         )
     if compiled.fullmatch("") is not None:
         raise RuleError(
-            f"{pattern!r} matches empty text, so it would mask nothing useful; tighten it",
+            f"'{pattern}' matches empty text, so it would mask nothing useful; tighten it",
             source=source,
             line=line,
         )
@@ -156,7 +156,7 @@ def check_engine(pattern: str, *, source: str = "pattern", line: int | None = No
     """Compile ``pattern`` with RE2, the engine every run uses, naming what RE2 lacks."""
     for finder, reason in UNSUPPORTED:
         if finder.search(pattern):
-            raise RuleError(f"{pattern!r}: {reason}", source=source, line=line)
+            raise RuleError(f"'{pattern}': {reason}", source=source, line=line)
     return compile_re2(pattern, source=source, line=line)
 
 
@@ -173,5 +173,25 @@ def compile_re2(pattern: str, *, source: str = "pattern", line: int | None = Non
         if isinstance(reason, bytes):
             reason = reason.decode("utf-8", "replace")
         raise RuleError(
-            f"{pattern!r} does not compile with RE2: {reason}", source=source, line=line
+            f"'{pattern}' does not compile with RE2: {reason}", source=source, line=line
         ) from None
+
+
+_PATTERN_LIKE = re.compile(r"\\[dwsbDWSB.]|\[[^\]]+\]|\{\d+(,\d*)?\}")
+
+
+def commented_patterns(text: str) -> list[tuple[int, str]]:
+    """(line number, line) of each ``#`` line that looks like a pattern, not a comment.
+
+    ``#`` starts a comment in rule files (XM Discover's format), so ``#A-\\d{6}`` redacts
+    nothing; a line with no space after the ``#`` and no spaces at all, or with regex
+    syntax such as ``\\d``, ``[...]`` or ``{6}``, was most likely meant as a pattern.
+    """
+    found = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line.startswith("#") or len(line) < 3 or line[1] in " #!-=*":
+            continue
+        if " " not in line or _PATTERN_LIKE.search(line):
+            found.append((number, line))
+    return found

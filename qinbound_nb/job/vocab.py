@@ -91,6 +91,15 @@ class PreviewOutcome(Word):
     UPDATES = "updates"
     SKIPPED = "skipped"
     DROPPED = "dropped"
+    KEPT = "kept"  # will load, but no store was given to say whether it is new
+
+    @classmethod
+    def of(cls, word: object) -> PreviewOutcome:
+        """The badge for a preview outcome or a duplicate mode; ``kept`` for anything else."""
+        text = str(word)
+        if text in tuple(DuplicateMode):
+            return cls.for_duplicate(text)
+        return cls(text) if text in tuple(cls) else cls.KEPT
 
     @classmethod
     def for_duplicate(cls, mode: DuplicateMode | str) -> PreviewOutcome:

@@ -18,11 +18,11 @@ from typing import Any
 
 import pandas as pd
 
-from qinbound_nb.job.config import JobConfig
 from qinbound_nb.job.vocab import RunStatus
 from qinbound_nb.errors import NotebookRunError, StoreError
-from qinbound_nb.runs.execute import RunReport, new_run_id
+from qinbound_nb.job.config import JobConfig
 from qinbound_nb.notebooks.export import export_notebook, run_notebook
+from qinbound_nb.runs.execute import RunReport, new_run_id
 from qinbound_nb.store.store import Store, default_store_path
 
 
@@ -35,6 +35,8 @@ class ProductionRun:
     output_notebook: Path
     counts: dict[str, int]
     error: str | None = None
+    warnings: tuple[str, ...] = ()
+    notification_failures: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -102,7 +104,9 @@ def _outcome(
         counts |= {f"would {k}": v for k, v in report.would.items()}
         status = RunStatus.FAILED if failure is not None else report.status
         error = str(failure) if failure is not None else report.error
-        return ProductionRun(run_id, status, output, counts, error)
+        return ProductionRun(
+            run_id, status, output, counts, error, report.warnings, report.notification_failures
+        )
     return _outcome_from_store(job, run_id, store_path, output, failure, dry_run)
 
 
@@ -124,7 +128,8 @@ def _outcome_from_store(
     if recorded is not None:
         status = RunStatus.FAILED if failure is not None else str(recorded["status"])
         error = str(failure) if failure is not None else recorded.get("error")
-        return ProductionRun(run_id, status, output, dict(recorded["counts"]), error)
+        counts, warnings = dict(recorded["counts"]), tuple(recorded["warnings"])
+        return ProductionRun(run_id, status, output, counts, error, warnings)
     status = RunStatus.FAILED if failure is not None else RunStatus.SUCCEEDED
     return ProductionRun(run_id, status, output, {}, str(failure) if failure else None)
 
@@ -140,7 +145,19 @@ def _recorded_run(store: Store, run_id: str) -> dict[str, Any] | None:
         "status": str(row["status"]),
         "counts": counts if isinstance(counts, dict) else _numbers(counts),
         "error": None if pd.isna(error) else str(error),
+        "warnings": _texts(row.get("warnings")),
     }
+
+
+def _texts(value: object) -> list[str]:
+    """The warnings column: a JSON list (DuckDB may hand it over as text)."""
+    if isinstance(value, str):
+        text = value
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return [text]
+    return [str(item) for item in value] if isinstance(value, list | tuple) else []
 
 
 def _numbers(text: object) -> dict[str, int]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -94,9 +94,13 @@ def locate_in_input(
     return located
 
 
-def mark_text(text: str, spans: Iterable[Span]) -> str:
-    """Escape ``text`` and wrap each span in a ``<mark>`` naming its rule."""
+def mark_text(text: str, spans: Iterable[Span], titles: Mapping[str, str] | None = None) -> str:
+    """Escape ``text`` and wrap each span in a ``<mark>`` whose hover names its rule.
+
+    ``titles`` gives a rule's hover text (default: the rule's own name).
+    """
     parts, position = [], 0
+    titles = titles or {}
     for start, end, rule in spans:
         if start < position or end > len(text) or start >= end:
             continue  # overlapping or out of range: leave the text unmarked there
@@ -104,7 +108,7 @@ def mark_text(text: str, spans: Iterable[Span]) -> str:
         parts.append(html.escape(text[position:start]))
         parts.append(
             f'<mark class="hit hit-{html.escape(kind)}" data-rule="{html.escape(rule)}" '
-            f'title="{html.escape(rule)}">{html.escape(text[start:end])}</mark>'
+            f'title="{html.escape(titles.get(rule, rule))}">{html.escape(text[start:end])}</mark>'
         )
         position = end
     parts.append(html.escape(text[position:]))

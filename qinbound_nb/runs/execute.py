@@ -10,6 +10,7 @@ and stops before the store.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import uuid
 from collections.abc import Iterator
@@ -98,8 +99,8 @@ def run_job(
     except QInboundError as exc:
         ended = run.fail(exc)
     report = run.report(ended)
-    run.notify(report)
-    return report
+    failures = run.notify(report)
+    return dataclasses.replace(report, notification_failures=tuple(failures))
 
 
 def new_run_id() -> str:

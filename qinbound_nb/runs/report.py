@@ -34,6 +34,7 @@ class RunReport:
     error: str | None = None
     dry_run: bool = False
     would: dict[str, int] = field(default_factory=dict)
+    notification_failures: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -59,6 +60,7 @@ class RunReport:
                 "  dry run, would: " + ", ".join(f"{k} {v}" for k, v in self.would.items())
             )
         lines += [f"  warning: {w}" for w in self.warnings]
+        lines += [f"  notification failed: {n}" for n in self.notification_failures]
         if self.error:
             lines.append(f"  error: {self.error}")
         return "\n".join(lines)
@@ -84,6 +86,7 @@ class RunReport:
         """Read a report written by :meth:`to_json`."""
         data = json.loads(text)
         data["warnings"] = tuple(data.get("warnings") or ())
+        data["notification_failures"] = tuple(data.get("notification_failures") or ())
         return cls(**data)
 
     def _repr_html_(self) -> str:

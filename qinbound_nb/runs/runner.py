@@ -206,13 +206,15 @@ class Runner:
             would=dict(self.tally.would),
         )
 
-    def notify(self, report: RunReport) -> None:
-        """Send the job's notifications for the report (a dry run notifies nobody)."""
+    def notify(self, report: RunReport) -> list[str]:
+        """Send the job's notifications (a dry run notifies nobody); return what failed."""
         if self.dry_run:
-            return
+            return []
         event = EVENTS.get(RunStatus(report.status), NotifyEvent.SUCCESS)
-        for warning in notify(event, report.notification(), self.job.notifications):
+        failures = notify(event, report.notification(), self.job.notifications)
+        for warning in failures:
             log.warning("notification: %s", warning)
+        return failures
 
     def _chunks(self, prepared: Prepared, pulled: Pulled) -> Iterator[tuple[bool, ChunkResult]]:
         columns = raw_columns(self.job, pulled.source_id_column)  # parse only what the job reads

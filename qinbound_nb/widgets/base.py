@@ -142,7 +142,10 @@ class Step(Generic[M]):
 
     def field(self, key: str, *controls: W.Widget) -> W.HBox:
         """Lay out controls with an error label beside them, shown when ``key`` has a problem."""
-        label = W.HTML(value="")
+        label = W.HTML(value="", layout=W.Layout(flex="1 1 12em", min_width="12em"))
+        for control in controls:  # an error beside a field must not squeeze the field
+            if not control.layout.flex:
+                control.layout.flex = "0 0 auto"
         self.track(key, label, *controls)
         return W.HBox([*controls, label])
 
@@ -194,9 +197,7 @@ class Step(Generic[M]):
                 if self._revealed or self._touched:  # a step-wide problem
                     leftover[key] = message
             elif self._revealed or owner in self._touched:
-                beside[owner].append(
-                    message if owner == key else f"{key[len(owner) + 1 :]}: {message}"
-                )
+                beside[owner].append(_with_part(key[len(owner) + 1 :], message))
         for key, label in self._error_labels.items():
             label.value = _error_markup("; ".join(beside[key])) if beside[key] else ""
         if leftover:
@@ -244,6 +245,24 @@ class Step(Generic[M]):
         if key is not None and not self._quiet:
             self._touched.add(key)
         guarded(self.messages)(self.changed)()
+
+
+# a problem's part of a field (a mapping row's "transform.pattern"), as an analyst calls it;
+# an empty word: the message names the part itself
+PART_WORDS = {
+    "": "",
+    "name": "",
+    "transform.pattern": "",
+    "transform.table": "lookup table",
+    "transform.expression": "expression",
+    "transform.replacement": "replacement",
+    "transform.default": "default value",
+}
+
+
+def _with_part(part: str, message: str) -> str:
+    word = PART_WORDS.get(part, part.rsplit(".", 1)[-1].replace("_", " "))
+    return f"{word}: {message}" if word else message
 
 
 def _error_markup(message: str) -> str:

@@ -55,6 +55,13 @@ class PreviewPanel:
         self.sample_size = W.BoundedIntText(description="Sample", value=100, min=1, max=10_000)
         self.fetch = W.Button(description="Fetch preview", icon="eye")
         self.live = W.Checkbox(description="Update as the job changes", value=True)
+        self.beside = W.ToggleButton(
+            description="Beside the steps",
+            icon="columns",
+            tooltip="Keep the preview beside the steps while you edit mapping, rules and filter",
+        )
+        self.hidden = W.ToggleButton(description="Hide", icon="eye-slash", tooltip="Fold it away")
+        self.hidden.observe(self._fold, names="value")
         self.busy = Busy()
         self.messages = MessageArea()
         self.output = W.HTML("")
@@ -68,12 +75,17 @@ class PreviewPanel:
                     "with every redaction and substitution highlighted.</small>"
                 ),
                 W.HBox([self.sample_size, self.fetch, self.live]),
+                W.HBox([self.beside, self.hidden]),
                 self.busy.widget,
                 self.messages.widget,
                 self.frame_style,
                 self.output,
             ]
         )
+
+    def _fold(self, change: dict[str, Any]) -> None:
+        self.output.layout.display = "none" if change["new"] else ""
+        self.hidden.description = "Show" if change["new"] else "Hide"
 
     @property
     def html(self) -> str:

@@ -165,13 +165,13 @@ def test_duplicate_attribute_names_are_an_error(minimal_job: dict) -> None:
         {"source": "QID1", "name": "score", "type": "number"},
         {"source": "QID2", "name": "Score", "type": "text"},
     ]
-    with pytest.raises(ConfigError, match="already used"):
+    with pytest.raises(ConfigError, match="already taken by field QID1"):
         JobConfig.from_dict(with_(minimal_job, "mapping.fields", fields))
 
 
 def test_a_field_may_not_take_a_default_field_name(minimal_job: dict) -> None:
     fields = [{"source": "QID1", "name": "natural_id", "type": "text"}]
-    with pytest.raises(ConfigError, match="already used"):
+    with pytest.raises(ConfigError, match="already taken by a default field"):
         JobConfig.from_dict(with_(minimal_job, "mapping.fields", fields))
 
 

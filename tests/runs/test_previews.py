@@ -62,6 +62,18 @@ def test_html_shows_both_sides_with_highlights_and_legend(sample: Preview) -> No
         assert kind in html
 
 
+def test_compare_pairs_the_raw_comment_with_its_redacted_document(sample: Preview) -> None:
+    paired = sample.compare()
+    row = sample.spans.iloc[0]["row"]
+    assert paired.loc[row, ("nps_comment", "raw")] == sample.raw.loc[row, "QID2_TEXT"]
+    assert "[REDACTED]" in paired.loc[row, ("nps_comment", "doc")]
+    assert list(paired.columns[3:5]) == [("nps_comment", "raw"), ("nps_comment", "doc")]
+    html = sample.html()
+    assert f'data-row="{row}" data-field="nps_comment" data-side="raw"' in html
+    assert f'data-row="{row}" data-field="nps_comment" data-side="doc"' in html
+    assert "built-in personal data detector" in html  # the hover names the rule
+
+
 def test_update_reuses_the_sample_without_fetching(job: JobConfig) -> None:
     client = CountingClient(SANDBOX, transport=Sandbox(now=datetime.fromisoformat(NOW)).transport())
     with client:
@@ -80,7 +92,7 @@ def test_update_reuses_the_sample_without_fetching(job: JobConfig) -> None:
 def test_outcomes_against_the_store(job: JobConfig, tmp_path: Path, sandbox_at) -> None:
     store = tmp_path / "s.duckdb"
     fresh = preview(job, limit=30, store=store, client=sandbox_at(NOW)["client"])
-    assert fresh.outcomes is None  # no store yet: nothing to compare against
+    assert fresh.outcomes is not None and set(fresh.outcomes) == {"new"}  # no store yet
     run_job(job, store=store, **sandbox_at(NOW))
     again = preview(job, limit=30, store=store, client=sandbox_at(NOW)["client"])
     assert again.outcomes is not None and set(again.outcomes) == {"replaces"}

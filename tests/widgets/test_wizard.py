@@ -181,10 +181,9 @@ def test_finish_writes_the_job_file_and_calls_the_exporter(make_wizard, tmp_path
     assert saved == wizard.job
     assert saved.schedule.days == ["mon", "fri"]
     assert exported == [("nps-weekly", tmp_path / "nps-weekly.ipynb")]
-    assert "qinbound run" in finish.result.value
-    assert (
-        "qinbound schedule" in finish.result.value and "weekly on mon, fri" in finish.result.value
-    )
+    assert f"-m qinbound_nb run {tmp_path / 'nps-weekly.json'} --store " in finish.result.value
+    assert "-m qinbound_nb schedule" in finish.result.value
+    assert "weekly on mon, fri" in finish.result.value
 
 
 def test_finish_shows_an_exporter_failure_in_the_ui(make_wizard, tmp_path: Path) -> None:

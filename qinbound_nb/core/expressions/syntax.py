@@ -130,6 +130,13 @@ class _Build(lark.Transformer[lark.Token, Node]):
 
     def field(self, items: list) -> Node:
         token = items[0]
+        if token.type == "NAME" and token.value.upper() in ("AND", "OR"):
+            raise _Problem(
+                f"{token.value.upper()} joins two conditions, but a value or field is missing "
+                f"before it (a field really called {token.value} goes in brackets: "
+                f"[{token.value}])",
+                token.start_pos,
+            )
         name = token.value[1:-1].replace("]]", "]") if token.type == "BRACKETED" else token.value
         return self._node("field", token.start_pos, name)
 

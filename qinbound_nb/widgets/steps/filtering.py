@@ -42,6 +42,12 @@ def _sample_value(text: str) -> object:
     return text
 
 
+def placeholder(mapped: list[str]) -> str:
+    """An example filter that is valid for this job (it names one of its own fields)."""
+    example = f"NOT ISBLANK({mapped[0]})" if mapped else 'feedback_type = "Survey"'
+    return f"e.g. {example}  (empty: no filter)"
+
+
 class FilterStep(Step[Filter]):
     """Decide which documents are loaded."""
 
@@ -50,7 +56,7 @@ class FilterStep(Step[Filter]):
 
     def build(self) -> list[W.Widget]:
         self.expression = W.Textarea(
-            placeholder="e.g. NOT ISBLANK(comment)  (empty: no filter)",
+            placeholder=placeholder([]),
             layout=W.Layout(width="70%", height="60px"),
         )
         self.action = W.ToggleButtons(
@@ -77,6 +83,13 @@ class FilterStep(Step[Filter]):
             self.field("record_limit", self.limit_kind, self.limit),
         ]
 
+    def enter(self) -> None:
+        fields = self.context.draft(self.name).get("mapping", {}).get("fields", [])
+        texts = [f["name"] for f in fields if f.get("type") == "verbatim" and f.get("name")]
+        self.expression.placeholder = placeholder(
+            texts or self.known_fields()[len(DEFAULT_FIELDS) :]
+        )
+
     def known_fields(self) -> list[str]:
         """The fields a filter can use: the default fields and the mapped attribute names."""
         mapping = self.context.draft(self.name).get("mapping", {})
@@ -96,8 +109,13 @@ class FilterStep(Step[Filter]):
             return str(exc)
         unknown = sorted(set(expression.fields) - set(self.known_fields()))
         if unknown:
+            named = ", ".join(f"'{name}'" for name in unknown)
             known = ", ".join(self.known_fields())
-            return f"unknown field {', '.join(unknown)}; the filter sees {known}"
+            which = "is not a field" if len(unknown) == 1 else "are not fields"
+            return (
+                f"{named} {which} of this job (names are case-sensitive); "
+                f"the filter can use: {known}"
+            )
         return None
 
     def _test(self, _button: object = None) -> None:

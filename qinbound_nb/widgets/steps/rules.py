@@ -3,12 +3,14 @@ as .txt files), built-in PII detectors, the mask style and which fields the rule
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import ipywidgets as W
 
 from qinbound_nb.errors import RuleError
 from qinbound_nb.job.config import Rules
+from qinbound_nb.job.rulesyntax import commented_patterns
 from qinbound_nb.job.vocab import ApplyTo, FieldType, MaskStyle, PiiKind
 from qinbound_nb.widgets.base import Checked, Step, validated
 from qinbound_nb.widgets.tasks import guarded
@@ -69,6 +71,7 @@ class RulesStep(Step[Rules]):
             value=ApplyTo.VERBATIMS,
         )
         self.fields = W.SelectMultiple(options=[], rows=4)
+        self.redaction_notes = W.HTML("")
         for upload, target in (
             (self.substitutions_file, self.substitutions),
             (self.redactions_file, self.redactions),
@@ -81,6 +84,7 @@ class RulesStep(Step[Rules]):
             self.field("substitutions", self.substitutions, self.substitutions_file),
             W.HTML("<b>Redactions</b> <small>(regular expressions, RE2 flavour)</small>"),
             self.field("redactions", self.redactions, self.redactions_file),
+            self.redaction_notes,
             W.HTML("<b>Built-in PII detectors</b> <small>(ours: XM Discover has none)</small>"),
             self.field("pii", W.HBox(list(self.pii.values()))),
             self.field("mask_style", self.mask_style),
@@ -115,6 +119,7 @@ class RulesStep(Step[Rules]):
             self.fields.value = tuple(chosen or self.fields.value)
 
     def check(self) -> Checked[Rules]:
+        self.redaction_notes.value = commented_pattern_notes(self.redactions.value)
         self.fields.layout.display = "flex" if self.apply_to.value == CHOSEN else "none"
         self.mask.layout.display = "flex" if self.mask_style.value == MaskStyle.FIXED else "none"
         apply_to: Any = ApplyTo.VERBATIMS
@@ -164,6 +169,18 @@ class RulesStep(Step[Rules]):
                 else ", ".join(model.apply_to),
             ),
         ]
+
+
+def commented_pattern_notes(text: str) -> str:
+    """A warning (not an error) for each '#' line that looks like a pattern."""
+    notes = [
+        f"line {number}: '{line}' starts with '#', so it is a comment and redacts nothing "
+        "(rule files treat '#' lines as comments, as XM Discover does); to match a '#', "
+        f"write it as [#]: '[#]{line[1:]}'"
+        for number, line in commented_patterns(text)
+    ]
+    items = "".join(f"<li>{html.escape(note)}</li>" for note in notes)
+    return f'<ul class="qinbound-warning" style="color:#b45309">{items}</ul>' if notes else ""
 
 
 def _rule_count(text: str) -> int:

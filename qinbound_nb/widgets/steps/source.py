@@ -54,11 +54,18 @@ class SourceStep(Step[AnySource]):
         self.search = W.Text(description="Search", placeholder="survey name or id")
         self.survey_list = W.Select(options=[], rows=8, layout=W.Layout(width="60%"))
         self.reload_button = W.Button(description="Reload surveys", icon="refresh")
-        self.survey_id = W.Text(description="Survey id", placeholder="SV_…")
+        self.survey_id = W.Text(
+            description="Survey id", placeholder="SV_…", layout=W.Layout(width="28em")
+        )
         self.in_progress = W.Checkbox(
             description="Include in-progress responses", value=False, layout=fit_label()
         )
-        self.filter_id = W.Dropdown(description="Saved filter", options=[NO_FILTER], value="")
+        self.filter_id = W.Dropdown(
+            description="Saved filter",
+            options=[NO_FILTER],
+            value="",
+            layout=W.Layout(width="36em"),
+        )
         self.idp_source_id = W.Text(description="IDP source", placeholder="e.g. dcf04acc768f4ea5")
         self.start_date = W.DatePicker(description="Pull from")
         self.busy = Busy()
@@ -195,12 +202,18 @@ class SourceStep(Step[AnySource]):
     def job_fields(self, model: AnySource) -> dict[str, Any]:
         return {"source": model.model_dump(mode="json")}
 
+    def survey_label(self, survey_id: str) -> str:
+        """'name (id)' when the survey list knows the survey, else its id."""
+        names = {_read(s, "id", "survey_id"): _read(s, "name") for s in self._surveys}
+        name = names.get(survey_id)
+        return f"{name} ({survey_id})" if name else survey_id
+
     def summary(self, model: AnySource) -> list[tuple[str, str]]:
         rows = [("Start date", str(model.start_date or "all available data"))]
         if isinstance(model, SurveySource):
             label = dict((v, k) for k, v in self.filter_id.options).get(model.filter_id or "")
             rows = [
-                ("Survey", model.survey_id),
+                ("Survey", self.survey_label(model.survey_id)),
                 (
                     "In-progress responses",
                     "included" if model.include_in_progress else "not included",
