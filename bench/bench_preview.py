@@ -158,15 +158,18 @@ def rerender_rows(rows: int) -> list[str]:
 
     wall, cpu = medians_ms(rerender, {})
     load = os.getloadavg()[0]
-    verdict = "meets" if wall < 100 else f"misses (load average {load:.1f} on this machine)"
-    verdict += f"; its CPU time {'meets' if cpu < 100 else 'misses'}"
+    if wall < 100:
+        verdict = "meets the 100 ms target"
+    else:
+        verdict = f"misses the 100 ms target on wall time (load average {load:.1f})"
+        verdict += f"; its CPU time {'meets' if cpu < 100 else 'misses'} it"
     print(f"re-render {len(cached.raw)} sandbox rows: {wall:.1f} ms ({cpu:.1f} CPU)")
     return [
         "",
         f"Re-render after a filter change, {len(cached.raw):,} cached sandbox rows (NPS demo "
         "survey, every PII detector on): `Preview.update(job).html()` runs mapping, "
         f"redaction, filter, limit and dedupe again, then renders: **{wall:.1f} ms** "
-        f"({cpu:.1f} ms CPU), median of {REPEATS} — {verdict} the 100 ms target.",
+        f"({cpu:.1f} ms CPU), median of {REPEATS} — {verdict}.",
     ]
 
 

@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     preview.add_argument("--limit", type=int, default=100, help="responses to sample (100)")
     preview.add_argument("--rows", type=int, default=10, help="rows to print (10)")
-    preview.add_argument("-o", "--output", help="also write the side-by-side HTML here")
+    preview.add_argument("-o", "--output", help="also write the comparison view (HTML) here")
     export = _command(
         commands,
         "export",

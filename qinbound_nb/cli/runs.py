@@ -121,7 +121,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
         print(shown.documents[columns].head(args.rows).to_string())
     if args.output:
         Path(args.output).write_text(shown.html(), encoding="utf-8")
-        print(f"side-by-side preview written to {args.output}")
+        print(f"comparison view written to {args.output}")
     return 0
 
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from qinbound_nb.runs.runner import RunReport
-from qinbound_nb.widgets.steps.run_now import report_html, run_commands
+from qinbound_nb.widgets.steps.run_now import commands_html, report_html, run_commands
 
 from .conftest import walk_to
 
@@ -76,6 +76,8 @@ def test_commands_use_this_interpreter_and_absolute_paths(make_wizard, tmp_path:
     assert command.startswith(f"{shlex.quote(sys.executable)} -m qinbound_nb run /")
     assert str(Path("rel/job.json").resolve()) in command
     assert f"--store {Path('rel/s.duckdb').resolve()}" in command
+    markup = commands_html(list(lines.items()))
+    assert markup.count("navigator.clipboard.writeText") == 1  # one command, one Copy button
 
 
 class ProblemPreview:

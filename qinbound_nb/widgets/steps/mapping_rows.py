@@ -32,6 +32,11 @@ HEADER = ["Source field", "Load", "Type", "Attribute name", "Transformation", ""
 COLUMNS = "minmax(180px, 2fr) 50px 120px minmax(160px, 1.5fr) minmax(200px, 2fr) minmax(160px, 2fr)"
 
 
+def _wide() -> W.Layout:
+    """An editor as wide as its grid cell (not ipywidgets' 300 px); a new layout each time."""
+    return W.Layout(width="95%")
+
+
 def parse_lookup_table(text: str) -> dict[str, str]:
     """Read ``value : replacement`` lines (blank lines and ``#`` comments skipped)."""
     table = {}
@@ -41,7 +46,7 @@ def parse_lookup_table(text: str) -> dict[str, str]:
             continue
         value, colon, replacement = line.partition(":")
         if not colon:
-            raise ValueError(f"line {number}: {line!r} has no ':'; write 'value : replacement'")
+            raise ValueError(f"line {number}: '{line}' has no ':'; write 'value : replacement'")
         table[value.strip()] = replacement.strip()
     if not table:
         raise ValueError("the lookup table is empty; write one 'value : replacement' per line")
@@ -60,11 +65,17 @@ class FieldRow:
         self.transform = W.Dropdown(
             options=TRANSFORMS, value=NO_TRANSFORM, layout=W.Layout(width="95%")
         )
-        self.lookup_table = W.Textarea(placeholder="value : replacement (one per line)", rows=3)
-        self.lookup_default = W.Text(placeholder="other values become (empty: unchanged)")
-        self.pattern = W.Text(placeholder="regular expression")
-        self.replacement = W.Text(placeholder="replacement (\\1 for groups)")
-        self.expression = W.Textarea(placeholder='e.g. IF(QID1 >= 9, "promoter", "other")', rows=2)
+        self.lookup_table = W.Textarea(
+            placeholder="value : replacement (one per line)", rows=3, layout=_wide()
+        )
+        self.lookup_default = W.Text(
+            placeholder="other values become (empty: unchanged)", layout=_wide()
+        )
+        self.pattern = W.Text(placeholder="regular expression", layout=_wide())
+        self.replacement = W.Text(placeholder="replacement (\\1 for groups)", layout=_wide())
+        self.expression = W.Textarea(
+            placeholder='e.g. IF(QID1 >= 9, "promoter", "other")', rows=2, layout=_wide()
+        )
         self.editors = {
             TransformKind.LOOKUP: W.VBox([self.lookup_table, self.lookup_default]),
             TransformKind.REGEX: W.VBox([self.pattern, self.replacement]),
