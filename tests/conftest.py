@@ -129,6 +129,7 @@ def pytest_runtest_makereport(
         report.longrepr = (
             f"{item.nodeid} passed but its call took {report.duration:.1f} s, over the suite's "
             f"limit of {CALL_LIMIT_S:.0f} s per test: make it smaller (fewer repeats, a "
-            "smaller sandbox, a shared fixture) or split what it proves into several tests."
+            "smaller sandbox, a shared fixture) or split what it proves into several tests "
+            "(on a machine known to be overloaded, QINBOUND_TEST_CALL_LIMIT_S raises the limit)."
         )
     return report

@@ -121,9 +121,9 @@ def test_limit_filter_and_in_progress(open_client: Factory, tmp_path) -> None:
         detractors = ndjson(export(client, tmp_path, filter_id=filters["Detractors"]).path)
         german = ndjson(export(client, tmp_path, filter_id=filters["German responses"]).path)
         sessions = ndjson(export(client, tmp_path, in_progress=True).path)
-    assert detractors and all(r["values"]["QID1"] <= 6 for r in detractors)
-    assert german and {r["values"]["userLanguage"] for r in german} == {"DE"}
-    assert sessions and all(r["responseId"].startswith("FS_") for r in sessions)
+    assert len(detractors) == 231 and all(r["values"]["QID1"] <= 6 for r in detractors)
+    assert len(german) == 286 and {r["values"]["userLanguage"] for r in german} == {"DE"}
+    assert len(sessions) == 48 and all(r["responseId"].startswith("FS_") for r in sessions)
     assert all("recordedDate" not in r["values"] and r["values"]["finished"] == 0 for r in sessions)
 
 
@@ -189,7 +189,9 @@ def test_orm_reviews_and_tickets(open_client: Factory, tmp_path) -> None:
     assert len({r["review_id"] for r in rows}) == len(rows)
     (listing,) = members(tickets.path).values()
     found = json.loads(listing)["tickets"]
-    assert found and all(window[0].isoformat()[:10] <= t["updatedAt"][:10] for t in found)
+    assert len(found) == 10 and all(
+        window[0].isoformat()[:10] <= t["updatedAt"][:10] for t in found
+    )
     assert {"ticketId", "updatedAt", "status", "priority", "subject", "description"} <= set(
         found[0]
     )
