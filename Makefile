@@ -23,19 +23,15 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-# pytest exits 5 when a marker selects no test; for the serial part that is not a failure
-SERIAL_OK = || [ $$? -eq 5 ]
-
 ## test: lint, then the whole suite (slow and browser tests included): two workers, then
 ## the tests that need the machine to themselves (marker `serial`) one at a time
 test: lint
 	$(VENV)/bin/pytest -n 2 -m "not serial"
-	$(VENV)/bin/pytest -m serial $(SERIAL_OK)
+	$(VENV)/bin/pytest -m serial
 
 ## test-fast: the suite without the slow and browser tests
 test-fast: $(STAMP)
 	$(VENV)/bin/pytest -n 2 -m "not slow and not browser and not serial"
-	$(VENV)/bin/pytest -m "serial and not slow and not browser" $(SERIAL_OK)
 
 ## lab: open JupyterLab on the notebooks folder (the wizard is notebooks/wizard.ipynb)
 lab: $(STAMP)
