@@ -44,7 +44,7 @@ from qinbound_nb.job.naming import (
 from qinbound_nb.job.rulesyntax import parse_redaction_rules, parse_substitution_rules
 
 SCHEMA_VERSION = 1
-PII_KINDS = ("email", "phone", "credit_card", "ssn", "ip")
+PII_KINDS = ("email", "phone", "credit_card", "ssn", "ip", "person", "address", "iban")
 DEFAULT_FIELDS = (
     "natural_id",
     "document_date",
@@ -222,7 +222,9 @@ class Mapping(Model):
 class Rules(Model):
     """Substitution and redaction rules in XM Discover's text formats, plus PII detectors."""
 
-    pii: list[Literal["email", "phone", "credit_card", "ssn", "ip"]] = []
+    pii: list[
+        Literal["email", "phone", "credit_card", "ssn", "ip", "person", "address", "iban"]
+    ] = []
     redactions: Annotated[str, Field(max_length=1_000_000)] = ""
     substitutions: Annotated[str, Field(max_length=1_000_000)] = ""
     mask: Annotated[str, Field(max_length=100)] = "[REDACTED]"

@@ -47,6 +47,9 @@ class PiiKind(StrEnum):
     CREDIT_CARD = "credit_card"
     SSN = "ssn"
     IP = "ip"
+    PERSON = "person"
+    ADDRESS = "address"
+    IBAN = "iban"
 
 
 class DuplicateMode(StrEnum):

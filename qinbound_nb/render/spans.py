@@ -15,13 +15,16 @@ from typing import Any
 import pandas as pd
 
 Span = tuple[int, int, str]  # start, end, rule
-PII = ("email", "phone", "credit_card", "ssn", "ip")
+PII = ("email", "phone", "credit_card", "ssn", "ip", "person", "address", "iban")
 KIND_COLOURS = {
     "email": "#fde68a",
     "phone": "#bfdbfe",
     "credit_card": "#fecaca",
     "ssn": "#ddd6fe",
     "ip": "#bbf7d0",
+    "person": "#fbcfe8",
+    "address": "#d9f99d",
+    "iban": "#e9d5ff",
     "redaction": "#fed7aa",
     "substitution": "#a5f3fc",
 }

@@ -26,8 +26,11 @@ from typing import Any
 
 import numpy as np
 
+from qinbound_nb.core.redaction.pii_address import find_addresses
 from qinbound_nb.core.redaction.pii_batch import judge_all
+from qinbound_nb.core.redaction.pii_iban import find_ibans
 from qinbound_nb.core.redaction.pii_patterns import PII_KINDS, PREFILTERS, SCANNERS
+from qinbound_nb.core.redaction.pii_person import find_people
 
 __all__ = ["PII_KINDS", "PREFILTERS", "PiiHits", "find_pii", "normalize", "pii_token"]
 
@@ -43,10 +46,46 @@ class PiiHits:
     kinds: np.ndarray
 
 
+FINDERS = {"iban": find_ibans, "address": find_addresses, "person": find_people}
+
+
 def find_pii(data: bytes, kinds: frozenset[str]) -> PiiHits:
-    """Scan ``data`` (rows joined by ``\\n``, starting with one) for the enabled PII kinds."""
-    if not kinds:
-        return PiiHits(*(np.zeros(0, dtype=np.int64) for _ in range(3)))
+    """Scan ``data`` (rows joined by ``\\n``, starting with one) for the enabled PII kinds.
+
+    Where values of two kinds overlap, the first in this order stands: ``iban`` (a valid
+    checksum is the strongest evidence), the five pattern kinds, ``address``, ``person``
+    ("25 Angela Crescent" is an address, not a person).
+    """
+    found = [_found("iban", data)] if "iban" in kinds else []
+    if kinds & SCANNERS.keys():
+        found.append(_find_patterned(data, frozenset(kinds & SCANNERS.keys())))
+    found += [_found(kind, data) for kind in ("address", "person") if kind in kinds]
+    return _first_wins(found)
+
+
+def _found(kind: str, data: bytes) -> PiiHits:
+    starts, ends = FINDERS[kind](data)
+    return PiiHits(starts, ends, np.full(len(starts), PII_KINDS.index(kind), dtype=np.int64))
+
+
+def _first_wins(found: list[PiiHits]) -> PiiHits:
+    """All hits, in buffer order, without those overlapping a hit of an earlier group."""
+    starts, ends, kinds = (np.zeros(0, dtype=np.int64) for _ in range(3))
+    for hits in found:
+        keep = np.ones(len(hits.starts), dtype=bool)
+        if len(starts):
+            after = np.minimum(np.searchsorted(ends, hits.starts, side="right"), len(starts) - 1)
+            keep = ~((ends[after] > hits.starts) & (starts[after] < hits.ends))
+        starts = np.concatenate([starts, hits.starts[keep]])
+        ends = np.concatenate([ends, hits.ends[keep]])
+        kinds = np.concatenate([kinds, hits.kinds[keep]])
+        order = np.argsort(starts, kind="stable")
+        starts, ends, kinds = starts[order], ends[order], kinds[order]
+    return PiiHits(starts, ends, kinds)
+
+
+def _find_patterned(data: bytes, kinds: frozenset[str]) -> PiiHits:
+    """The five pattern kinds: one RE2 scan, then the batch checks."""
     spans = np.fromiter(
         (position for span in _match_spans(_scanner(kinds), data) for position in span),
         dtype=np.int64,
@@ -59,7 +98,12 @@ def find_pii(data: bytes, kinds: frozenset[str]) -> PiiHits:
 
 
 def normalize(kind: str, value: bytes) -> bytes:
-    """The form a value is hashed in: lower-case emails, digits of numbers, canonical IPs."""
+    """The form a value is hashed in: lower-case emails, names and addresses, digits of
+    numbers, canonical IPs, IBANs without spaces."""
+    if kind in ("email", "person", "address"):
+        return b" ".join(value.decode("utf-8", "replace").casefold().encode().split())
+    if kind == "iban":
+        return value.replace(b" ", b"").upper()
     if kind == "email":
         return value.decode("utf-8", "replace").lower().encode()
     if kind == "ip":
@@ -90,7 +134,7 @@ def _scanner(kinds: frozenset[str]) -> Any:
     options.encoding = re2.Options.Encoding.LATIN1
     options.log_errors = False
     # Emails first: at one start, "555.123.4567@txt.att.net" is an email, not a phone.
-    ordered = [SCANNERS[kind] for kind in PII_KINDS if kind in kinds]
+    ordered = [SCANNERS[kind] for kind in PII_KINDS if kind in kinds and kind in SCANNERS]
     return re2.compile(b"|".join(b"(?:" + pattern + b")" for pattern in ordered), options)
 
 

@@ -13,7 +13,10 @@ Each scanner alternative starts with one consumed boundary byte (RE2 has no look
 
 from __future__ import annotations
 
-PII_KINDS = ("email", "phone", "credit_card", "ssn", "ip")
+from qinbound_nb.core.redaction import pii_address, pii_iban, pii_person
+
+# The five pattern kinds first (their codes are fixed), then the three with their own modules.
+PII_KINDS = ("email", "phone", "credit_card", "ssn", "ip", "person", "address", "iban")
 
 OCTET = rb"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 SSN_AREA = rb"(?:00[1-9]|0[1-9]\d|[1-5]\d\d|6[0-57-9]\d|66[0-57-9]|[78]\d\d)"
@@ -60,4 +63,7 @@ PREFILTERS = {
     "credit_card": r"\d[\d .()\-]{5,}\d",
     "ssn": r"\d[\d .()\-]{5,}\d",
     "phone": r"\d[\d .()\-]{5,}\d",
+    "iban": pii_iban.PREFILTER,
+    "address": pii_address.PREFILTER,
+    "person": pii_person.PREFILTER,
 }

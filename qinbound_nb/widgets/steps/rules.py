@@ -27,6 +27,9 @@ PII_LABELS = {
     "credit_card": "Credit card",
     "ssn": "SSN",
     "ip": "IP address",
+    "person": "Person name",
+    "address": "Street address",
+    "iban": "IBAN",
 }
 
 
