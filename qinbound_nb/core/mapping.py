@@ -170,8 +170,9 @@ def _mask(flags: pa.Array) -> np.ndarray:
 def raw_columns(job: JobConfig, source_id_column: str | None = None) -> list[str]:
     """The raw columns ``apply_mapping`` reads for ``job``: what a run needs to parse.
 
-    The source id, the document date and its fallbacks, every mapped source field and every
-    field a transformation expression names (``QID1.label`` included).
+    The source id, the document date and its fallbacks, every mapped source field, every
+    field a transformation expression names (``QID1.label`` included) and the fields whose
+    values redaction looks for (``rules.known_values``).
 
     Raises:
         ConfigError: a transformation expression does not compile.
@@ -185,6 +186,7 @@ def raw_columns(job: JobConfig, source_id_column: str | None = None) -> list[str
             names += compile_expression(rule.expression).fields
         else:
             names.append(field.source)
+    names += job.rules.known_values  # the respondent's own details, for redaction
     return [name for name in dict.fromkeys(names) if name]
 
 

@@ -83,7 +83,9 @@ def process_chunk(
     failed = mapped.documents[unidentified].assign(
         reason="the response has no source id, so it has no natural_id and cannot be loaded"
     )
-    redacted = redact_documents(mapped.documents[~unidentified], rules, fields_to_redact(job))
+    identified = mapped.documents[~unidentified]
+    known = raw.loc[identified.index, [name for name in job.rules.known_values if name in raw]]
+    redacted = redact_documents(identified, rules, fields_to_redact(job), known)
     filtered = apply_filter(redacted.frame, job.filter)
     limited = apply_record_limit(filtered.kept, job.filter.record_limit, already=already_kept)
     deduped = dedupe(limited.kept, job.duplicates)

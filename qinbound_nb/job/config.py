@@ -45,6 +45,13 @@ from qinbound_nb.job.rulesyntax import parse_redaction_rules, parse_substitution
 
 SCHEMA_VERSION = 1
 PII_KINDS = ("email", "phone", "credit_card", "ssn", "ip", "person", "address", "iban")
+# The respondent's own fields whose values are redacted where their row mentions them.
+KNOWN_VALUE_FIELDS = (
+    "RecipientFirstName",
+    "RecipientLastName",
+    "RecipientEmail",
+    "ExternalReference",
+)
 DEFAULT_FIELDS = (
     "natural_id",
     "document_date",
@@ -230,6 +237,10 @@ class Rules(Model):
     mask: Annotated[str, Field(max_length=100)] = "[REDACTED]"
     mask_style: Literal["fixed", "typed", "hash"] = "fixed"
     apply_to: Literal["verbatims"] | list[str] = "verbatims"
+    known_values: list[Annotated[str, Field(min_length=1, max_length=200)]] = list(
+        KNOWN_VALUE_FIELDS
+    )
+    ner_model: Annotated[str, Field(min_length=1, max_length=200)] | None = None
 
     @field_validator("redactions")
     @classmethod

@@ -100,7 +100,7 @@ def _find_patterned(data: bytes, kinds: frozenset[str]) -> PiiHits:
 def normalize(kind: str, value: bytes) -> bytes:
     """The form a value is hashed in: lower-case emails, names and addresses, digits of
     numbers, canonical IPs, IBANs without spaces."""
-    if kind in ("email", "person", "address"):
+    if kind in ("email", "person", "address", "redacted"):
         return b" ".join(value.decode("utf-8", "replace").casefold().encode().split())
     if kind == "iban":
         return value.replace(b" ", b"").upper()

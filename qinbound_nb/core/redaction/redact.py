@@ -17,12 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from qinbound_nb.core.redaction import known as known_values
 from qinbound_nb.core.redaction.pii import PII_KINDS, PiiHits, find_pii, normalize, pii_token
 from qinbound_nb.core.redaction.rules import RedactionRules, check_fields
 from qinbound_nb.core.redaction.spantable import HitList, Hits, SpanTable, merge_hits
@@ -63,22 +65,27 @@ class RedactedDocuments:
     counts_by_field: dict[str, dict[str, int]]
 
 
-def redact(texts: pd.Series, rules: RedactionRules) -> Redacted:
-    """Apply substitutions, PII detectors and custom redactions to ``texts``.
+def redact(texts: pd.Series, rules: RedactionRules, known: pd.DataFrame | None = None) -> Redacted:
+    """Apply substitutions, known values, PII detectors and custom redactions to ``texts``.
 
     Args:
         texts: a text Series (any string dtype); it is not modified.
         rules: the rules, e.g. ``RedactionRules.from_config(job.rules, hash_key=key)``.
+        known: the respondent's own details, one row per text (aligned by index), one column
+            per field (``RecipientFirstName``...); each value is redacted where its own row
+            mentions it (rule ``known_value``).
 
     Returns:
         The redacted Series, the spans of every replacement and the hits per rule.
     """
     column = _to_arrow(texts)
-    rows = _candidate_rows(column, rules)
+    values = known_values.values_by_row(known, texts.index)
+    rows = _candidate_rows(column, rules, values)
     original = TextBuffer.from_arrow(column.take(pa.array(rows)))
     buffer, spans = original, SpanTable.empty()
     counted = []
-    for stage in (_substitute, _detect, _redact_custom):
+    in_rows = [values[row] for row in rows.tolist()]
+    for stage in (_substitute, partial(_redact_known, in_rows), _detect, _redact_custom):
         hits = stage(buffer, spans, rules, column, rows)
         buffer, spans, applied = merge_hits(buffer, spans, hits)
         counted.append(applied)
@@ -95,9 +102,14 @@ def redact(texts: pd.Series, rules: RedactionRules) -> Redacted:
 
 
 def redact_documents(
-    documents: pd.DataFrame, rules: RedactionRules, fields: Sequence[str]
+    documents: pd.DataFrame,
+    rules: RedactionRules,
+    fields: Sequence[str],
+    known: pd.DataFrame | None = None,
 ) -> RedactedDocuments:
     """Redact the text columns ``fields`` of ``documents`` (a copy; the input is kept).
+
+    ``known`` holds each document's own details (see :func:`redact`), aligned by index.
 
     Returns:
         The frame with those columns redacted, every span with its ``field``, the hits per
@@ -107,7 +119,7 @@ def redact_documents(
     frame = documents.copy(deep=False)
     spans, by_field = [], {}
     for name in fields:
-        result = redact(documents[name], rules)
+        result = redact(documents[name], rules, known)
         frame[name] = result.text
         spans.append(result.spans.assign(field=name))
         by_field[name] = result.counts
@@ -133,11 +145,20 @@ def _to_arrow(texts: pd.Series) -> pa.Array:
     return column.cast(pa.large_string())
 
 
-def _candidate_rows(column: pa.Array, rules: RedactionRules) -> np.ndarray:
-    """Positions of the rows some rule might hit, by pyarrow's RE2 kernels (no Python per row)."""
-    if not rules.active or len(column) == 0:
-        return np.zeros(0, dtype=np.int64)
-    return np.flatnonzero(_matches_any(column, rules.prefilters))
+def _candidate_rows(
+    column: pa.Array, rules: RedactionRules, values: list[list[tuple[str, str]]]
+) -> np.ndarray:
+    """Positions of the rows some rule might hit: pyarrow's RE2 kernels for the rules (no
+    Python per row), a substring test for rows that carry known values."""
+    found = np.zeros(len(column), dtype=bool)
+    if rules.active and len(column):
+        found = _matches_any(column, rules.prefilters)
+    with_values = np.asarray([row for row, pairs in enumerate(values) if pairs], dtype=np.int64)
+    if len(with_values):
+        texts = column.take(pa.array(with_values)).to_pylist()
+        hit = known_values.mentioned(texts, [values[row] for row in with_values.tolist()])
+        found[with_values[hit]] = True
+    return np.flatnonzero(found)
 
 
 def _matches_any(column: pa.Array, patterns: list[str]) -> np.ndarray:
@@ -160,6 +181,27 @@ def _substitute(
         for match in rules.substitution_regex.finditer(data):
             start, end = match.span()
             found.add(start, end, *table[data[start:end]])
+    return found.hits()
+
+
+def _redact_known(
+    values: list[list[tuple[str, str]]],
+    buffer: TextBuffer,
+    spans: SpanTable,
+    rules: RedactionRules,
+    column: pa.Array,
+    rows: np.ndarray,
+) -> Hits:
+    found = HitList()
+    for row, pairs in enumerate(values):
+        if not pairs:
+            continue
+        base = int(buffer.bounds[row])
+        for start, end, kind, value in known_values.find_in_row(buffer.row(row).decode(), pairs):
+            token = pii_token(
+                kind, normalize(kind, value.encode()), rules.mask_style, rules.mask, rules.hash_key
+            )
+            found.add(base + start, base + end, rules.known_code, token.encode())
     return found.hits()
 
 

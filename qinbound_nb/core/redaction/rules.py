@@ -12,6 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
+from qinbound_nb.core.redaction import known
 from qinbound_nb.core.redaction.pii import PII_KINDS, PREFILTERS, pii_token
 from qinbound_nb.errors import ConfigError, RuleError
 from qinbound_nb.job import config
@@ -112,7 +113,13 @@ class RedactionRules:
             *self.pii,
             *(f"substitution:{rule.line}" for rule in self.substitutions),
             *(f"redaction:{rule.line}" for rule in self.redactions),
+            known.RULE,  # the respondent's own details (:mod:`.known`)
         ]
+
+    @property
+    def known_code(self) -> int:
+        """The rule code of known-value hits (the last rule)."""
+        return len(self.rule_names) - 1
 
     @cached_property
     def substitution_pattern(self) -> str | None:

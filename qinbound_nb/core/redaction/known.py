@@ -1,0 +1,78 @@
+"""The respondent's own details: each row's known values, redacted wherever that row mentions them.
+
+A survey response carries who answered (``RecipientFirstName``, ``RecipientLastName``,
+``RecipientEmail``, ``ExternalReference``, embedded data a job lists). Any of those values
+found in the same row's text is redacted: whole words, case-insensitively, exact, so a
+respondent who signs with their own name is caught even when no detector knows the name.
+Values shorter than two characters are ignored (an initial would hit every word).
+
+Speed: rows without a value are never looked at; rows with one are checked with a plain
+case-folded substring test first, and only rows that pass get a regular expression.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+RULE = "known_value"
+MIN_LENGTH = 2
+
+
+def kind_of(field: str) -> str:
+    """The token kind a field's values take: names -> person, emails -> email, else redacted."""
+    lowered = field.lower()
+    if "email" in lowered:
+        return "email"
+    if "name" in lowered:
+        return "person"
+    return "redacted"
+
+
+def values_by_row(known: pd.DataFrame | None, index: pd.Index) -> list[list[tuple[str, str]]]:
+    """Per row of ``index``: the (value, kind) pairs worth looking for, longest first."""
+    rows: list[list[tuple[str, str]]] = [[] for _ in range(len(index))]
+    if known is None or known.empty:
+        return rows
+    aligned = known.reindex(index)
+    for field in aligned.columns:
+        kind = kind_of(str(field))
+        for position, value in _present(aligned[field]):
+            rows[position].append((value, kind))
+    for pairs in rows:
+        pairs.sort(key=lambda pair: -len(pair[0]))
+    return rows
+
+
+def mentioned(texts: Sequence[str | None], values: list[list[tuple[str, str]]]) -> np.ndarray:
+    """Rows whose text contains one of its values (case-folded substring; words checked later)."""
+    found = np.zeros(len(values), dtype=bool)
+    for position, pairs in enumerate(values):
+        text = texts[position]
+        if pairs and text:
+            folded = text.casefold()
+            found[position] = any(value.casefold() in folded for value, _ in pairs)
+    return found
+
+
+def find_in_row(text: str, pairs: list[tuple[str, str]]) -> list[tuple[int, int, str, str]]:
+    """(start, end, kind, value) of each whole-word mention, as UTF-8 byte offsets in ``text``."""
+    if not pairs:
+        return []
+    pattern = "|".join(rf"(?<!\w){re.escape(value)}(?!\w)" for value, _ in pairs)
+    kinds = {value.casefold(): kind for value, kind in pairs}
+    hits = []
+    for match in re.finditer(pattern, text, flags=re.IGNORECASE):
+        start = len(text[: match.start()].encode())
+        end = start + len(match.group().encode())
+        hits.append((start, end, kinds.get(match.group().casefold(), "redacted"), match.group()))
+    return hits
+
+
+def _present(column: pd.Series) -> list[tuple[int, str]]:
+    values = column.astype("string").str.strip()
+    keep = values.notna() & (values.str.len() >= MIN_LENGTH)
+    return list(zip(np.flatnonzero(keep.to_numpy()).tolist(), values[keep].tolist(), strict=True))
