@@ -68,6 +68,8 @@ NOT_NAMES = (
     "Services Team Center Centre Club Card App Online Portal Desk Help Care Group Inc Ltd GmbH "
     "Garden Gardens Suite Room Lounge Bar Restaurant Cafe Café Park Plaza Tower Hall House "
     "Street Road Avenue Lane Drive Station Airport Terminal Gate Hospital Clinic University "
+    "Calle Via Viale Piazza Corso Rua Avenida Praça Paseo Carrer Strada Rue Boulevard Platz "
+    "Straße Strasse Gasse Allee Ulica Aleja Plac Travessa Estrada Alameda Straat Laan Gracht "
     "School College Museum Theatre Theater Cinema Church Bridge River Lake Beach Island "
     "Starbucks McDonald's Costa Ikea Lidl Aldi Tesco Walmart Target Costco Zara Primark Boots "
     "Vodafone Verizon Telekom Orange Movistar Lufthansa Ryanair EasyJet Delta United Emirates "
