@@ -22,7 +22,7 @@ from qinbound_nb.runs.execute import check_job
 from qinbound_nb.runs.preview import preview
 from qinbound_nb.store.store import Store
 
-EXAMPLE_JOB = Path(__file__).parent / "templates" / "nps-weekly.json"
+EXAMPLE_JOB = Path(__file__).parents[1] / "templates" / "nps-weekly.json"
 FIRST_RUN_AT = datetime(2026, 11, 20, 6, 30, tzinfo=UTC)
 
 

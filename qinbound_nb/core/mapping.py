@@ -27,6 +27,7 @@ from qinbound_nb.core.dates import UTC_MS, to_utc, unparsed
 from qinbound_nb.core.expressions.evaluate import UnknownFieldError, compile_expression
 from qinbound_nb.core.field_values import ATTRIBUTE_TYPES, cast, column, text_of, transform
 from qinbound_nb.core.problems import Problems
+from qinbound_nb.core.redaction.known import spellings
 from qinbound_nb.errors import ConfigError
 from qinbound_nb.job.config import FEEDBACK_TYPES, FieldMapping, JobConfig
 
@@ -186,7 +187,7 @@ def raw_columns(job: JobConfig, source_id_column: str | None = None) -> list[str
             names += compile_expression(rule.expression).fields
         else:
             names.append(field.source)
-    names += job.rules.known_values  # the respondent's own details, for redaction
+    names += [name for field in job.rules.known_values for name in spellings(field)]
     return [name for name in dict.fromkeys(names) if name]
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 from qinbound_nb.core.dedupe import dedupe
 from qinbound_nb.core.filtering import apply_filter, apply_record_limit
 from qinbound_nb.core.mapping import apply_mapping, text_fields, verbatim_fields
+from qinbound_nb.core.redaction.known import known_columns
 from qinbound_nb.core.redaction.redact import RedactionRules, redact_documents
 from qinbound_nb.job.config import JobConfig
 
@@ -84,7 +85,8 @@ def process_chunk(
         reason="the response has no source id, so it has no natural_id and cannot be loaded"
     )
     identified = mapped.documents[~unidentified]
-    known = raw.loc[identified.index, [name for name in job.rules.known_values if name in raw]]
+    own = known_columns(list(raw.columns), job.rules.known_values)
+    known = raw.loc[identified.index, own]
     redacted = redact_documents(identified, rules, fields_to_redact(job), known)
     filtered = apply_filter(redacted.frame, job.filter)
     limited = apply_record_limit(filtered.kept, job.filter.record_limit, already=already_kept)

@@ -244,7 +244,10 @@ def test_raw_columns_are_what_the_mapping_reads(minimal_job: dict) -> None:
         {"source": "QID9", "name": "ignored", "type": "skip"},
     ]  # fmt: skip
     job = make_job(minimal_job, fields, document_date="recordedDate")
-    own = ["RecipientFirstName", "RecipientLastName", "RecipientEmail", "ExternalReference"]
+    own = [
+        "RecipientFirstName", "recipientFirstName", "RecipientLastName", "recipientLastName",
+        "RecipientEmail", "recipientEmail", "ExternalReference", "externalDataReference",
+    ]  # fmt: skip
     assert raw_columns(job) == [
         "responseId", "recordedDate", "endDate", "startDate", "QID3_TEXT", "QID1.label", "outlet",
         *own,

@@ -20,6 +20,22 @@ import pandas as pd
 
 RULE = "known_value"
 MIN_LENGTH = 2
+# Export tags whose JSON ImportId is not the tag with a lower-case first letter.
+IMPORT_IDS = {"ExternalReference": "externalDataReference"}
+
+
+def spellings(field: str) -> list[str]:
+    """The raw column names a listed field may have: the CSV export tag and the JSON ImportId
+    (``RecipientFirstName`` / ``recipientFirstName``; ``ExternalReference`` /
+    ``externalDataReference``)."""
+    import_id = IMPORT_IDS.get(field, field[:1].lower() + field[1:])
+    return list(dict.fromkeys([field, import_id]))
+
+
+def known_columns(columns: Sequence[str], fields: Sequence[str]) -> list[str]:
+    """The raw columns holding the listed fields, in either spelling."""
+    present = set(columns)
+    return [name for field in fields for name in spellings(field) if name in present]
 
 
 def kind_of(field: str) -> str:

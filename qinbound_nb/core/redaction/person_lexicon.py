@@ -108,6 +108,13 @@ NOT_NAMES = (
     "His Her Its We You They He She It I'm I've I'd I'll We're You're Let Keep Stop Make Get "
     "Got Went Came Called Asked Told Said Spoke Waited Tried Ordered Paid Booked Checked "
     "Le La Les Un Une Der Die Das Ein Eine El Los Las Il Lo Gli De Het Een Na Ta Ten O A Os As "
+    "Mein Meine Meinen Meiner Mon Ma Mes Mi Mis Mio Mia Mijn Moja Mój Moje Meu Minha Ihr Ihre "
+    "Votre Vos Tu Su Sus Uw Twój Unser Unsere Notre Nos Nuestro Nuestra Nostro Nostra Onze Nasz "
+    "Nosso Nossa Ich Sie Wir Er Es Du Je Nous Vous Ils Elles On Yo Él Ella Nosotros Io Lui Lei "
+    "Noi Ik Wij Zij Jij Ja Ty Eu Ele Ela Nós Den Dem Des Einen Dieser Diese Dieses Ce Cette Ces "
+    "Este Esta Estos Estas Questo Questa Deze Dit Dat Isso Isto Aber Und Oder Wenn Seit Leider "
+    "Mais Et Ou Quand Depuis Pero Cuando Desde Ma Però Quando Dal Maar En Sinds Ale Od Mas "
+    "Desde Schnelle Tolles Ganz Sehr War Ist Hier Ça Super Bien Muy Gran Entrega Correcto "
     "Merci Danke Gracias Grazie Bedankt Dziękuję Obrigado Obrigada Bonjour Hallo Hola Ciao "
     "Sehr Très Muy Molto Zeer Bardzo Muito Bien Bene Gut Goed Dobrze Bom Bueno Buono"
 )
