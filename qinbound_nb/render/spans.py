@@ -25,6 +25,7 @@ KIND_COLOURS = {
     "person": "#fbcfe8",
     "address": "#d9f99d",
     "iban": "#e9d5ff",
+    "known_value": "#fbcfe8",
     "redaction": "#fed7aa",
     "substitution": "#a5f3fc",
 }
