@@ -71,12 +71,12 @@ NOT_NAMES = (
     "Calle Via Viale Piazza Corso Rua Avenida Praça Paseo Carrer Strada Rue Boulevard Platz "
     "Straße Strasse Gasse Allee Ulica Aleja Plac Travessa Estrada Alameda Straat Laan Gracht "
     "School College Museum Theatre Theater Cinema Church Bridge River Lake Beach Island "
-    "Starbucks McDonald's Costa Ikea Lidl Aldi Tesco Walmart Target Costco Zara Primark Boots "
+    "Starbucks McDonald's Ikea Lidl Aldi Tesco Walmart Target Costco Zara Primark Boots "
     "Vodafone Verizon Telekom Orange Movistar Lufthansa Ryanair EasyJet Delta United Emirates "
     "Booking Expedia Trivago Deliveroo Zalando Allegro Bol Coolblue Shell BP Toyota BMW Audi "
     "Volkswagen Mercedes-Benz Ford Renault Peugeot Fiat Seat Skoda Volvo Honda Nissan Kia "
     # places
-    "New York London Paris Berlin Madrid Rome Roma Milan Milano Lisbon Lisboa Porto Amsterdam "
+    "New York London Paris Berlin Madrid Rome Roma Milano Lisbon Lisboa Porto Amsterdam "
     "Rotterdam Warsaw Warszawa Kraków Krakow Munich München Hamburg Vienna Wien Zurich Geneva "
     "Brussels Dublin Edinburgh Manchester Liverpool Glasgow Boston Chicago Seattle Texas "
     "California Florida Toronto Sydney Melbourne Tokyo Barcelona Valencia Sevilla Seville "
@@ -114,7 +114,7 @@ NOT_NAMES = (
     "Noi Ik Wij Zij Jij Ja Ty Eu Ele Ela Nós Den Dem Des Einen Dieser Diese Dieses Ce Cette Ces "
     "Este Esta Estos Estas Questo Questa Deze Dit Dat Isso Isto Aber Und Oder Wenn Seit Leider "
     "Mais Et Ou Quand Depuis Pero Cuando Desde Ma Però Quando Dal Maar En Sinds Ale Od Mas "
-    "Desde Schnelle Tolles Ganz Sehr War Ist Hier Ça Super Bien Muy Gran Entrega Correcto "
+    "Vielen Dank Desde Schnelle Tolles Ganz Sehr War Ist Hier Ça Super Bien Muy Gran Entrega Correcto "
     "Merci Danke Gracias Grazie Bedankt Dziękuję Obrigado Obrigada Bonjour Hallo Hola Ciao "
     "Sehr Très Muy Molto Zeer Bardzo Muito Bien Bene Gut Goed Dobrze Bom Bueno Buono"
 )

@@ -43,17 +43,15 @@ PARTICLES = (
     "de|del|della|dei|degli|delle|dell'|di|da|das|do|dos|du|des|la|le|les|los|las|e|y|"
     "San|Santa|São|d'|l'"
 )
-NAME_WORD = rf"(?:{WORD}|\d{{1,2}}(?:st|nd|rd|th))"
+NAME_WORD = r"(?:\p{Lu}[\p{L}'’\-]*|\d{1,2}(?:st|nd|rd|th))"  # no dot: "Mill. Il" is two
 NAME = rf"(?:(?:{PARTICLES}) )*{NAME_WORD}(?: (?:(?:{PARTICLES}) )*{NAME_WORD}){{0,3}}"
 HOUSE_NO = r"(?:n[º°oO]\.? ?|nr\.? ?)?" + NUMBER
 UNIT = r"(?:(?:Flat|Apt\.?|Apartment|Unit|Suite) ?#?\d{1,4}[A-Za-z]?,? )"
-POSTCODE_CITY = (
-    r"(?:[A-Z]-)?(?:\d{5}|\d{4} ?[A-Z]{2}\b|\d{2}-\d{3}|\d{4}-\d{3}|\d{4})"
-    rf" {WORD}(?:[ \-]{WORD}){{0,2}}"
-)
+CITY = r"\p{Lu}\p{Ll}+(?:[ \-]\p{Lu}\p{Ll}+)?"
+POSTCODE_CITY = r"(?:[A-Z]-)?(?:\d{5}|\d{4} ?[A-Z]{2}\b|\d{2}-\d{3}|\d{4}-\d{3}|\d{4})" rf" {CITY}"
 US_ZIP = r"[A-Z]{2} \d{5}(?:-\d{4})?"
 UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}"
-CITY_POSTCODE = rf"{WORD}(?: {WORD})?,? (?:{US_ZIP}|{UK_POSTCODE})"
+CITY_POSTCODE = rf"{CITY},? (?:{US_ZIP}|{UK_POSTCODE})"
 TAIL = rf"(?:,? (?:{POSTCODE_CITY}|{CITY_POSTCODE}))?"
 NUMBER_FIRST = (
     rf"{UNIT}?{NUMBER},? (?:(?:[NSEW]\.?|North|South|East|West) )?"

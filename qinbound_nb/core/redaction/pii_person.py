@@ -98,7 +98,9 @@ class _Runs:
         joined = np.zeros(len(kinds), dtype=bool)
         joined[1:] = pc.is_in(gaps, value_set=_joiners()).to_numpy(zero_copy_only=False)
         after_title = np.zeros(len(kinds), dtype=bool)
-        after_title[1:] = (kinds[:-1] == TITLE) & _is_dot_space(gaps)
+        after_title[1:] = (kinds[:-1] == TITLE) & pc.is_in(gaps, value_set=_title_gaps()).to_numpy(
+            zero_copy_only=False
+        )
         named = kinds != NOT_NAME
         joined &= named & np.roll(named, 1)
         joined |= after_title & named
@@ -173,13 +175,16 @@ def joined_single(gaps: pa.Array) -> np.ndarray:
     return np.asarray(pc.equal(gaps, pa.scalar(b" ", pa.large_binary())).to_numpy(False))
 
 
-def _is_dot_space(gaps: pa.Array) -> np.ndarray:
-    return np.asarray(pc.equal(gaps, pa.scalar(b". ", pa.large_binary())).to_numpy(False))
-
-
 def _is_letter_byte(values: np.ndarray) -> np.ndarray:
     lower = values | 0x20
     return ((lower >= 0x61) & (lower <= 0x7A)) | (values >= 0x80)
+
+
+@lru_cache(maxsize=1)
+def _title_gaps() -> pa.Array:
+    """What may stand between a title and the name: ". ", " ", and particles ("Dhr. de ")."""
+    gaps = {". ", " ", *JOINERS, *(". " + joiner[1:] for joiner in JOINERS)}
+    return pa.array([gap.encode() for gap in gaps], pa.large_binary())
 
 
 @lru_cache(maxsize=1)
