@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import pandas as pd
 import pytest
+import re2
 
 from qinbound_nb import RedactionRules, redact
 from qinbound_nb.core.redaction import pii_iban
@@ -150,3 +153,23 @@ def test_the_new_kinds_hash_like_the_others() -> None:
 def test_the_existing_kinds_are_unchanged_by_the_new_ones() -> None:
     text = "card 4111 1111 1111 1111, call 555-123-4567, Sarah"
     assert typed(text) == "card [CREDIT_CARD], call [PHONE], [PERSON]"
+
+
+def test_the_batch_iban_check_agrees_with_the_one_by_one_check() -> None:
+    rng = random.Random(5)
+    texts = []
+    for _ in range(400):
+        body = "".join(rng.choice("0123456789") for _ in range(18))
+        check = rng.choice((98 - int(body + "131400") % 97, rng.randint(2, 98)))
+        iban = f"DE{check:02d}{body}" + rng.choice(("", "7", " 12", "X"))
+        spaced = " ".join(iban[at : at + 4] for at in range(0, len(iban), 4))
+        texts.append(rng.choice((iban, spaced)))
+    data = ("\n" + "\n".join(texts) + "\n").encode()
+    starts, ends = pii_iban.find_ibans(data)
+    expected = []
+    for match in re2.finditer(pii_iban.SCANNER, data):
+        end = pii_iban.iban_end(data, match.start() + 1, match.end())
+        if end is not None:
+            expected.append((match.start() + 1, end))
+    assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == expected
+    assert 50 < len(expected) < 350

@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from qinbound_nb.core.redaction.re2scan import match_spans
+
 WORD = r"\p{Lu}[\p{L}'’.\-]*"
 NUMBER = r"\d{1,5}(?: ?[A-Za-z]\b)?(?:[\-/]\d{1,4}[A-Za-z]?)?"
 EN_TYPES = (
@@ -74,8 +76,7 @@ PREFILTER = (
 def find_addresses(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Start and end byte offsets of every street address in ``data``."""
     starts, ends = [], []
-    for match in _scanner().finditer(data):
-        start, end = match.span()
+    for start, end in match_spans(_scanner(), data):
         starts.append(start + _char_size(data[start]))  # the consumed left boundary
         ends.append(end)
     return np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)

@@ -3,8 +3,8 @@
 One RE2 scan over the joined buffer finds a country code, two check digits and 11-30 more
 letters or digits (single spaces allowed between them); each candidate is then cut to its
 country's registered length, which must end where the text's word ends, and the whole is
-checked with mod 97. Candidates are rare (two capitals and two digits in a row), so the
-checks run one by one.
+checked with mod 97, for every candidate at once with numpy (:func:`iban_end` is the same
+check for one candidate, the reference the batch agrees with).
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+
+from qinbound_nb.core.redaction.re2scan import match_spans
 
 # ISO 13616 registry: country code -> IBAN length.
 _REGISTRY = (
@@ -26,6 +28,13 @@ _REGISTRY = (
 )
 # ISO 13616 registry: country code -> IBAN length.
 LENGTHS = {pair[:2]: int(pair[3:]) for pair in _REGISTRY.split(" ")}
+WIDTH = 64  # the longest candidate: 34 characters with a space between each
+MAX_LENGTH = 34
+_LENGTH_TABLE = np.zeros(676, dtype=np.int64)
+for _code, _size in LENGTHS.items():
+    _LENGTH_TABLE[(ord(_code[0]) - 65) * 26 + ord(_code[1]) - 65] = _size
+_ALNUM_TABLE = np.zeros(256, dtype=bool)
+_ALNUM_TABLE[list(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")] = True
 SCANNER = rb"[^A-Za-z0-9][A-Z]{2}\d\d(?: ?[A-Z0-9]){11,30}"
 PREFILTER = r"[A-Z]{2}\d\d ?[A-Z0-9]{4}"
 _ALNUM = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
@@ -34,14 +43,43 @@ _TO_DIGITS = {code: str(int(chr(code), 36)) for code in b"0123456789ABCDEFGHIJKL
 
 def find_ibans(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Start and end byte offsets of every valid IBAN in ``data`` (rows joined by newlines)."""
-    starts, ends = [], []
-    for match in _scanner().finditer(data):
-        start = match.start() + 1  # the consumed left-boundary byte
-        end = iban_end(data, start, match.end())
-        if end is not None:
-            starts.append(start)
-            ends.append(end)
-    return np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
+    spans = np.fromiter(
+        (position for span in match_spans(_scanner(), data) for position in span), np.int64
+    ).reshape(-1, 2)
+    starts = spans[:, 0] + 1  # the consumed left-boundary byte
+    ends, valid = _judge(np.frombuffer(data, dtype=np.uint8), starts, spans[:, 1])
+    return starts[valid], ends[valid]
+
+
+def _judge(raw: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Every candidate at once: cut to its country's length, boundary, mod 97 (as
+    :func:`iban_end` does one by one)."""
+    columns = np.arange(WIDTH)
+    grid = raw[np.minimum(starts[:, None] + columns, len(raw) - 1)]
+    taken = (grid != 0x20) & (columns < (stops - starts)[:, None])
+    counted = np.cumsum(taken, axis=1)
+    country = (grid[:, 0].astype(np.int64) - 65) * 26 + grid[:, 1] - 65
+    length = _LENGTH_TABLE[np.clip(country, 0, 675)]
+    enough = counted[:, -1] >= length
+    cut = np.argmax(counted >= np.maximum(length, 1)[:, None], axis=1) + 1
+    ends = starts + cut
+    bounded = ~_ALNUM_TABLE[raw[np.minimum(ends, len(raw) - 1)]]
+    chars = np.zeros((len(starts), MAX_LENGTH), dtype=np.int64)
+    rows, cols = np.nonzero(taken & (counted <= length[:, None]))
+    chars[rows, counted[rows, cols] - 1] = grid[rows, cols]
+    return ends, (length > 0) & enough & bounded & (_remainder(chars, length) == 1)
+
+
+def _remainder(chars: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """The rearranged IBAN (BBAN, then country and check digits) modulo 97, digit by digit."""
+    value = np.where(chars >= 65, chars - 55, chars - 48)
+    scale = np.where(value >= 10, 100, 10)
+    remainder = np.zeros(len(chars), dtype=np.int64)
+    for position in (*range(4, MAX_LENGTH), *range(4)):
+        active = position < length
+        step = (remainder * scale[:, position] + value[:, position]) % 97
+        remainder = np.where(active, step, remainder)
+    return remainder
 
 
 def iban_end(data: bytes, start: int, stop: int) -> int | None:

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 
 from qinbound_nb.core.redaction import person_lexicon as lexicon
 from qinbound_nb.core.redaction.person_words import TokenTable, capitalised_words, cut
+from qinbound_nb.core.redaction.re2scan import match_spans
 
 UNKNOWN, FIRST, WORD_NAME, NOT_NAME, TITLE = range(5)
 JOINERS = (" ", " van ", " van der ", " van den ", " von ", " de ", " de la ", " del ", " da ",
@@ -145,7 +146,7 @@ class _Runs:
         return starts[name_first[accept]], ends[last[accept]]
 
     def _after_cue(self, starts: np.ndarray) -> np.ndarray:
-        ends = np.asarray([match.end() for match in _cue_regex().finditer(self.data)], np.int64)
+        ends = np.fromiter((end for _, end in match_spans(_cue_regex(), self.data)), np.int64)
         anchors = ends - 1 - ((self.raw[np.maximum(ends - 1, 0)] & 0xC0) == 0x80)
         return np.isin(starts, anchors)
 
