@@ -48,17 +48,18 @@ def kind_of(field: str) -> str:
     return "redacted"
 
 
-def values_by_row(known: pd.DataFrame | None, index: pd.Index) -> list[list[tuple[str, str]]]:
-    """Per row of ``index``: the (value, kind) pairs worth looking for, longest first."""
-    rows: list[list[tuple[str, str]]] = [[] for _ in range(len(index))]
-    if known is None or known.empty:
+def values_by_row(known: pd.DataFrame | None, index: pd.Index) -> dict[int, list[tuple[str, str]]]:
+    """Row position in ``index`` -> the (value, kind) pairs worth looking for, longest first;
+    rows without a value are left out."""
+    rows: dict[int, list[tuple[str, str]]] = {}
+    if known is None or known.empty or len(index) == 0:
         return rows
     aligned = known.reindex(index)
     for field in aligned.columns:
         kind = kind_of(str(field))
         for position, value in _present(aligned[field]):
-            rows[position].append((value, kind))
-    for pairs in rows:
+            rows.setdefault(position, []).append((value, kind))
+    for pairs in rows.values():
         pairs.sort(key=lambda pair: -len(pair[0]))
     return rows
 
@@ -68,7 +69,7 @@ def mentioned(texts: Sequence[str | None], values: list[list[tuple[str, str]]]) 
     found = np.zeros(len(values), dtype=bool)
     for position, pairs in enumerate(values):
         text = texts[position]
-        if pairs and text:
+        if text:
             folded = text.casefold()
             found[position] = any(value.casefold() in folded for value, _ in pairs)
     return found

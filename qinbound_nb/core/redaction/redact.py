@@ -84,7 +84,7 @@ def redact(texts: pd.Series, rules: RedactionRules, known: pd.DataFrame | None =
     original = TextBuffer.from_arrow(column.take(pa.array(rows)))
     buffer, spans = original, SpanTable.empty()
     counted = []
-    in_rows = [values[row] for row in rows.tolist()]
+    in_rows = {at: values[row] for at, row in enumerate(rows.tolist()) if row in values}
     for stage in (_substitute, partial(_redact_known, in_rows), _detect, _redact_custom):
         hits = stage(buffer, spans, rules, column, rows)
         buffer, spans, applied = merge_hits(buffer, spans, hits)
@@ -146,17 +146,17 @@ def _to_arrow(texts: pd.Series) -> pa.Array:
 
 
 def _candidate_rows(
-    column: pa.Array, rules: RedactionRules, values: list[list[tuple[str, str]]]
+    column: pa.Array, rules: RedactionRules, values: dict[int, list[tuple[str, str]]]
 ) -> np.ndarray:
     """Positions of the rows some rule might hit: pyarrow's RE2 kernels for the rules (no
     Python per row), a substring test for rows that carry known values."""
     found = np.zeros(len(column), dtype=bool)
     if rules.active and len(column):
         found = _matches_any(column, rules.prefilters)
-    with_values = np.asarray([row for row, pairs in enumerate(values) if pairs], dtype=np.int64)
-    if len(with_values):
+    if values:
+        with_values = np.fromiter(values, dtype=np.int64, count=len(values))
         texts = column.take(pa.array(with_values)).to_pylist()
-        hit = known_values.mentioned(texts, [values[row] for row in with_values.tolist()])
+        hit = known_values.mentioned(texts, list(values.values()))
         found[with_values[hit]] = True
     return np.flatnonzero(found)
 
@@ -185,7 +185,7 @@ def _substitute(
 
 
 def _redact_known(
-    values: list[list[tuple[str, str]]],
+    values: dict[int, list[tuple[str, str]]],
     buffer: TextBuffer,
     spans: SpanTable,
     rules: RedactionRules,
@@ -193,9 +193,7 @@ def _redact_known(
     rows: np.ndarray,
 ) -> Hits:
     found = HitList()
-    for row, pairs in enumerate(values):
-        if not pairs:
-            continue
+    for row, pairs in values.items():
         base = int(buffer.bounds[row])
         for start, end, kind, value in known_values.find_in_row(buffer.row(row).decode(), pairs):
             token = pii_token(
