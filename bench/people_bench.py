@@ -19,6 +19,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import comments
 import pandas as pd
 import people
 
@@ -120,6 +121,10 @@ def section(size: int, repeats: int) -> list[str]:
         lines.append(f"| {name} | " + " | ".join(cells) + f" | **{p:.3f} / {r:.3f} / {f:.3f}** |")
     lines += ["", "| throughput (MB per CPU second, one thread) | MB/s |", "|---|---|"]
     lines.append(f"| qinbound_nb, all eight kinds, {megabytes:.1f} MB | {our_rate:.1f} |")
+    mix = [c.text for c in comments.generate(size * 5, seed=2, pii_share=0.05, decoy_share=0.08)]
+    mix_mb = sum(len(t.encode()) for t in mix) / 1e6
+    mix_rate = mix_mb / cpu_seconds(mix, repeats)
+    lines.append(f"| qinbound_nb, all eight kinds, survey mix ({mix_mb:.1f} MB) | {mix_rate:.1f} |")
     if theirs is not None:
         head_mb = sum(len(t.encode()) for t in texts[:head]) / 1e6
         their_rate = head_mb / theirs[1]

@@ -28,6 +28,7 @@ import numpy as np
 from qinbound_nb.core.redaction.pii_address import find_addresses
 from qinbound_nb.core.redaction.pii_batch import judge_all
 from qinbound_nb.core.redaction.pii_iban import find_ibans
+from qinbound_nb.core.redaction.pii_ner import find_entities
 from qinbound_nb.core.redaction.pii_patterns import PII_KINDS, PREFILTERS, SCANNERS
 from qinbound_nb.core.redaction.pii_person import find_people
 from qinbound_nb.core.redaction.re2scan import match_spans as _match_spans
@@ -49,17 +50,22 @@ class PiiHits:
 FINDERS = {"iban": find_ibans, "address": find_addresses, "person": find_people}
 
 
-def find_pii(data: bytes, kinds: frozenset[str]) -> PiiHits:
+def find_pii(data: bytes, kinds: frozenset[str], ner_model: str | None = None) -> PiiHits:
     """Scan ``data`` (rows joined by ``\\n``, starting with one) for the enabled PII kinds.
 
     Where values of two kinds overlap, the first in this order stands: ``iban`` (a valid
     checksum is the strongest evidence), the five pattern kinds, ``address``, ``person``
-    ("25 Angela Crescent" is an address, not a person).
+    ("25 Angela Crescent" is an address, not a person), then the entities of ``ner_model``
+    (an optional spaCy pipeline, :mod:`.pii_ner`).
     """
     found = [_found("iban", data)] if "iban" in kinds else []
     if kinds & SCANNERS.keys():
         found.append(_find_patterned(data, frozenset(kinds & SCANNERS.keys())))
     found += [_found(kind, data) for kind in ("address", "person") if kind in kinds]
+    if ner_model and kinds & {"person", "address"}:
+        starts, ends, named = find_entities(data, ner_model, kinds)
+        codes = np.asarray([PII_KINDS.index(kind) for kind in named], dtype=np.int64)
+        found.append(PiiHits(starts, ends, codes))
     return _first_wins(found)
 
 

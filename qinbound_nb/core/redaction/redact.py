@@ -206,7 +206,7 @@ def _redact_known(
 def _detect(
     buffer: TextBuffer, spans: SpanTable, rules: RedactionRules, column: pa.Array, rows: np.ndarray
 ) -> Hits:
-    found = find_pii(buffer.data, frozenset(rules.pii))
+    found = find_pii(buffer.data, frozenset(rules.pii), rules.ner_model)
     codes = np.zeros(len(PII_KINDS), dtype=np.int64)  # PII_KINDS index -> rule code
     codes[[PII_KINDS.index(kind) for kind in rules.pii]] = np.arange(len(rules.pii))
     if rules.mask_style == "hash":

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from qinbound_nb.core.redaction import known
 from qinbound_nb.core.redaction.pii import PII_KINDS, PREFILTERS, pii_token
+from qinbound_nb.core.redaction.pii_ner import check_model
 from qinbound_nb.errors import ConfigError, RuleError
 from qinbound_nb.job import config
 from qinbound_nb.job.rulesyntax import (
@@ -42,6 +43,8 @@ class RedactionRules:
             or ``hash`` (``[EMAIL:3f2a9c1b04de]``, HMAC-SHA256 with ``hash_key``, stable across
             runs so repeat contacts can be counted without being seen).
         hash_key: the per-project HMAC key, required for ``hash``; never printed.
+        ner_model: an installed spaCy pipeline (package name or folder) whose PERSON and LOC
+            entities join the ``person`` and ``address`` detectors; optional.
     """
 
     substitutions: tuple[Substitution, ...] = ()
@@ -50,8 +53,11 @@ class RedactionRules:
     mask: str = "[REDACTED]"
     mask_style: MaskStyle = "fixed"
     hash_key: bytes | None = field(default=None, repr=False)
+    ner_model: str | None = None
 
     def __post_init__(self) -> None:
+        if self.ner_model:
+            check_model(self.ner_model)
         object.__setattr__(self, "substitutions", tuple(self.substitutions))
         object.__setattr__(self, "redactions", tuple(self.redactions))
         object.__setattr__(self, "pii", tuple(dict.fromkeys(self.pii)))
@@ -80,6 +86,7 @@ class RedactionRules:
             mask=rules.mask,
             mask_style=rules.mask_style,
             hash_key=hash_key,
+            ner_model=rules.ner_model,
         )
 
     @classmethod
@@ -162,6 +169,8 @@ class RedactionRules:
     def prefilters(self) -> list[str]:
         """Per-row RE2 patterns; a row that matches none of them is left alone."""
         patterns = [PREFILTERS[kind] for kind in self.pii]
+        if self.ner_model and {"person", "address"} & set(self.pii):
+            patterns.append(r"\p{Lu}")  # the model may find a name anywhere
         if self.substitution_pattern:
             patterns.append(self.substitution_pattern)
         patterns.extend(rule.pattern for rule in self.redactions)
