@@ -33,13 +33,11 @@ JOINERS = (" ", " van ", " van der ", " van den ", " von ", " de ", " de la ", "
            " di ", " dos ", " das ", " do ", " du ", " le ", " la ", " ten ", " ter ")  # fmt: skip
 # What a person does right after being named; "was"/"is" only count after two name words.
 ACTS = (
-    b"helped", b"said", b"told", b"explained", b"answered", b"fixed", b"sorted", b"solved",
-    b"resolved", b"listened", b"handled", b"assisted", b"promised", b"replied", b"called",
-    b"apologised", b"apologized", b"understood", b"took care", b"went above", b"from",
-    b"who", b"hat mir", b"hat uns", b"m'a", b"nous a", b"me ayud\xc3\xb3", b"mi ha",
-    b"heeft me", b"heeft ons", b"pom\xc3\xb3g\xc5\x82", b"ajudou", b"me atendeu",
-)  # fmt: skip
-BE = (b"was", b"is", b"has", b"had", b"war", b"ist", b"est", b"era", b"fue", b"jest", b"foi")
+    "helped said told explained answered fixed sorted solved resolved listened handled assisted "
+    "promised replied called apologised apologized understood took went from who ajudou "
+    "pomógł ayudó atendeu aidé geholfen geholpen aiutato"
+)
+BE = "was is has had war ist hat est era fue jest foi heeft a ha è é"
 SENTENCE_ENDS = frozenset(b'.!?:;\n"\x93\x9c\xbb(*-')
 # A cue, then the capital that opens the name (so cues before lower-case words never match).
 _CUE_PATTERN = (r"(?:^|[^\p{L}])(?i:" + lexicon.CUES + r")[,:]? +\p{Lu}").encode()
@@ -135,8 +133,9 @@ class _Runs:
         acts = np.zeros(len(first), dtype=bool)
         verb = np.zeros(len(first), dtype=bool)
         needed = np.flatnonzero((unknown == count) & (count > 0) & ~strong)
-        acts[needed] = self._followed_by(ends[last[needed]], ACTS)
-        verb[needed] = acts[needed] | self._followed_by(ends[last[needed]], BE)
+        following = self._next_words(ends[last[needed]])
+        acts[needed] = _among(following, ACTS)
+        verb[needed] = acts[needed] | _among(following, BE)
         tainted = self.followed_by_not_name[last]
         lone_word_name = (count == 1) & (opener == WORD_NAME)
         listed = (known > 0) & ~lone_word_name
@@ -158,17 +157,14 @@ class _Runs:
         before = back[np.arange(len(starts)), first_solid]
         return np.isin(before, list(SENTENCE_ENDS))
 
-    def _followed_by(self, ends: np.ndarray, verbs: tuple[bytes, ...]) -> np.ndarray:
-        """A space and one of ``verbs`` follow the run (" was", " helped")."""
-        width = max(len(verb) for verb in verbs) + 2
-        ahead = self.raw[np.minimum(ends[:, None] + np.arange(width), len(self.raw) - 1)]
-        found = np.zeros(len(ends), dtype=bool)
-        for verb in verbs:
-            size = len(verb)
-            spelled = (ahead[:, 1 : size + 1] == np.frombuffer(verb, np.uint8)).all(axis=1)
-            edge = ahead[:, size + 1]
-            found |= (ahead[:, 0] == 0x20) & spelled & ~_is_letter_byte(edge)
-        return found
+    def _next_words(self, ends: np.ndarray) -> pa.Array:
+        """The word after each run end when one space comes first ("" otherwise)."""
+        width = 16
+        ahead = self.raw[np.minimum(ends[:, None] + np.arange(1, width + 1), len(self.raw) - 1)]
+        letters = _is_letter_byte(ahead)
+        size = np.where(letters.all(axis=1), width, np.argmax(~letters, axis=1))
+        size[self.raw[ends] != 0x20] = 0
+        return cut(self.data, ends + 1, ends + 1 + size)
 
 
 def joined_single(gaps: pa.Array) -> np.ndarray:
@@ -179,6 +175,17 @@ def joined_single(gaps: pa.Array) -> np.ndarray:
 def _is_letter_byte(values: np.ndarray) -> np.ndarray:
     lower = values | 0x20
     return ((lower >= 0x61) & (lower <= 0x7A)) | (values >= 0x80)
+
+
+def _among(words: pa.Array, listed: str) -> np.ndarray:
+    """Which ``words`` are in the space-separated list ``listed``."""
+    found = pc.is_in(words, value_set=_word_set(listed))
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+@lru_cache(maxsize=4)
+def _word_set(listed: str) -> pa.Array:
+    return pa.array([word.encode() for word in listed.split()], pa.large_binary())
 
 
 @lru_cache(maxsize=1)
