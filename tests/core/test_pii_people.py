@@ -38,6 +38,8 @@ def typed(text: str) -> str:
         ("and Kwabena explained the fees", "and [PERSON] explained the fees"),
         ("Anne-Marie O'Neill called back", "[PERSON] called back"),
         ("this is Sven again", "this is [PERSON] again"),
+        ("This is Zorblat again, still waiting", "This is [PERSON] again, still waiting"),
+        ("I'm Kwame Mensah from Leeds", "I'm [PERSON] from Leeds"),
         ("agent Tomasz was quick", "agent [PERSON] was quick"),
     ],
 )
@@ -62,6 +64,13 @@ def test_person_names_are_caught(text: str, expected: str) -> None:
         "Kowloon is beautiful",
         "we visited Kowloon in May",
         "Die Lieferung war pünktlich, aber die Verpackung war beschädigt.",
+        "Best Buy had it cheaper",
+        "I'm Canadian and annoyed",
+        "This is Ridiculous",
+        "the Grand Hyatt was lovely",
+        "Harry Potter World was packed",
+        "Ich bin Kunde seit Jahren",
+        "Je suis Client depuis 2010",
     ],
 )
 def test_person_decoys_are_left_alone(text: str) -> None:

@@ -41,21 +41,29 @@ TITLES = (
 )
 # Cue phrases after which a capitalised word is a name (case-insensitive, space after them).
 CUES = (
-    "my name is|my name's|name is|names is|i am|i'm|this is|it's|it is|thanks to|thank you to|"
+    "my name is|my name's|name is|names is|thanks to|thank you to|"
     "thank you|thanks|many thanks to|thx|ty|shout out to|shoutout to|kudos to|spoke to|spoke with|"
     "speak to|speak with|speaking to|speaking with|talked to|talked with|talk to|talking to|"
     "ask for|asked for|asking for|agent|advisor|adviser|representative|rep|consultant|"
     "manager|supervisor|nurse|doctor|technician|driver|cashier|waiter|waitress|receptionist|"
-    "colleague|named|called|call me|cc|dear|hi|hello|hey|regards|cheers|best|sincerely|"
+    "colleague|named|called|call me|cc|dear|hi|hello|hey|regards|sincerely|"
     "signed|sent by|helped by|served by|assisted by|"
-    "je m'appelle|je suis|merci à|merci|grâce à|mon nom est|avec|"
-    "mi chiamo|sono|grazie a|grazie|il mio nome è|con|"
-    "me llamo|soy|mi nombre es|gracias a|gracias|hablé con|"
-    "ich heiße|ich bin|mein name ist|danke an|danke|vielen dank an|mit|"
-    "mijn naam is|ik ben|bedankt|dank aan|dank je|met|"
-    "nazywam się|jestem|dziękuję|dzięki|rozmawiałem z|rozmawiałam z|"
-    "meu nome é|o meu nome é|chamo-me|sou|obrigado|obrigada|falei com|com"
+    "je m'appelle|merci à|merci|grâce à|mon nom est|"
+    "mi chiamo|grazie a|grazie|il mio nome è|"
+    "me llamo|mi nombre es|gracias a|gracias|hablé con|"
+    "ich heiße|mein name ist|danke an|danke|vielen dank an|"
+    "mijn naam is|bedankt|dank aan|dank je|"
+    "nazywam się|dziękuję|dzięki|rozmawiałem z|rozmawiałam z|"
+    "meu nome é|o meu nome é|chamo-me|obrigado|obrigada|falei com"
 )
+# Weaker cues ("I'm Canadian", "ich bin Kunde", "Best Buy"): a single unknown word after
+# them is not taken for a name; two capitalised words or a word-name are.
+WEAK_CUES = (
+    "i am|i'm|this is|it's|it is|best|cheers|with|je suis|avec|sono|con|soy|ich bin|mit|"
+    "ik ben|met|jestem|sou|com"
+)
+# Words before a run that make it a thing, not a person ("the Grand Hyatt", "a Lion King").
+ARTICLES = "the a an der die das den dem des le les el los las il lo gli het een um uma une un"
 # Capitalised words that are not people even in a name's position: brands, products, places,
 # months, weekdays, organisation words, and words that open sentences.
 NOT_NAMES = (
@@ -64,6 +72,7 @@ NOT_NAMES = (
     "WhatsApp Twitter Tesla Samsung Galaxy Sony Nike Adidas Visa Mastercard PayPal Zoom Slack "
     "Outlook Excel Word Office Windows Android iPhone iPad Mac Chrome Safari Firefox Alexa Siri "
     "Premium Plus Pro Max Mini Ultra Gold Silver Platinum Basic Standard Deluxe Express Lite Live "
+    "World Land Kingdom City Resort Spa Inn Hyatt Grand Royal Golden Palace Castle Tower "
     "Hotel Hilton Marriott Bank Airlines Airways Air Store Shop Mall Market Support Service "
     "Services Team Center Centre Club Card App Online Portal Desk Help Care Group Inc Ltd GmbH "
     "Garden Gardens Suite Room Lounge Bar Restaurant Cafe Café Park Plaza Tower Hall House "

@@ -37,10 +37,9 @@ ACTS = (
     "promised replied called apologised apologized understood took went from who ajudou "
     "pomógł ayudó atendeu aidé geholfen geholpen aiutato"
 )
+AGAIN = "again wieder encore otra ancora weer znowu outra"
 BE = "was is has had war ist hat est era fue jest foi heeft a ha è é"
 SENTENCE_ENDS = frozenset(b'.!?:;\n"\x93\x9c\xbb(*-')
-# A cue, then the capital that opens the name (so cues before lower-case words never match).
-_CUE_PATTERN = (r"(?:^|[^\p{L}])(?i:" + lexicon.CUES + r")[,:]? +\p{Lu}").encode()
 
 
 def _prefilter() -> str:
@@ -128,7 +127,12 @@ class _Runs:
         )
         opener = kinds[name_first]
         starts, ends = self.words.starts, self.words.ends
-        strong = (titles > 0) | self._after_cue(starts[first])
+        weak = self._after_cue(starts[first], lexicon.WEAK_CUES)
+        strong = (titles > 0) | self._after_cue(starts[first], lexicon.CUES)
+        strong |= weak & ((count >= 2) | (opener == WORD_NAME))
+        back = np.flatnonzero(weak & ~strong)  # "this is Tortel again"
+        strong[back] = _among(self._next_words(ends[last[back]]), AGAIN)
+        thing = _among(self._previous_words(starts[first]), lexicon.ARTICLES)
         initial = self._opens_sentence(starts[first])
         acts = np.zeros(len(first), dtype=bool)
         verb = np.zeros(len(first), dtype=bool)
@@ -141,11 +145,11 @@ class _Runs:
         listed = (known > 0) & ~lone_word_name
         paired = (count >= 2) & ((opener == WORD_NAME) | (unknown == count) & (~initial | verb))
         single = (count == 1) & (opener == UNKNOWN) & ~initial & acts
-        accept = (count > 0) & (strong | (~tainted & (listed | paired | single)))
+        accept = (count > 0) & (strong | (~tainted & ~thing & (listed | paired | single)))
         return starts[name_first[accept]], ends[last[accept]]
 
-    def _after_cue(self, starts: np.ndarray) -> np.ndarray:
-        ends = np.fromiter((end for _, end in match_spans(_cue_regex(), self.data)), np.int64)
+    def _after_cue(self, starts: np.ndarray, cues: str) -> np.ndarray:
+        ends = np.fromiter((end for _, end in match_spans(_cue_regex(cues), self.data)), np.int64)
         anchors = ends - 1 - ((self.raw[np.maximum(ends - 1, 0)] & 0xC0) == 0x80)
         return np.isin(starts, anchors)
 
@@ -156,6 +160,15 @@ class _Runs:
         first_solid = np.argmax(~blank, axis=1)
         before = back[np.arange(len(starts)), first_solid]
         return np.isin(before, list(SENTENCE_ENDS))
+
+    def _previous_words(self, starts: np.ndarray) -> pa.Array:
+        """The lower-case word before each run start when one space stands between."""
+        width = 6
+        back = self.raw[np.maximum(starts[:, None] - 2 - np.arange(width), 0)]
+        letters = _is_letter_byte(back)
+        size = np.where(letters.all(axis=1), width, np.argmax(~letters, axis=1))
+        size[self.raw[np.maximum(starts - 1, 0)] != 0x20] = 0
+        return cut(self.data, starts - 1 - size, starts - 1)
 
     def _next_words(self, ends: np.ndarray) -> pa.Array:
         """The word after each run end when one space comes first ("" otherwise)."""
@@ -200,10 +213,11 @@ def _joiners() -> pa.Array:
     return pa.array([joiner.encode() for joiner in JOINERS], pa.large_binary())
 
 
-@lru_cache(maxsize=1)
-def _cue_regex() -> Any:
+@lru_cache(maxsize=2)
+def _cue_regex(cues: str) -> Any:
+    """A cue, then the capital that opens the name (cues before lower-case words never match)."""
     import re2
 
     options = re2.Options()
     options.log_errors = False
-    return re2.compile(_CUE_PATTERN, options)
+    return re2.compile((r"(?:^|[^\p{L}])(?i:" + cues + r")[,:]? +\p{Lu}").encode(), options)
