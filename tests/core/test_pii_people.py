@@ -10,6 +10,7 @@ import re2
 
 from qinbound_nb import RedactionRules, redact
 from qinbound_nb.core.redaction import pii_iban
+from qinbound_nb.core.redaction import redact as redact_module
 
 NEW_KINDS = ("person", "address", "iban")
 EVERY_KIND = ("email", "phone", "credit_card", "ssn", "ip", *NEW_KINDS)
@@ -182,3 +183,16 @@ def test_the_batch_iban_check_agrees_with_the_one_by_one_check() -> None:
             expected.append((match.start() + 1, end))
     assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == expected
     assert 50 < len(expected) < 350
+
+
+def test_batches_of_rows_give_what_one_batch_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = pd.Series(
+        ["thanks to Sarah Miller", "no pii", "IBAN DE89 3704 0044 0532 0130 00", "mail a@b.co"] * 5,
+        index=range(100, 120),
+    )
+    whole = redact(texts, TYPED)
+    monkeypatch.setattr(redact_module, "BATCH_ROWS", 3)
+    batched = redact(texts, TYPED)
+    assert batched.text.tolist() == whole.text.tolist()
+    pd.testing.assert_frame_equal(batched.spans, whole.spans)
+    assert batched.counts == whole.counts

@@ -33,6 +33,7 @@ from qinbound_nb.errors import ConfigError
 
 __all__ = ["Redacted", "RedactedDocuments", "RedactionRules", "redact", "redact_documents"]
 
+BATCH_ROWS = 50_000  # candidate rows redacted together
 SPAN_COLUMNS = ["row", "start", "end", "input_start", "input_end", "length", "kind", "rule"]
 
 
@@ -81,6 +82,38 @@ def redact(texts: pd.Series, rules: RedactionRules, known: pd.DataFrame | None =
     column = _to_arrow(texts)
     values = known_values.values_by_row(known, texts.index)
     rows = _candidate_rows(column, rules, values)
+    texts_out, frames, counted = [], [], []
+    for start in range(0, len(rows), BATCH_ROWS):  # memory bounded by a batch, not the column
+        batch = rows[start : start + BATCH_ROWS]
+        redacted, frame, codes = _redact_rows(column, batch, rules, values, texts.index[batch])
+        texts_out.append(redacted)
+        frames.append(frame)
+        counted.append(codes)
+    text = column
+    if len(rows):
+        mask = np.zeros(len(column), dtype=bool)
+        mask[rows] = True
+        text = pc.replace_with_mask(column, pa.array(mask), pa.concat_arrays(texts_out))
+    spans = pd.concat(frames, ignore_index=True) if len(frames) > 1 else None
+    return Redacted(
+        text=_to_series(text, texts),
+        spans=spans
+        if spans is not None
+        else frames[0]
+        if frames
+        else _empty_frame(rules, texts.index),
+        counts=_counts(np.concatenate(counted or [np.zeros(0, np.int64)]), rules),
+    )
+
+
+def _redact_rows(
+    column: pa.Array,
+    rows: np.ndarray,
+    rules: RedactionRules,
+    values: dict[int, list[tuple[str, str]]],
+    labels: pd.Index,
+) -> tuple[pa.Array, pd.DataFrame, np.ndarray]:
+    """One batch of candidate rows through every stage: texts, spans, rule codes counted."""
     original = TextBuffer.from_arrow(column.take(pa.array(rows)))
     buffer, spans = original, SpanTable.empty()
     counted = []
@@ -89,16 +122,13 @@ def redact(texts: pd.Series, rules: RedactionRules, known: pd.DataFrame | None =
         hits = stage(buffer, spans, rules, column, rows)
         buffer, spans, applied = merge_hits(buffer, spans, hits)
         counted.append(applied)
-    text = column
-    if len(rows):
-        mask = np.zeros(len(column), dtype=bool)
-        mask[rows] = True
-        text = pc.replace_with_mask(column, pa.array(mask), buffer.to_arrow())
-    return Redacted(
-        text=_to_series(text, texts),
-        spans=_spans_frame(spans, buffer, original, texts.index[rows], rules),
-        counts=_counts(np.concatenate(counted), rules),
-    )
+    frame = _spans_frame(spans, buffer, original, labels, rules)
+    return buffer.to_arrow(), frame, np.concatenate(counted)
+
+
+def _empty_frame(rules: RedactionRules, index: pd.Index) -> pd.DataFrame:
+    empty = TextBuffer.from_arrow(pa.array([], pa.large_string()))
+    return _spans_frame(SpanTable.empty(), empty, empty, index[:0], rules)
 
 
 def redact_documents(
