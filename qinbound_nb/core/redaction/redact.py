@@ -26,6 +26,14 @@ import pyarrow.compute as pc
 
 from qinbound_nb.core.redaction import known as known_values
 from qinbound_nb.core.redaction.pii import PII_KINDS, PiiHits, find_pii, normalize, pii_token
+from qinbound_nb.core.redaction.results import (
+    SPAN_COLUMNS,
+    counts_of,
+    empty_frame,
+    empty_spans,
+    spans_frame,
+    to_series,
+)
 from qinbound_nb.core.redaction.rules import RedactionRules, check_fields
 from qinbound_nb.core.redaction.spantable import HitList, Hits, SpanTable, merge_hits
 from qinbound_nb.core.redaction.textbuffer import TextBuffer, binary
@@ -34,7 +42,6 @@ from qinbound_nb.errors import ConfigError
 __all__ = ["Redacted", "RedactedDocuments", "RedactionRules", "redact", "redact_documents"]
 
 BATCH_ROWS = 50_000  # candidate rows redacted together
-SPAN_COLUMNS = ["row", "start", "end", "input_start", "input_end", "length", "kind", "rule"]
 
 
 @dataclass(frozen=True)
@@ -96,13 +103,13 @@ def redact(texts: pd.Series, rules: RedactionRules, known: pd.DataFrame | None =
         text = pc.replace_with_mask(column, pa.array(mask), pa.concat_arrays(texts_out))
     spans = pd.concat(frames, ignore_index=True) if len(frames) > 1 else None
     return Redacted(
-        text=_to_series(text, texts),
+        text=to_series(text, texts),
         spans=spans
         if spans is not None
         else frames[0]
         if frames
-        else _empty_frame(rules, texts.index),
-        counts=_counts(np.concatenate(counted or [np.zeros(0, np.int64)]), rules),
+        else empty_frame(rules, texts.index),
+        counts=counts_of(np.concatenate(counted or [np.zeros(0, np.int64)]), rules),
     )
 
 
@@ -122,13 +129,8 @@ def _redact_rows(
         hits = stage(buffer, spans, rules, column, rows)
         buffer, spans, applied = merge_hits(buffer, spans, hits)
         counted.append(applied)
-    frame = _spans_frame(spans, buffer, original, labels, rules)
+    frame = spans_frame(spans, buffer, original, labels, rules)
     return buffer.to_arrow(), frame, np.concatenate(counted)
-
-
-def _empty_frame(rules: RedactionRules, index: pd.Index) -> pd.DataFrame:
-    empty = TextBuffer.from_arrow(pa.array([], pa.large_string()))
-    return _spans_frame(SpanTable.empty(), empty, empty, index[:0], rules)
 
 
 def redact_documents(
@@ -158,7 +160,7 @@ def redact_documents(
         for rule, hits in counts.items():
             totals[rule] = totals.get(rule, 0) + hits
     columns = ["field", *SPAN_COLUMNS]
-    all_spans = pd.concat(spans, ignore_index=True)[columns] if spans else _empty_spans(columns)
+    all_spans = pd.concat(spans, ignore_index=True)[columns] if spans else empty_spans(columns)
     return RedactedDocuments(frame, all_spans, totals, by_field)
 
 
@@ -276,64 +278,3 @@ def _redact_custom(
                 if end > start:
                     found.add(base + start, base + end, code, rules.custom_token(text[start:end]))
     return found.hits()
-
-
-def _to_series(column: pa.Array, like: pd.Series) -> pd.Series:
-    dtype = like.dtype
-    if isinstance(dtype, pd.ArrowDtype) and pa.types.is_string(dtype.pyarrow_dtype):
-        values = pd.array(column.cast(pa.string()), dtype=dtype)
-    elif _is_arrow_text(dtype):
-        values = pd.array(column, dtype=dtype)
-    else:
-        values = pd.array(column, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
-    return pd.Series(values, index=like.index, name=like.name, copy=False)
-
-
-def _is_arrow_text(dtype: object) -> bool:
-    if isinstance(dtype, pd.ArrowDtype):
-        return pa.types.is_large_string(dtype.pyarrow_dtype)
-    return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
-
-
-def _spans_frame(
-    spans: SpanTable,
-    buffer: TextBuffer,
-    original: TextBuffer,
-    labels: pd.Index,
-    rules: RedactionRules,
-) -> pd.DataFrame:
-    rows = buffer.rows_of(spans.start)
-    start = buffer.char_offsets(spans.start, rows)
-    input_start = original.char_offsets(spans.in_start, rows)
-    input_end = original.char_offsets(spans.in_end, rows)
-    names = np.asarray(rules.rule_names or [""], dtype=object)
-    kinds = np.asarray([name.split(":")[0] for name in names], dtype=object)
-    frame = pd.DataFrame(
-        {
-            "row": labels[rows],
-            "start": start,
-            "end": buffer.char_offsets(spans.end, rows),
-            "input_start": input_start,
-            "input_end": input_end,
-            "length": input_end - input_start,
-            "kind": pd.Series(kinds[spans.rule], dtype="str"),
-            "rule": pd.Series(names[spans.rule], dtype="str"),
-        }
-    )
-    return frame[SPAN_COLUMNS]
-
-
-def _empty_spans(columns: list[str]) -> pd.DataFrame:
-    text_columns = ("field", "kind", "rule")
-    return pd.DataFrame(
-        {name: pd.Series(dtype="str" if name in text_columns else "int64") for name in columns}
-    )
-
-
-def _counts(codes: np.ndarray, rules: RedactionRules) -> dict[str, int]:
-    totals = np.bincount(codes.astype(np.int64), minlength=len(rules.rule_names))
-    return {
-        name: int(hits)
-        for code, (name, hits) in enumerate(zip(rules.rule_names, totals, strict=True))
-        if hits or code < len(rules.pii)
-    }
