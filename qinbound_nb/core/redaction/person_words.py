@@ -18,6 +18,10 @@ _ASCII_LETTER = np.zeros(256, dtype=bool)
 _ASCII_LETTER[list(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")] = True
 _ASCII_UPPER = np.zeros(256, dtype=bool)
 _ASCII_UPPER[list(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")] = True
+_JOINER = np.zeros(256, dtype=bool)
+_JOINER[[0x27, 0x2D]] = True
+_CAPITAL_LEAD = _ASCII_UPPER.copy()
+_CAPITAL_LEAD[0xC0:0xE0] = True
 _UPPER_2BYTE = np.array([chr(point).isupper() for point in range(0x800)], dtype=bool)
 _LETTER_2BYTE = np.array([chr(point).isalpha() for point in range(0x800)], dtype=bool)
 
@@ -33,14 +37,17 @@ class TokenTable:
 def capitalised_words(raw: np.ndarray) -> TokenTable:
     """Every capitalised word of ``raw`` (the buffer's bytes; it starts and ends with a newline)."""
     letter = _letters(raw)
-    joiners = np.flatnonzero((raw[1:-1] == 0x27) | (raw[1:-1] == 0x2D)) + 1
+    joiners = np.flatnonzero(_JOINER[raw[1:-1]]) + 1
     inside = letter[joiners - 1] & _upper_at(raw, joiners + 1)
     letter[joiners[inside]] = True
-    edge = np.diff(letter.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
-    starts, ends = np.flatnonzero(edge == 1), np.flatnonzero(edge == -1)
+    # a capitalised word starts where a capital (or a two-byte lead) follows a non-letter
+    starts = np.flatnonzero(_CAPITAL_LEAD[raw[1:]] & ~letter[:-1]) + 1
+    starts = starts[_upper_at(raw, starts)]
+    breaks = np.flatnonzero(~letter)  # the buffer ends with a newline: every word ends
+    ends = breaks[np.searchsorted(breaks, starts)]
     first_size = np.where(raw[starts] >= 0xC0, 2, 1)
     second = np.minimum(starts + first_size, len(raw) - 1)
-    capital = _upper_at(raw, starts) & ((second >= ends) | ~_upper_at(raw, second))
+    capital = (second >= ends) | ~_upper_at(raw, second)
     return TokenTable(starts[capital].astype(np.int64), ends[capital].astype(np.int64))
 
 
