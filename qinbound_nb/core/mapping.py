@@ -28,6 +28,7 @@ from qinbound_nb.core.expressions.evaluate import UnknownFieldError, compile_exp
 from qinbound_nb.core.field_values import ATTRIBUTE_TYPES, cast, column, text_of, transform
 from qinbound_nb.core.parse.export import SOURCE_ID
 from qinbound_nb.core.problems import Problems
+from qinbound_nb.core.redaction.known import spellings
 from qinbound_nb.errors import ConfigError
 from qinbound_nb.job.config import FEEDBACK_TYPES, FieldMapping, JobConfig
 from qinbound_nb.job.vocab import DateField, FieldType, SourceType, TicketDateField, TransformKind
@@ -171,8 +172,9 @@ def _mask(flags: pa.Array) -> np.ndarray:
 def raw_columns(job: JobConfig, source_id_column: str | None = None) -> list[str]:
     """The raw columns ``apply_mapping`` reads for ``job``: what a run needs to parse.
 
-    The source id, the document date and its fallbacks, every mapped source field and every
-    field a transformation expression names (``QID1.label`` included).
+    The source id, the document date and its fallbacks, every mapped source field, every
+    field a transformation expression names (``QID1.label`` included) and the fields whose
+    values redaction looks for (``rules.known_values``).
 
     Raises:
         ConfigError: a transformation expression does not compile.
@@ -186,6 +188,7 @@ def raw_columns(job: JobConfig, source_id_column: str | None = None) -> list[str
             names += compile_expression(rule.expression).fields
         else:
             names.append(field.source)
+    names += [name for field in job.rules.known_values for name in spellings(field)]
     return [name for name in dict.fromkeys(names) if name]
 
 

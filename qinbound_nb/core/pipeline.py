@@ -16,6 +16,7 @@ import pandas as pd
 from qinbound_nb.core.dedupe import dedupe
 from qinbound_nb.core.filtering import apply_filter, apply_record_limit
 from qinbound_nb.core.mapping import apply_mapping, text_fields, verbatim_fields
+from qinbound_nb.core.redaction.known import known_columns
 from qinbound_nb.core.redaction.redact import RedactionRules, redact_documents
 from qinbound_nb.job.config import JobConfig
 from qinbound_nb.job.vocab import ApplyTo, Outcome
@@ -84,7 +85,10 @@ def process_chunk(
     failed = mapped.documents[unidentified].assign(
         reason="the response has no source id, so it has no natural_id and cannot be loaded"
     )
-    redacted = redact_documents(mapped.documents[~unidentified], rules, fields_to_redact(job))
+    identified = mapped.documents[~unidentified]
+    own = known_columns(list(raw.columns), job.rules.known_values)
+    known = raw.loc[identified.index, own]
+    redacted = redact_documents(identified, rules, fields_to_redact(job), known)
     filtered = apply_filter(redacted.frame, job.filter)
     limited = apply_record_limit(filtered.kept, job.filter.record_limit, already=already_kept)
     deduped = dedupe(limited.kept, job.duplicates)

@@ -63,6 +63,13 @@ from qinbound_nb.job.vocab import (
 )
 
 SCHEMA_VERSION = 1
+# The respondent's own fields whose values are redacted where their row mentions them.
+KNOWN_VALUE_FIELDS = (
+    "RecipientFirstName",
+    "RecipientLastName",
+    "RecipientEmail",
+    "ExternalReference",
+)
 DEFAULT_FIELDS = (
     "natural_id",
     "document_date",
@@ -280,6 +287,10 @@ class Rules(Model):
     mask: Annotated[str, Field(max_length=100)] = "[REDACTED]"
     mask_style: MaskStyle = MaskStyle.FIXED
     apply_to: ApplyTo | list[str] = ApplyTo.VERBATIMS
+    known_values: list[Annotated[str, Field(min_length=1, max_length=200)]] = list(
+        KNOWN_VALUE_FIELDS
+    )
+    ner_model: Annotated[str, Field(min_length=1, max_length=200)] | None = None
 
     @field_validator("redactions")
     @classmethod

@@ -61,6 +61,9 @@ class PiiKind(Word):
     CREDIT_CARD = "credit_card"
     SSN = "ssn"
     IP = "ip"
+    PERSON = "person"
+    ADDRESS = "address"
+    IBAN = "iban"
 
 
 class DuplicateMode(Word):

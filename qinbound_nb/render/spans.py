@@ -23,6 +23,10 @@ KIND_COLOURS = {
     PiiKind.CREDIT_CARD: "#fecaca",
     PiiKind.SSN: "#ddd6fe",
     PiiKind.IP: "#bbf7d0",
+    PiiKind.PERSON: "#fbcfe8",
+    PiiKind.ADDRESS: "#d9f99d",
+    PiiKind.IBAN: "#e9d5ff",
+    "known_value": "#fbcfe8",
     "redaction": "#fed7aa",
     "substitution": "#a5f3fc",
 }

@@ -26,7 +26,7 @@ def test_first_run_loads_every_response_redacted(
     report = run_job(nps_job, store=tmp_path / "s.duckdb", **sandbox_at(DAY_ONE))
     assert report.status == "succeeded", report.summary()
     assert report.counts["fetched"] == report.counts["loaded"] == 597
-    hits = {"email": 63, "phone": 70, "credit_card": 68, "ssn": 33, "ip": 64}
+    hits = {"email": 63, "phone": 70, "credit_card": 68, "ssn": 33, "ip": 64, "known_value": 130}
     assert report.redaction_counts == hits
     with Store.open(tmp_path / "s.duckdb") as store:
         documents = store.documents(nps_job.project)

@@ -236,7 +236,8 @@ def test_reopening_a_job_fills_every_step(make_wizard, tmp_path: Path) -> None:
                 ],
             },
             "rules": {
-                "pii": ["email", "ip"],
+                "pii": ["email", "ip", "person", "iban"],
+                "known_values": ["RecipientFirstName", "LoyaltyId"],
                 "substitutions": "corroded virus : Coronavirus",
                 "redactions": "\\d{3}-\\d{2}-\\d{4}",
                 "mask_style": "typed",
@@ -266,6 +267,7 @@ def test_reopening_a_job_fills_every_step(make_wizard, tmp_path: Path) -> None:
     assert all(step.valid for step in wizard.steps)
     assert wizard.step("filter").expression.value == "NOT ISBLANK(nps_comment)"
     assert wizard.step("connection").saved.value == "prod-iad1"
+    assert wizard.step("rules").known_values.value == "RecipientFirstName, LoyaltyId"
     walk_to(wizard, "finish")
     wizard.current.save_button.click()
     assert json.loads((tmp_path / "nps-weekly.json").read_text()) == original.model_dump(

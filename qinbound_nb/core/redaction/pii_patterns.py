@@ -13,9 +13,11 @@ Each scanner alternative starts with one consumed boundary byte (RE2 has no look
 
 from __future__ import annotations
 
+from qinbound_nb.core.redaction import pii_address, pii_iban, pii_person
 from qinbound_nb.job.vocab import PiiKind
 
-# A kind's code in the scan's arrays is its place in the vocabulary (its run order).
+# A kind's code in the scan's arrays is its place in the vocabulary: the five pattern kinds
+# first (their codes are fixed), then the three with their own modules.
 PII_KINDS: tuple[PiiKind, ...] = tuple(PiiKind)
 
 OCTET = rb"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
@@ -63,4 +65,7 @@ PREFILTERS = {
     PiiKind.CREDIT_CARD: r"\d[\d .()\-]{5,}\d",
     PiiKind.SSN: r"\d[\d .()\-]{5,}\d",
     PiiKind.PHONE: r"\d[\d .()\-]{5,}\d",
+    PiiKind.IBAN: pii_iban.PREFILTER,
+    PiiKind.ADDRESS: pii_address.PREFILTER,
+    PiiKind.PERSON: pii_person.PREFILTER,
 }

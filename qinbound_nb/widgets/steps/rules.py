@@ -9,7 +9,7 @@ from typing import Any
 import ipywidgets as W
 
 from qinbound_nb.errors import RuleError
-from qinbound_nb.job.config import Rules
+from qinbound_nb.job.config import KNOWN_VALUE_FIELDS, Rules
 from qinbound_nb.job.rulesyntax import commented_patterns
 from qinbound_nb.job.vocab import ApplyTo, FieldType, MaskStyle, PiiKind
 from qinbound_nb.widgets.base import Checked, Step, validated
@@ -30,6 +30,9 @@ PII_LABELS = {
     PiiKind.CREDIT_CARD: "Credit card",
     PiiKind.SSN: "SSN",
     PiiKind.IP: "IP address",
+    PiiKind.PERSON: "Person name",
+    PiiKind.ADDRESS: "Street address",
+    PiiKind.IBAN: "IBAN",
 }
 CHOSEN = "chosen"  # the wizard's word for "a list of fields", beside ApplyTo's words
 
@@ -60,6 +63,15 @@ class RulesStep(Step[Rules]):
         self.pii = {
             kind: W.ToggleButton(description=PII_LABELS[kind], value=False) for kind in PiiKind
         }
+        self.known_values = W.Text(
+            description="Own fields",
+            value=", ".join(KNOWN_VALUE_FIELDS),
+            layout=W.Layout(width="70%"),
+            style={"description_width": "initial"},
+        )
+        self.ner_model = W.Text(
+            description="spaCy model", placeholder="optional, e.g. en_core_web_sm"
+        )
         self.mask_style = W.Dropdown(
             description="Mask style",
             options=[(MASK_LABELS[style], style) for style in MaskStyle],
@@ -78,6 +90,7 @@ class RulesStep(Step[Rules]):
         ):
             upload.observe(guarded(self.messages)(self._loader(upload, target)), names="value")
         self.watch(self.substitutions, self.redactions, *self.pii.values())
+        self.watch(self.known_values, self.ner_model)
         self.watch(self.mask_style, self.mask, self.apply_to, self.fields)
         return [
             W.HTML("<b>Substitutions</b> <small>(case-sensitive; <code># comments</code>)</small>"),
@@ -87,6 +100,12 @@ class RulesStep(Step[Rules]):
             self.redaction_notes,
             W.HTML("<b>Built-in PII detectors</b> <small>(ours: XM Discover has none)</small>"),
             self.field("pii", W.HBox(list(self.pii.values()))),
+            W.HTML(
+                "<small>The respondent's own fields: their values are redacted wherever the "
+                "same response's comments mention them (comma-separated).</small>"
+            ),
+            self.field("known_values", self.known_values),
+            self.field("ner_model", self.ner_model),
             self.field("mask_style", self.mask_style),
             self.field("mask", self.mask),
             W.HTML("<b>Apply to</b>"),
@@ -136,6 +155,10 @@ class RulesStep(Step[Rules]):
                 "mask": self.mask.value,
                 "mask_style": self.mask_style.value,
                 "apply_to": apply_to,
+                "known_values": [
+                    n.strip() for n in self.known_values.value.split(",") if n.strip()
+                ],
+                "ner_model": self.ner_model.value.strip() or None,
             },
         )
 
@@ -147,6 +170,8 @@ class RulesStep(Step[Rules]):
                 toggle.value = kind in model.pii
             self.mask.value = model.mask
             self.mask_style.value = model.mask_style
+            self.known_values.value = ", ".join(model.known_values)
+            self.ner_model.value = model.ner_model or ""
             chosen = [] if model.apply_to == ApplyTo.VERBATIMS else list(model.apply_to)
             self.fields.options = list(dict.fromkeys([*self.fields.options, *chosen]))
             self.fields.value = tuple(chosen)
@@ -161,6 +186,7 @@ class RulesStep(Step[Rules]):
             ("Substitution rules", str(_rule_count(model.substitutions))),
             ("Redaction rules", str(_rule_count(model.redactions))),
             ("PII detectors", ", ".join(model.pii) or "none"),
+            ("Respondent's own fields", ", ".join(model.known_values) or "none"),
             ("Mask", mask),
             (
                 "Applies to",
