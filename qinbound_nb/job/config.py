@@ -269,6 +269,12 @@ class Filter(Model):
     action: Literal["include", "exclude"] = "include"
     record_limit: Literal["all"] | PositiveInt = "all"
 
+    @field_validator("record_limit", mode="before")
+    @classmethod
+    def _all_in_any_case(cls, value: object) -> object:
+        """XM Discover writes ``"All"``; any case of it means no limit."""
+        return "all" if isinstance(value, str) and value.strip().lower() == "all" else value
+
     @field_validator("expression")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:

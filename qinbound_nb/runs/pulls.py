@@ -13,7 +13,10 @@ The incremental rules (reference/qualtrics-api.md §9, xm-discover.md §8):
   ``updatedAt`` window.
 - In-progress sessions, when asked for, are a second export every run: a full snapshot.
 
-The watermark is the exclusive end (``now``) of the pull that last committed.
+The watermark is the exclusive end (``now``) of the pull that last committed. A run capped by
+the record limit commits only part of its pull: its watermark is then the order date
+(:func:`order_field`) of the first response it left waiting, with no token, and the next pull
+starts exactly there (no look-back on a last-modified window), so nothing over a limit is lost.
 """
 
 from __future__ import annotations
@@ -100,11 +103,24 @@ def without_token(plan: PullPlan, job: JobConfig, checkpoint: Checkpoint | None)
     return PullPlan(request, plan.window_end, False, note)
 
 
+def order_field(job: JobConfig) -> str:
+    """The raw date column the job's pulls are windowed and sorted on."""
+    if job.source.type == "tickets":
+        return "updatedAt"
+    return "recordedDate" if _has_saved_filter(job) else "lastModifiedDate"
+
+
+def _has_saved_filter(job: JobConfig) -> bool:
+    return job.source.type == "survey" and bool(job.source.filter_id)
+
+
 def _window_start(
     job: JobConfig, checkpoint: Checkpoint | None, lookback: timedelta
 ) -> datetime | None:
     if checkpoint and checkpoint.watermark:
-        return checkpoint.watermark - lookback
+        # a token-less checkpoint of a last-modified pull is where a capped run stopped: exact
+        exact = not checkpoint.continuation_token and order_field(job) == "lastModifiedDate"
+        return checkpoint.watermark - (timedelta(0) if exact else lookback)
     start = job.source.start_date
     return None if start is None else datetime(start.year, start.month, start.day, tzinfo=UTC)
 

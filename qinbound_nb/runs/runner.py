@@ -34,6 +34,7 @@ from qinbound_nb.runs.pulls import (
     PullPlan,
     fetch_in_progress,
     fetch_with_fallback,
+    order_field,
     plan_pull,
     read_pull,
     source_id_column,
@@ -76,7 +77,7 @@ class Pulled:
     source_id_column: str | None
 
     def next_checkpoint(self) -> Checkpoint:
-        """The checkpoint to commit with the load: the new token and this pull's window end."""
+        """The checkpoint after a whole pull: the new token and this pull's window end."""
         return Checkpoint(
             continuation_token=self.export.continuation_token, watermark=self.plan.window_end
         )
@@ -139,10 +140,11 @@ class Runner:
                     documents = chunk.documents.assign(_in_progress=in_progress)
                     load.stage(documents, chunk.outcomes)
                 self.tally.warn_of_mapping_problems()
+                self.tally.warn_of_waiting(self.job.filter.record_limit, order_field(self.job))
                 # the snapshot's ids filled in while its chunks were transformed, just above
                 sessions = self.tally.in_progress_ids if pulled.sessions is not None else None
                 result = load.finish(
-                    checkpoint=pulled.next_checkpoint(),
+                    checkpoint=self.tally.resume_from(pulled.next_checkpoint()),
                     in_progress_ids=sessions,
                     counts=self.tally.all_counts(),
                     warnings=self.tally.warnings,
@@ -210,7 +212,8 @@ class Runner:
             log.warning("notification: %s", warning)
 
     def _chunks(self, prepared: Prepared, pulled: Pulled) -> Iterator[tuple[bool, ChunkResult]]:
-        columns = raw_columns(self.job, pulled.source_id_column)  # parse only what the job reads
+        # parse only what the job reads, and the order date a capped run resumes from
+        columns = [*raw_columns(self.job, pulled.source_id_column), order_field(self.job)]
         chunks = read_pull(pulled.export, pulled.sessions, self.job, self.chunk_rows, columns)
         for chunk, in_progress in chunks:
             if len(chunk.frame):  # an empty export has no columns to map or drift
@@ -230,6 +233,8 @@ class Runner:
             source_id_column=pulled.source_id_column,
         )
         self.tally.add(result, len(chunk.frame), in_progress=in_progress)
+        if not in_progress:  # the in-progress snapshot is pulled whole every run
+            self.tally.hold_back(result, chunk.frame.get(order_field(self.job)))
         return result
 
     def _record_failure(self, exc: QInboundError) -> None:

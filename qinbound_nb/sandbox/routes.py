@@ -200,7 +200,8 @@ def file_idp(api: SandboxApi, request: ApiRequest, params: Params) -> ApiRespons
             if not (query.start and r.created < query.start)
             and not (query.end and r.created >= query.end)
             and not (query.since and r.created <= query.since)][: query.limit]  # fmt: skip
-    return api.file_reply(feeds.IDP_NAME, "csv", feeds.reviews_csv(rows), query.compress)
+    content = feeds.reviews_csv(rows, last_modified=query.sort_modified)
+    return api.file_reply(feeds.IDP_NAME, "csv", content, query.compress)
 
 
 def _ticket_window(body: dict[str, Any]) -> tuple[Any, Any]:
