@@ -59,6 +59,12 @@ DEFAULT_FIELDS = (
     "source",
 )
 FEEDBACK_TYPES = {"survey": "Survey", "orm": "Reviews", "tickets": "Tickets"}
+# each data type's date fields, its default document date first (reviews carry created_at)
+DOCUMENT_DATES = {
+    "survey": ("endDate", "startDate", "recordedDate"),
+    "orm": ("created_at",),
+    "tickets": ("createdAt", "updatedAt"),
+}
 
 
 class Model(BaseModel):
@@ -370,6 +376,22 @@ class JobConfig(Model):
     duplicates: Literal["replace", "skip", "update"] = "replace"
     notifications: Notifications = Notifications()
     schedule: Schedule = Schedule()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _data_type_document_date(cls, data: Any) -> Any:
+        """A mapping that names no document date gets the data type's (DOCUMENT_DATES)."""
+        source = data.get("source") if isinstance(data, dict) else None
+        kind = source.get("type") if isinstance(source, dict) else getattr(source, "type", None)
+        mapping = data.get("mapping", {}) if isinstance(data, dict) else None
+        if kind not in DOCUMENT_DATES:
+            return data
+        default = DOCUMENT_DATES[kind][0]
+        if isinstance(mapping, dict) and "document_date" not in mapping:
+            return data | {"mapping": mapping | {"document_date": default}}
+        if isinstance(mapping, Mapping) and "document_date" not in mapping.model_fields_set:
+            return data | {"mapping": mapping.model_copy(update={"document_date": default})}
+        return data
 
     @field_validator("name")
     @classmethod

@@ -18,6 +18,7 @@ from tempfile import TemporaryDirectory
 import pandas as pd
 
 from qinbound_nb.core.pipeline import process_chunk
+from qinbound_nb.core.problems import problem_rows
 from qinbound_nb.job.config import JobConfig
 from qinbound_nb.qualtrics.client import QualtricsClient
 from qinbound_nb.qualtrics.models import ExportProgress
@@ -130,7 +131,7 @@ def build_preview(
         "sampled": len(raw),
         "kept": result.kept,
         **result.outcomes["outcome"].value_counts().to_dict(),
-        "mapping_problems": len(result.problems),
+        "mapping_problems": problem_rows(result.problems),
     }
     return Preview(
         job=job,

@@ -13,6 +13,7 @@ from datetime import datetime
 import pandas as pd
 
 from qinbound_nb.core.pipeline import ChunkResult
+from qinbound_nb.core.problems import problem_rows
 from qinbound_nb.store.load import Checkpoint
 
 __all__ = ["Tally"]
@@ -50,16 +51,17 @@ class Tally:
             # unfinished sessions lack the answers (and dates) not given yet: not a problem
             self.in_progress_ids.extend(result.documents["natural_id"].dropna().tolist())
             return
-        self.counts["mapping_problems"] += len(result.problems)
+        self.counts["mapping_problems"] += problem_rows(result.problems)
+        self.counts["mapping_problem_values"] += int(result.problems["row"].notna().sum())
         self.warn(*(f"the export has no column {c!r} that the mapping names" for c in result.drift))
 
     def warn_of_mapping_problems(self) -> None:
-        """One warning for every value the mapping could not convert, once all chunks passed."""
-        problems = self.counts["mapping_problems"]
-        if problems:
+        """One warning for the rows with values the mapping could not convert, once all passed."""
+        rows, values = self.counts["mapping_problems"], self.counts["mapping_problem_values"]
+        if rows:
             self.warn(
-                f"{problems} values could not be converted and were loaded blank; see the run "
-                "report"
+                f"{rows} rows had {values} values the mapping could not convert (loaded blank, "
+                "or a fallback date stood in); see the run report"
             )
 
     def hold_back(self, result: ChunkResult, order_dates: pd.Series | None) -> None:

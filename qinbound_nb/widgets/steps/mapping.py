@@ -9,7 +9,7 @@ from typing import Any
 
 import ipywidgets as W
 
-from qinbound_nb.job.config import FieldMapping, Mapping
+from qinbound_nb.job.config import DOCUMENT_DATES, FieldMapping, Mapping
 from qinbound_nb.widgets.base import FULL_LABEL, Checked, Step, validated
 from qinbound_nb.widgets.steps.mapping_rows import COLUMNS, HEADER, FieldRow
 from qinbound_nb.widgets.suggestions import DATE_FIELDS, SourceField, survey_fields
@@ -33,6 +33,7 @@ class MappingStep(Step[Mapping]):
     def build(self) -> list[W.Widget]:
         self.rows: list[FieldRow] = []
         self._fields_for = ""
+        self._kind = "survey"  # the data type, read from the draft on entering
         self.document_date = W.Dropdown(
             description="document_date", options=list(DATE_FIELDS), style=FULL_LABEL
         )
@@ -104,17 +105,25 @@ class MappingStep(Step[Mapping]):
                 self._add_row(suggestion, field.description)
             self._layout()
 
-    def _date_choices(self) -> None:
+    def _date_choices(self, *, entering: bool = False) -> None:
+        """Offer the data type's date fields and the mapped date fields; on entering, another
+        type's default (a survey's endDate on reviews) gives way to this type's."""
+        offered = DOCUMENT_DATES.get(self._kind, DATE_FIELDS)
         dated = [row.source for row in self.rows if row.include.value and row.type.value == "date"]
         current = self.document_date.value
-        options = list(dict.fromkeys([*DATE_FIELDS, *dated, *([current] if current else [])]))
+        foreign = {name for dates in DOCUMENT_DATES.values() for name in dates} - set(offered)
+        if not current or (entering and current in foreign and current not in dated):
+            current = offered[0]
+        options = list(dict.fromkeys([*offered, *dated, current]))
         if list(self.document_date.options) != options:
             self.document_date.options = options
-            self.document_date.value = current or DATE_FIELDS[0]
+        self.document_date.value = current
 
     # -- entering: fetch the survey's fields ---------------------------------------------------
     def enter(self) -> None:
         source = self.context.draft(self.name).get("source", {})
+        self._kind = source.get("type") or "survey"
+        self._date_choices(entering=True)
         survey_id = source.get("survey_id", "")
         if source.get("type") != "survey" or not survey_id or survey_id == self._fields_for:
             return
