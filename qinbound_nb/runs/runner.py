@@ -10,10 +10,10 @@ frozen value (:class:`Prepared`, :class:`Pulled`, :class:`Ended`) that the next 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -27,11 +27,9 @@ from qinbound_nb.errors import QInboundError
 from qinbound_nb.job.config import JobConfig
 from qinbound_nb.local.connections import ConnectionStore, project_hash_key
 from qinbound_nb.qualtrics.client import QualtricsClient
-from qinbound_nb.qualtrics.models import DownloadedExport
-from qinbound_nb.runs.notify import Event, expiry_warning, notify
+from qinbound_nb.runs.notify import expiry_warning, notify, subscribed_event
 from qinbound_nb.runs.pulls import (
     Progress,
-    PullPlan,
     fetch_in_progress,
     fetch_with_fallback,
     order_field,
@@ -41,54 +39,20 @@ from qinbound_nb.runs.pulls import (
 )
 from qinbound_nb.runs.report import RunReport
 from qinbound_nb.runs.resume import resume_point
+from qinbound_nb.runs.stages import Ended, Prepared, Pulled
 from qinbound_nb.runs.tally import Tally
-from qinbound_nb.store.load import Checkpoint
 from qinbound_nb.store.store import Store
 from qinbound_nb.store.xm_files import write_feedback_files
 
 log = logging.getLogger("qinbound_nb.runs.execute")
 Stores = Callable[[], AbstractContextManager[Store | None]]  # opens the store for one stage
 Feedback = tuple[Path, Literal["csv", "json"]]
-EVENTS: dict[str, Event] = {"failed": "failure", "succeeded_with_warnings": "warning"}
 
 
 def compile_rules(job: JobConfig) -> RedactionRules:
     """The job's redaction rules, with the project's hash key when masks are hashed."""
     key = project_hash_key(job.project) if job.rules.mask_style == "hash" else None
     return RedactionRules.from_config(job.rules, hash_key=key)
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """Where the run starts: the checkpoint, the planned pull and the compiled rules."""
-
-    checkpoint: Checkpoint | None
-    plan: PullPlan
-    rules: RedactionRules
-
-
-@dataclass(frozen=True)
-class Pulled:
-    """What the run fetched: the export (after any token fallback) and the in-progress snapshot."""
-
-    export: DownloadedExport
-    sessions: DownloadedExport | None
-    plan: PullPlan
-    source_id_column: str | None
-
-    def next_checkpoint(self) -> Checkpoint:
-        """The checkpoint after a whole pull: the new token and this pull's window end."""
-        return Checkpoint(
-            continuation_token=self.export.continuation_token, watermark=self.plan.window_end
-        )
-
-
-@dataclass(frozen=True)
-class Ended:
-    """How the run ended: its status, and the error's message when it failed."""
-
-    status: str
-    error: str | None = None
 
 
 class Runner:
@@ -111,6 +75,11 @@ class Runner:
         self.dry_run, self.chunk_rows, self.progress = dry_run, chunk_rows, progress
         self.output_notebook, self.feedback = output_notebook, feedback
         self.tally = Tally()
+        self._began = time.monotonic()
+
+    def clock(self) -> datetime:
+        """The run's clock: its ``now`` plus the time since it began (one clock per run)."""
+        return self.now + timedelta(seconds=time.monotonic() - self._began)
 
     def prepare(self) -> Prepared:
         """Warn of an expiring token, find the checkpoint, plan the pull, compile the rules."""
@@ -149,6 +118,7 @@ class Runner:
                     counts=self.tally.all_counts(),
                     warnings=self.tally.warnings,
                     output_notebook=self.output_notebook,
+                    finished_at=self.clock(),
                 )
         self.tally.counts.update(result.counts)
         return Ended(result.status)
@@ -201,13 +171,16 @@ class Runner:
             error=ended.error,
             dry_run=self.dry_run,
             would=dict(self.tally.would),
+            project=self.job.project,
+            started_at=self.now,
+            finished_at=self.clock(),
         )
 
     def notify(self, report: RunReport) -> None:
         """Send the job's notifications for the report (a dry run notifies nobody)."""
-        if self.dry_run:
+        event = subscribed_event(report.status, self.job.notifications)
+        if self.dry_run or event is None:
             return
-        event = EVENTS.get(report.status, "success")
         for warning in notify(event, report.notification(), self.job.notifications):
             log.warning("notification: %s", warning)
 
@@ -249,6 +222,7 @@ class Runner:
                         counts=self.tally.all_counts(),
                         warnings=self.tally.warnings,
                         output_notebook=self.output_notebook,
+                        finished_at=self.clock(),
                     )
         except QInboundError as unrecorded:  # e.g. the store itself is what failed
             log.warning("run %s could not be recorded in the store: %s", self.run_id, unrecorded)
