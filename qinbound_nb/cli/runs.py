@@ -98,9 +98,8 @@ def cmd_preview(args: argparse.Namespace) -> int:
     )
     counts = ", ".join(f"{k} {v}" for k, v in shown.counts.items() if v)
     print(f"preview of {job.name!r}: {counts}")
-    columns = [c for c in shown.documents.columns if c not in ("job_name", "loadDate")]
     with pd.option_context("display.max_colwidth", 60, "display.width", 160):
-        print(shown.documents[columns].head(args.rows).to_string())
+        print(shown.documents.head(args.rows).to_string())
     if args.output:
         Path(args.output).write_text(shown.html(), encoding="utf-8")
         print(f"side-by-side preview written to {args.output}")
@@ -154,10 +153,43 @@ def cmd_history(args: argparse.Namespace) -> int:
         return 0
     for _, row in runs.iterrows():
         counts = json.loads(row["counts"]) if isinstance(row["counts"], str) else row["counts"]
-        shown = ", ".join(f"{k} {v}" for k, v in counts.items() if isinstance(v, int) and v)
+        shown = shown_counts(counts, _rules_of(row["job"]))
         error = f"  error: {row['error']}" if pd.notna(row["error"]) else ""
         print(f"{row['run_id']}\t{row['started_at']}\t{row['status']}\t{shown}{error}")
     return 0
+
+
+def shown_counts(counts: dict[str, object], rules: dict[str, str]) -> str:
+    """A run's counts, its redaction hits (``redaction_<rule>``) named by their rule."""
+    shown = {k: v for k, v in counts.items() if isinstance(v, int) and v}
+    plain = [f"{k} {v}" for k, v in shown.items() if not k.startswith("redaction_")]
+    hits = [
+        f"{rule_label(k.removeprefix('redaction_'), rules)} {v}"
+        for k, v in shown.items()
+        if k.startswith("redaction_")
+    ]
+    return ", ".join(plain) + (f"; redaction hits: {', '.join(hits)}" if hits else "")
+
+
+def rule_label(rule: str, rules: dict[str, str]) -> str:
+    """``redaction:3`` as ``redaction line 3 /pattern/`` (a PII kind stays as it is)."""
+    kind, _, line = rule.partition(":")
+    lines = str(rules.get(f"{kind}s") or "").splitlines()
+    if not line.isdigit() or not 0 < int(line) <= len(lines):
+        return rule
+    text = lines[int(line) - 1].strip()
+    text = text if len(text) <= 40 else text[:39] + "…"
+    return f"{kind} line {line} /{text}/" if kind == "redaction" else f"{kind} line {line} '{text}'"
+
+
+def _rules_of(job: object) -> dict[str, str]:
+    """The rule texts of a run's saved job settings (empty when unreadable)."""
+    try:
+        data = json.loads(job) if isinstance(job, str) else job
+        rules = data.get("rules") if isinstance(data, dict) else None
+    except ValueError:
+        return {}
+    return rules if isinstance(rules, dict) else {}
 
 
 def _job_name(job: str) -> str:

@@ -89,7 +89,8 @@ class RunReport:
     @classmethod
     def from_json(cls, text: str) -> RunReport:
         """Read a report written by :meth:`to_json`."""
-        data = json.loads(text)
+        known = {f.name for f in dataclasses.fields(cls)}
+        data = {k: v for k, v in json.loads(text).items() if k in known}  # newer writers add keys
         data["warnings"] = tuple(data.get("warnings") or ())
         for key in ("started_at", "finished_at"):
             if isinstance(data.get(key), str):
