@@ -21,7 +21,7 @@ starts exactly there (no look-back on a last-modified window), so nothing over a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -185,15 +185,16 @@ def source_id_column(client: QualtricsClient, job: JobConfig) -> str | None:
 
 
 def read_pull(
-    export: DownloadedExport,
+    exports: Sequence[DownloadedExport],
     sessions: DownloadedExport | None,
     job: JobConfig,
     chunk_rows: int,
     columns: Collection[str] | None,
 ) -> Iterator[tuple[RawChunk, bool]]:
-    """The export's raw chunks, then the in-progress snapshot's (flagged True), indexed on."""
+    """The export parts' raw chunks, then the in-progress snapshot's (flagged True), indexed on."""
     position = 0
-    for export_file, in_progress in ((export, False), (sessions, True)):
+    pulled = [(export, False) for export in exports] + [(sessions, True)]
+    for export_file, in_progress in pulled:
         if export_file is None:
             continue
         chunks = read_chunks(

@@ -31,7 +31,6 @@ from qinbound_nb.runs.notify import expiry_warning, notify, subscribed_event
 from qinbound_nb.runs.pulls import (
     Progress,
     fetch_in_progress,
-    fetch_with_fallback,
     order_field,
     plan_pull,
     read_pull,
@@ -39,6 +38,7 @@ from qinbound_nb.runs.pulls import (
 )
 from qinbound_nb.runs.report import RunReport
 from qinbound_nb.runs.resume import resume_point
+from qinbound_nb.runs.splitting import fetch_in_windows
 from qinbound_nb.runs.stages import Ended, Prepared, Pulled
 from qinbound_nb.runs.tally import Tally
 from qinbound_nb.store.store import Store
@@ -92,13 +92,14 @@ class Runner:
 
     def fetch(self, api: QualtricsClient, prepared: Prepared, folder: Path) -> Pulled:
         """Run the planned export (the window if the token is refused) and the sessions."""
-        export, plan = fetch_with_fallback(
+        exports, plan = fetch_in_windows(
             api, self.job, prepared.plan, prepared.checkpoint, folder, self.progress
         )
-        self.tally.warn(plan.note)
+        self.tally.warn(plan.note if len(exports) == 1 else None)  # a split is not a problem
+        self.tally.counts["export_parts"] = len(exports)
         id_column = source_id_column(api, self.job)
         sessions = fetch_in_progress(api, self.job, folder, self.progress)
-        return Pulled(export, sessions, plan, id_column)
+        return Pulled(tuple(exports), sessions, plan, id_column)
 
     def load(self, prepared: Prepared, pulled: Pulled) -> Ended:
         """Transform chunk by chunk into one store transaction; commit it with the checkpoint."""
@@ -187,7 +188,7 @@ class Runner:
     def _chunks(self, prepared: Prepared, pulled: Pulled) -> Iterator[tuple[bool, ChunkResult]]:
         # parse only what the job reads, and the order date a capped run resumes from
         columns = [*raw_columns(self.job, pulled.source_id_column), order_field(self.job)]
-        chunks = read_pull(pulled.export, pulled.sessions, self.job, self.chunk_rows, columns)
+        chunks = read_pull(pulled.exports, pulled.sessions, self.job, self.chunk_rows, columns)
         for chunk, in_progress in chunks:
             if len(chunk.frame):  # an empty export has no columns to map or drift
                 yield in_progress, self._process(chunk, in_progress, prepared.rules, pulled)

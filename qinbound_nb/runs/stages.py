@@ -26,9 +26,10 @@ class Prepared:
 
 @dataclass(frozen=True)
 class Pulled:
-    """What the run fetched: the export (after any token fallback) and the in-progress snapshot."""
+    """What the run fetched: the export, in date-ordered parts when it was too large for one
+    (after any token fallback), and the in-progress snapshot."""
 
-    export: DownloadedExport
+    exports: tuple[DownloadedExport, ...]
     sessions: DownloadedExport | None
     plan: PullPlan
     source_id_column: str | None
@@ -36,7 +37,8 @@ class Pulled:
     def next_checkpoint(self) -> Checkpoint:
         """The checkpoint after a whole pull: the new token and this pull's window end."""
         return Checkpoint(
-            continuation_token=self.export.continuation_token, watermark=self.plan.window_end
+            continuation_token=self.exports[-1].continuation_token,
+            watermark=self.plan.window_end,
         )
 
 

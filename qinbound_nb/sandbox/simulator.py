@@ -15,7 +15,9 @@ Catalog (deterministic from the seed):
 Settings from the environment (``from_env``; papermill kernels use this):
 ``QINBOUND_SANDBOX_SEED`` (int, default 0), ``QINBOUND_SANDBOX_NOW`` (ISO timestamp the
 sandbox treats as now; default: the real clock), ``QINBOUND_SANDBOX_FAULTS`` (a fault plan,
-see :mod:`.faults`), ``QINBOUND_SANDBOX_SURVEYS`` (``SV_id=N,...``: generated surveys).
+see :mod:`.faults`), ``QINBOUND_SANDBOX_SURVEYS`` (``SV_id=N,...``: generated surveys),
+``QINBOUND_SANDBOX_EXPORT_LIMIT`` (bytes an export file may have before its start is refused
+as too large; default Qualtrics' 1.8 GB, scaled down to test splitting).
 
 Any non-empty ``X-API-TOKEN`` is accepted except ``expired-token`` and ``revoked-token``.
 """
@@ -38,6 +40,7 @@ from qinbound_nb.sandbox.generated import TEMPLATES, GeneratedSurvey
 from qinbound_nb.sandbox.render import zip_stream
 from qinbound_nb.sandbox.routes import ROUTES
 from qinbound_nb.sandbox.server import SandboxServer, SandboxTransport
+from qinbound_nb.sandbox.sizes import EXPORT_LIMIT
 
 NPS_SURVEY_ID = NPS.survey_id
 CSAT_SURVEY_ID = CSAT.survey_id
@@ -57,12 +60,14 @@ class Sandbox:
         page_size: int = 100,
         compress_level: int = 1,
         sleep: Callable[[float], None] = time.sleep,
+        export_limit: int = EXPORT_LIMIT,
     ) -> None:
         if now is not None and now.tzinfo is None:
             now = now.replace(tzinfo=UTC)
         self.seed, self._now, self.page_size = seed, now, page_size
         self.faults = FaultPlan(faults)
         self.compress_level, self._sleep = compress_level, sleep
+        self.export_limit = export_limit  # bytes; scaled down so tests split small surveys
         self.surveys: dict[str, DemoSurvey | GeneratedSurvey] = {
             NPS.survey_id: DemoSurvey(NPS, seed),
             CSAT.survey_id: DemoSurvey(CSAT, seed),
@@ -74,15 +79,18 @@ class Sandbox:
         """A sandbox configured by the ``QINBOUND_SANDBOX_*`` variables (see the module doc)."""
         seed_text = os.environ.get("QINBOUND_SANDBOX_SEED", "0").strip() or "0"
         now_text = os.environ.get("QINBOUND_SANDBOX_NOW", "").strip()
+        limit_text = os.environ.get("QINBOUND_SANDBOX_EXPORT_LIMIT", "").strip()
         try:
             seed = int(seed_text)
             now = datetime.fromisoformat(now_text.replace("Z", "+00:00")) if now_text else None
+            limit = int(limit_text) if limit_text else EXPORT_LIMIT
         except ValueError:
             raise ConfigError(
-                "QINBOUND_SANDBOX_SEED must be an integer and QINBOUND_SANDBOX_NOW an ISO "
-                "timestamp such as 2026-11-20T12:00:00Z"
+                "QINBOUND_SANDBOX_SEED and QINBOUND_SANDBOX_EXPORT_LIMIT (bytes) must be "
+                "integers and QINBOUND_SANDBOX_NOW an ISO timestamp such as 2026-11-20T12:00:00Z"
             ) from None
-        sandbox = cls(seed, now=now, faults=os.environ.get("QINBOUND_SANDBOX_FAULTS"))
+        faults = os.environ.get("QINBOUND_SANDBOX_FAULTS")
+        sandbox = cls(seed, now=now, faults=faults, export_limit=limit)
         for entry in filter(None, os.environ.get("QINBOUND_SANDBOX_SURVEYS", "").split(",")):
             survey_id, _, size = entry.strip().partition("=")
             if not size.isdigit():
