@@ -16,6 +16,7 @@ from pydantic import SecretStr, ValidationError
 
 from qinbound_nb.errors import ConfigError, StoreError
 from qinbound_nb.job.config import Connection, JobConfig, describe_validation_error
+from qinbound_nb.job.rulesyntax import substitution_warnings
 from qinbound_nb.local.connections import ConnectionStore
 from qinbound_nb.notebooks.export import export_notebook
 from qinbound_nb.notebooks.production import run_production
@@ -37,6 +38,8 @@ SCHEDULER_PARALLEL_RUNS = 1
 def cmd_validate(args: argparse.Namespace) -> int:
     job = check_job(JobConfig.load(args.job))
     print(f"{args.job}: valid job {job.name!r} for project {job.project!r} ({job.source.type})")
+    for warning in substitution_warnings(job.rules.substitutions, source="rules.substitutions"):
+        print(f"  warning: {warning}")
     return 0
 
 

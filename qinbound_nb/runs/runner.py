@@ -25,6 +25,7 @@ from qinbound_nb.core.pipeline import ChunkResult, process_chunk
 from qinbound_nb.core.redaction.redact import RedactionRules
 from qinbound_nb.errors import QInboundError
 from qinbound_nb.job.config import JobConfig
+from qinbound_nb.job.rulesyntax import substitution_warnings
 from qinbound_nb.local.connections import ConnectionStore, project_hash_key
 from qinbound_nb.qualtrics.client import QualtricsClient
 from qinbound_nb.runs.notify import expiry_warning, notify, subscribed_event
@@ -84,6 +85,8 @@ class Runner:
     def prepare(self) -> Prepared:
         """Warn of an expiring token, find the checkpoint, plan the pull, compile the rules."""
         self.tally.warn(expiry_warning(ConnectionStore().get(self.job.connection), date.today()))
+        rules = self.job.rules.substitutions
+        self.tally.warn(*substitution_warnings(rules, source="rules.substitutions"))
         with self.stores() as store:
             checkpoint, warnings = resume_point(store, self.job)
         self.tally.warn(*warnings)
