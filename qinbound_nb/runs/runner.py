@@ -98,8 +98,10 @@ class Runner:
         exports, plan = fetch_in_windows(
             api, self.job, prepared.plan, prepared.checkpoint, folder, self.progress
         )
-        self.tally.warn(plan.note if len(exports) == 1 else None)  # a split is not a problem
-        self.tally.counts["export_parts"] = len(exports)
+        if len(exports) > 1:  # split by date window: not a problem, but counted
+            self.tally.counts["export_parts"] = len(exports)
+        else:
+            self.tally.warn(plan.note)
         id_column = source_id_column(api, self.job)
         sessions = fetch_in_progress(api, self.job, folder, self.progress)
         return Pulled(tuple(exports), sessions, plan, id_column)
