@@ -11,7 +11,8 @@ The tree::
     │   ├── NotFoundError         a survey, filter or IDP source that does not exist
     │   ├── RetriableError        429, 5xx, timeouts: retried already; try again later
     │   └── FatalApiError         any other refusal; retrying will not help
-    │       └── ContinuationTokenRejected  Qualtrics refused the saved continuation token
+    │       ├── ContinuationTokenRejected  Qualtrics refused the saved continuation token
+    │       └── ExportTooLarge    the export would pass Qualtrics' 1.8 GB limit (a run splits it)
     ├── ExportError               an export failed, was cut off or is not a readable archive
     ├── StoreError                the project store cannot be read or written
     ├── NotebookRunError          an exported notebook failed under papermill (names the cell)
@@ -30,6 +31,7 @@ __all__ = [
     "ConfigError",
     "ContinuationTokenRejected",
     "ExportError",
+    "ExportTooLarge",
     "ExpressionError",
     "FatalApiError",
     "NotFoundError",
@@ -106,6 +108,10 @@ class FatalApiError(QualtricsError):
 
 class ContinuationTokenRejected(FatalApiError):
     """Qualtrics refused a saved continuation token (too old, or for another export)."""
+
+
+class ExportTooLarge(FatalApiError):
+    """Qualtrics refused to start an export whose file would pass its size limit (1.8 GB)."""
 
 
 class ExportError(QInboundError):

@@ -30,6 +30,7 @@ PUBLIC_NAMES = [
     "ConfigError",
     "ContinuationTokenRejected",
     "ExportError",
+    "ExportTooLarge",
     "ExpressionError",
     "FatalApiError",
     "JobConfig",

@@ -62,7 +62,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         return 0
     for row in runs:
         counts = _counts(row["counts"])
-        shown = ", ".join(f"{k} {v}" for k, v in counts.items() if isinstance(v, int) and v)
+        shown = shown_counts(counts, _rules_of(row["job"]))
         error = f"  error: {row['error']}" if row["error"] is not None else ""
         print(f"{row['run_id']}\t{row['started_at']}\t{row['status']}\t{shown}{error}")
     return 0
@@ -89,3 +89,36 @@ def cmd_purge(args: argparse.Namespace) -> int:
         result = store.purge(args.run)
     print(f"purged run {args.run}: {result}")
     return 0
+
+
+def shown_counts(counts: dict[str, object], rules: dict[str, str]) -> str:
+    """A run's counts, its redaction hits (``redaction_<rule>``) named by their rule."""
+    shown = {k: v for k, v in counts.items() if isinstance(v, int) and v}
+    plain = [f"{k} {v}" for k, v in shown.items() if not k.startswith("redaction_")]
+    hits = [
+        f"{rule_label(k.removeprefix('redaction_'), rules)} {v}"
+        for k, v in shown.items()
+        if k.startswith("redaction_")
+    ]
+    return ", ".join(plain) + (f"; redaction hits: {', '.join(hits)}" if hits else "")
+
+
+def rule_label(rule: str, rules: dict[str, str]) -> str:
+    """``redaction:3`` as ``redaction line 3 /pattern/`` (a PII kind stays as it is)."""
+    kind, _, line = rule.partition(":")
+    lines = str(rules.get(f"{kind}s") or "").splitlines()
+    if not line.isdigit() or not 0 < int(line) <= len(lines):
+        return rule
+    text = lines[int(line) - 1].strip()
+    text = text if len(text) <= 40 else text[:39] + "…"
+    return f"{kind} line {line} /{text}/" if kind == "redaction" else f"{kind} line {line} '{text}'"
+
+
+def _rules_of(job: object) -> dict[str, str]:
+    """The rule texts of a run's saved job settings (empty when unreadable)."""
+    try:
+        data = json.loads(job) if isinstance(job, str) else job
+        rules = data.get("rules") if isinstance(data, dict) else None
+    except ValueError:
+        return {}
+    return rules if isinstance(rules, dict) else {}

@@ -116,9 +116,8 @@ def cmd_preview(args: argparse.Namespace) -> int:
     )
     counts = ", ".join(f"{k} {v}" for k, v in shown.counts.items() if v)
     print(f"preview of {job.name!r}: {counts}")
-    columns = [c for c in shown.documents.columns if c not in ("job_name", "loadDate")]
     with pd.option_context("display.max_colwidth", 60, "display.width", 160):
-        print(shown.documents[columns].head(args.rows).to_string())
+        print(shown.documents.head(args.rows).to_string())
     if args.output:
         Path(args.output).write_text(shown.html(), encoding="utf-8")
         print(f"comparison view written to {args.output}")

@@ -30,6 +30,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     job = check_job(JobConfig.load(args.job))
     print(f"{args.job}: valid job {job.name!r} for project {job.project!r} ({job.source.type})")
+    from qinbound_nb.job.rulesyntax import substitution_warnings
+
+    for warning in substitution_warnings(job.rules.substitutions, source="rules.substitutions"):
+        print(f"  warning: {warning}")
     return 0
 
 

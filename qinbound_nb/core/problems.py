@@ -53,3 +53,8 @@ class Problems:
             }
             return pa.table(empty).to_pandas(types_mapper=pd.ArrowDtype)
         return pa.concat_tables(self.parts).to_pandas(types_mapper=pd.ArrowDtype)
+
+
+def problem_rows(problems: pd.DataFrame) -> int:
+    """How many rows have at least one problem (a whole-column problem names no row)."""
+    return int(problems["row"].dropna().nunique())

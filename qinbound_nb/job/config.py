@@ -58,6 +58,7 @@ from qinbound_nb.job.vocab import (
     PiiKind,
     ScheduleKind,
     SourceType,
+    TicketDateField,
     TransformKind,
     Weekday,
 )
@@ -83,6 +84,12 @@ FEEDBACK_TYPES = {
     SourceType.SURVEY: "Survey",
     SourceType.ORM: "Reviews",
     SourceType.TICKETS: "Tickets",
+}
+# each data type's date fields, its default document date first (reviews carry created_at)
+DOCUMENT_DATES: dict[str, tuple[str, ...]] = {
+    SourceType.SURVEY: tuple(DateField),
+    SourceType.ORM: ("created_at",),
+    SourceType.TICKETS: (TicketDateField.CREATED_AT, TicketDateField.UPDATED_AT),
 }
 
 
@@ -328,6 +335,12 @@ class Filter(Model):
     action: FilterAction = FilterAction.INCLUDE
     record_limit: Literal["all"] | PositiveInt = "all"
 
+    @field_validator("record_limit", mode="before")
+    @classmethod
+    def _all_in_any_case(cls, value: object) -> object:
+        """XM Discover writes ``"All"``; any case of it means no limit."""
+        return "all" if isinstance(value, str) and value.strip().lower() == "all" else value
+
     @field_validator("expression")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
@@ -428,6 +441,22 @@ class JobConfig(Model):
     @classmethod
     def _connection(cls, value: str) -> str:
         return check_connection_name(value)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _data_type_document_date(cls, data: Any) -> Any:
+        """A mapping that names no document date gets the data type's (DOCUMENT_DATES)."""
+        source = data.get("source") if isinstance(data, dict) else None
+        kind = source.get("type") if isinstance(source, dict) else getattr(source, "type", None)
+        mapping = data.get("mapping", {}) if isinstance(data, dict) else None
+        if kind not in DOCUMENT_DATES:
+            return data
+        default = DOCUMENT_DATES[kind][0]
+        if isinstance(mapping, dict) and "document_date" not in mapping:
+            return data | {"mapping": mapping | {"document_date": default}}
+        if isinstance(mapping, Mapping) and "document_date" not in mapping.model_fields_set:
+            return data | {"mapping": mapping.model_copy(update={"document_date": default})}
+        return data
 
     @field_validator("name")
     @classmethod

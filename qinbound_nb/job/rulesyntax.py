@@ -62,6 +62,12 @@ class Substitution:
         )
 
 
+def substitution_warnings(text: str, *, source: str = "substitutions") -> list[str]:
+    """One warning per ambiguous line of a substitution file (an invalid file raises)."""
+    rules = parse_substitution_rules(text, source=source)
+    return [warning for rule in rules if (warning := rule.warning(source))]
+
+
 @dataclass(frozen=True)
 class RedactionPattern:
     """Mask every match of ``pattern``; ``line`` is where it stands in its file."""

@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     """``QINBOUND_SANDBOX_FAULTS``: a fault plan (see ``sandbox.faults``)."""
     sandbox_surveys: str | None = None
     """``QINBOUND_SANDBOX_SURVEYS``: generated surveys, ``SV_id=N,...``."""
+    sandbox_export_limit: int | None = None
+    """``QINBOUND_SANDBOX_EXPORT_LIMIT``: the largest export file (bytes) the sandbox makes."""
     smtp_host: str | None = None
     smtp_port: int | None = None
     smtp_starttls: bool | None = None

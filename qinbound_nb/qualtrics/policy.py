@@ -12,6 +12,7 @@ here and gets back either a delay to wait before retrying or the ``QualtricsErro
 | 404                                    | NotFoundError naming the survey/filter/source     |
 | 400 saying the continuation token is   | ContinuationTokenRejected (the run falls back to  |
 | invalid or expired                     | its watermark window)                             |
+| 400 saying the export is too large     | ExportTooLarge (the run splits its date window)   |
 | any other status                       | FatalApiError                                     |
 
 Messages carry the HTTP status, Qualtrics' error code and request id, and Qualtrics' short
@@ -30,6 +31,7 @@ from typing import Any
 from qinbound_nb.errors import (
     AuthError,
     ContinuationTokenRejected,
+    ExportTooLarge,
     FatalApiError,
     NotFoundError,
     QualtricsError,
@@ -45,6 +47,10 @@ MESSAGE_LIMIT = 160
 # continuationToken" is a bad request, not a refused token.
 TOKEN_NAMED = re.compile(r"continuation\s*token", re.IGNORECASE)
 TOKEN_REFUSED = re.compile(r"invalid|expired|not valid|malformed", re.IGNORECASE)
+# Qualtrics documents only that exports over 1.8 GB fail, with a CreationResponseTooLarge
+# reply to the export start; its code and wording are unrecorded (the sandbox sends errorCode
+# "CreationResponseTooLarge" and a message saying "too large").
+TOO_LARGE = re.compile(r"too\s*large", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -165,6 +171,12 @@ def error_for(
         return ContinuationTokenRejected(
             f"{action} was refused because Qualtrics no longer accepts the saved continuation "
             f"token ({said}); pull by date window instead (a run falls back to its watermark)",
+            status=status,
+            request_id=request_id,
+        )
+    if problem.status in (400, 413) and TOO_LARGE.search(f"{problem.code} {problem.message}"):
+        return ExportTooLarge(
+            f"{action} was refused as too large ({said}); narrow it by date window",
             status=status,
             request_id=request_id,
         )

@@ -9,8 +9,14 @@ Where the SMTP settings come from, in order of precedence:
 3. defaults: port 587, STARTTLS on, sender ``qinbound@localhost``.
 
 The password comes only from ``QINBOUND_SMTP_PASSWORD``, never from a file. Messages
-carry the run summary (job, run id, status, counts, error), never a token and never
-document text: :func:`summary_payload` keeps only those keys.
+carry the run summary (job, project, run id, status, start and end, counts, redaction hits,
+warnings, error), never a token and never document text: :func:`summary_payload` keeps only
+those keys.
+
+Events (:func:`run_events`): a run that failed is a ``failure``. Every run that did not fail
+is a ``success``, with its warnings in the message; one with warnings (status
+``succeeded_with_warnings``) is also a ``warning``. A run sends at most one message, naming
+the most specific event the job subscribes to: ``warning`` before ``success``.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from pydantic import SecretStr
 
 from qinbound_nb.errors import ConfigError
 from qinbound_nb.job.config import Connection, Notifications
-from qinbound_nb.job.vocab import NotifyEvent
+from qinbound_nb.job.vocab import NotifyEvent, RunStatus
 from qinbound_nb.local.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -88,6 +94,20 @@ def _settings_file_section(path: Path) -> dict[str, Any]:
     return section
 
 
+def run_events(status: str) -> tuple[NotifyEvent, ...]:
+    """The events a run with ``status`` raises, most specific first (module docstring)."""
+    if status == RunStatus.FAILED:
+        return (NotifyEvent.FAILURE,)
+    if status == RunStatus.SUCCEEDED_WITH_WARNINGS:
+        return (NotifyEvent.WARNING, NotifyEvent.SUCCESS)
+    return (NotifyEvent.SUCCESS,)
+
+
+def subscribed_event(status: str, notifications: Notifications) -> NotifyEvent | None:
+    """The one event a run with ``status`` notifies the job of, or None when not subscribed."""
+    return next((event for event in run_events(status) if event in notifications.on), None)
+
+
 def notify(
     event: NotifyEvent,
     summary: Mapping[str, Any],
@@ -131,6 +151,7 @@ def summary_payload(event: str, summary: Mapping[str, Any]) -> dict[str, Any]:
             value = value.isoformat()
         payload[key] = None if value is None else str(value)[:TEXT_LIMIT]
     payload["counts"] = _numbers_only(summary.get("counts") or {})
+    payload["redaction_counts"] = _numbers_only(summary.get("redaction_counts") or {})
     payload["warnings"] = [str(w)[:TEXT_LIMIT] for w in summary.get("warnings") or []][:20]
     return payload
 
@@ -177,6 +198,8 @@ def email_message(payload: dict[str, Any], sender: str, recipients: list[str]) -
     message["To"] = ", ".join(recipients)
     lines = [f"{key}: {payload[key]}" for key in SUMMARY_KEYS if payload.get(key) is not None]
     lines += ["", "counts:"] + [f"  {k}: {v}" for k, v in payload["counts"].items()]
+    hits = payload.get("redaction_counts") or {}
+    lines += ["", "redaction hits:"] * bool(hits) + [f"  {k}: {v}" for k, v in hits.items()]
     if payload["warnings"]:
         lines += ["", "warnings:"] + [f"  - {w}" for w in payload["warnings"]]
     message.set_content("\n".join(lines) + "\n")

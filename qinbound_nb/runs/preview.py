@@ -19,6 +19,7 @@ import pandas as pd
 
 from qinbound_nb.core.parse.export import SOURCE_ID
 from qinbound_nb.core.pipeline import fields_to_redact, process_chunk
+from qinbound_nb.core.problems import problem_rows
 from qinbound_nb.job.config import JobConfig, Rules
 from qinbound_nb.job.vocab import SourceType
 from qinbound_nb.qualtrics.client import QualtricsClient
@@ -153,7 +154,7 @@ def build_preview(
         "sampled": len(raw),
         "kept": result.kept,
         **result.outcomes["outcome"].value_counts().to_dict(),
-        "mapping_problems": len(result.problems),
+        "mapping_problems": problem_rows(result.problems),
     }
     return Preview(
         job=job,

@@ -13,19 +13,22 @@ The incremental rules (reference/qualtrics-api.md §9, xm-discover.md §8):
   ``updatedAt`` window.
 - In-progress sessions, when asked for, are a second export every run: a full snapshot.
 
-The watermark is the exclusive end (``now``) of the pull that last committed.
+The watermark is the exclusive end (``now``) of the pull that last committed. A run capped by
+the record limit commits only part of its pull: its watermark is then the order date
+(:func:`order_field`) of the first response it left waiting, with no token, and the next pull
+starts exactly there (no look-back on a last-modified window), so nothing over a limit is lost.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from qinbound_nb.core.parse.export import RawChunk, iter_export_frames
 from qinbound_nb.errors import ContinuationTokenRejected
-from qinbound_nb.job.config import JobConfig
+from qinbound_nb.job.config import JobConfig, SurveySource
 from qinbound_nb.job.vocab import SourceType
 from qinbound_nb.qualtrics.archive import iter_members
 from qinbound_nb.qualtrics.client import QualtricsClient
@@ -101,11 +104,24 @@ def without_token(plan: PullPlan, job: JobConfig, checkpoint: Checkpoint | None)
     return PullPlan(request, plan.window_end, False, note)
 
 
+def order_field(job: JobConfig) -> str:
+    """The raw date column the job's pulls are windowed and sorted on."""
+    if job.source.type == SourceType.TICKETS:
+        return "updatedAt"
+    return "recordedDate" if _has_saved_filter(job) else "lastModifiedDate"
+
+
+def _has_saved_filter(job: JobConfig) -> bool:
+    return isinstance(job.source, SurveySource) and bool(job.source.filter_id)
+
+
 def _window_start(
     job: JobConfig, checkpoint: Checkpoint | None, lookback: timedelta
 ) -> datetime | None:
     if checkpoint and checkpoint.watermark:
-        return checkpoint.watermark - lookback
+        # a token-less checkpoint of a last-modified pull is where a capped run stopped: exact
+        exact = not checkpoint.continuation_token and order_field(job) == "lastModifiedDate"
+        return checkpoint.watermark - (timedelta(0) if exact else lookback)
     start = job.source.start_date
     return None if start is None else datetime(start.year, start.month, start.day, tzinfo=UTC)
 
@@ -170,15 +186,16 @@ def source_id_column(client: QualtricsClient, job: JobConfig) -> str | None:
 
 
 def read_pull(
-    export: DownloadedExport,
+    exports: Sequence[DownloadedExport],
     sessions: DownloadedExport | None,
     job: JobConfig,
     chunk_rows: int,
     columns: Collection[str] | None,
 ) -> Iterator[tuple[RawChunk, bool]]:
-    """The export's raw chunks, then the in-progress snapshot's (flagged True), indexed on."""
+    """The export parts' raw chunks, then the in-progress snapshot's (flagged True), indexed on."""
     position = 0
-    for export_file, in_progress in ((export, False), (sessions, True)):
+    pulled = [(export, False) for export in exports] + [(sessions, True)]
+    for export_file, in_progress in pulled:
         if export_file is None:
             continue
         chunks = read_chunks(

@@ -10,6 +10,8 @@ import dataclasses
 import html
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from qinbound_nb.errors import QInboundError
 from qinbound_nb.job.vocab import RunStatus
@@ -35,6 +37,9 @@ class RunReport:
     dry_run: bool = False
     would: dict[str, int] = field(default_factory=dict)
     notification_failures: tuple[str, ...] = ()
+    project: str = ""
+    started_at: datetime | None = None  # the run's clock: its ``now``...
+    finished_at: datetime | None = None  # ...plus the time the run took
 
     @property
     def ok(self) -> bool:
@@ -69,8 +74,11 @@ class RunReport:
         """The summary a run notification carries (counts and messages; no document content)."""
         return {
             "job": self.job_name,
+            "project": self.project,
             "run_id": self.run_id,
             "status": self.status,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
             "counts": self.counts,
             "redaction_counts": self.redaction_counts,
             "warnings": list(self.warnings),
@@ -79,15 +87,25 @@ class RunReport:
 
     def to_json(self) -> str:
         """The report as JSON (counts and messages only; no document content)."""
-        return json.dumps(dataclasses.asdict(self))
+        return json.dumps(dataclasses.asdict(self), default=_iso)
 
     @classmethod
     def from_json(cls, text: str) -> RunReport:
         """Read a report written by :meth:`to_json`."""
-        data = json.loads(text)
+        known = {f.name for f in dataclasses.fields(cls)}
+        data = {k: v for k, v in json.loads(text).items() if k in known}  # newer writers add keys
         data["warnings"] = tuple(data.get("warnings") or ())
         data["notification_failures"] = tuple(data.get("notification_failures") or ())
+        for key in ("started_at", "finished_at"):
+            if isinstance(data.get(key), str):
+                data[key] = datetime.fromisoformat(data[key])
         return cls(**data)
 
     def _repr_html_(self) -> str:
         return "<pre>" + html.escape(self.summary()) + "</pre>"
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")

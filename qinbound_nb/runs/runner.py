@@ -10,10 +10,10 @@ frozen value (:class:`Prepared`, :class:`Pulled`, :class:`Ended`) that the next 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -24,73 +24,36 @@ from qinbound_nb.core.pipeline import ChunkResult, process_chunk
 from qinbound_nb.core.redaction.redact import RedactionRules
 from qinbound_nb.errors import QInboundError
 from qinbound_nb.job.config import JobConfig
-from qinbound_nb.job.vocab import FeedbackFormat, MaskStyle, NotifyEvent, PreviewOutcome, RunStatus
+from qinbound_nb.job.rulesyntax import substitution_warnings
+from qinbound_nb.job.vocab import FeedbackFormat, MaskStyle, PreviewOutcome, RunStatus
 from qinbound_nb.local.connections import ConnectionStore, project_hash_key
 from qinbound_nb.qualtrics.client import QualtricsClient
-from qinbound_nb.qualtrics.models import DownloadedExport
-from qinbound_nb.runs.notify import expiry_warning, notify
+from qinbound_nb.runs.notify import expiry_warning, notify, subscribed_event
 from qinbound_nb.runs.pulls import (
     Progress,
-    PullPlan,
     fetch_in_progress,
-    fetch_with_fallback,
+    order_field,
     plan_pull,
     read_pull,
     source_id_column,
 )
 from qinbound_nb.runs.report import RunReport
 from qinbound_nb.runs.resume import resume_point
+from qinbound_nb.runs.splitting import fetch_in_windows
+from qinbound_nb.runs.stages import Ended, Prepared, Pulled
 from qinbound_nb.runs.tally import Tally
-from qinbound_nb.store.load import Checkpoint
 from qinbound_nb.store.store import Store
 from qinbound_nb.store.xm_files import write_feedback_files
 
 log = logging.getLogger("qinbound_nb.runs.execute")
 Stores = Callable[[], AbstractContextManager[Store | None]]  # opens the store for one stage
 Feedback = tuple[Path, FeedbackFormat]
-EVENTS = {
-    RunStatus.FAILED: NotifyEvent.FAILURE,
-    RunStatus.SUCCEEDED_WITH_WARNINGS: NotifyEvent.WARNING,
-}
 
 
 def compile_rules(job: JobConfig) -> RedactionRules:
     """The job's redaction rules, with the project's hash key when masks are hashed."""
     key = project_hash_key(job.project) if job.rules.mask_style == MaskStyle.HASH else None
     return RedactionRules.from_config(job.rules, hash_key=key)
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """Where the run starts: the checkpoint, the planned pull and the compiled rules."""
-
-    checkpoint: Checkpoint | None
-    plan: PullPlan
-    rules: RedactionRules
-
-
-@dataclass(frozen=True)
-class Pulled:
-    """What the run fetched: the export (after any token fallback) and the in-progress snapshot."""
-
-    export: DownloadedExport
-    sessions: DownloadedExport | None
-    plan: PullPlan
-    source_id_column: str | None
-
-    def next_checkpoint(self) -> Checkpoint:
-        """The checkpoint to commit with the load: the new token and this pull's window end."""
-        return Checkpoint(
-            continuation_token=self.export.continuation_token, watermark=self.plan.window_end
-        )
-
-
-@dataclass(frozen=True)
-class Ended:
-    """How the run ended: its status, and the error's message when it failed."""
-
-    status: str
-    error: str | None = None
 
 
 class Runner:
@@ -113,10 +76,17 @@ class Runner:
         self.dry_run, self.chunk_rows, self.progress = dry_run, chunk_rows, progress
         self.output_notebook, self.feedback = output_notebook, feedback
         self.tally = Tally()
+        self._began = time.monotonic()
+
+    def clock(self) -> datetime:
+        """The run's clock: its ``now`` plus the time since it began (one clock per run)."""
+        return self.now + timedelta(seconds=time.monotonic() - self._began)
 
     def prepare(self) -> Prepared:
         """Warn of an expiring token, find the checkpoint, plan the pull, compile the rules."""
         self.tally.warn(expiry_warning(ConnectionStore().get(self.job.connection), date.today()))
+        rules = self.job.rules.substitutions
+        self.tally.warn(*substitution_warnings(rules, source="rules.substitutions"))
         with self.stores() as store:
             checkpoint, warnings = resume_point(store, self.job)
         self.tally.warn(*warnings)
@@ -125,13 +95,16 @@ class Runner:
 
     def fetch(self, api: QualtricsClient, prepared: Prepared, folder: Path) -> Pulled:
         """Run the planned export (the window if the token is refused) and the sessions."""
-        export, plan = fetch_with_fallback(
+        exports, plan = fetch_in_windows(
             api, self.job, prepared.plan, prepared.checkpoint, folder, self.progress
         )
-        self.tally.warn(plan.note)
+        if len(exports) > 1:  # split by date window: not a problem, but counted
+            self.tally.counts["export_parts"] = len(exports)
+        else:
+            self.tally.warn(plan.note)
         id_column = source_id_column(api, self.job)
         sessions = fetch_in_progress(api, self.job, folder, self.progress)
-        return Pulled(export, sessions, plan, id_column)
+        return Pulled(tuple(exports), sessions, plan, id_column)
 
     def load(self, prepared: Prepared, pulled: Pulled) -> Ended:
         """Transform chunk by chunk into one store transaction; commit it with the checkpoint."""
@@ -142,14 +115,16 @@ class Runner:
                     documents = chunk.documents.assign(_in_progress=in_progress)
                     load.stage(documents, chunk.outcomes)
                 self.tally.warn_of_mapping_problems()
+                self.tally.warn_of_waiting(self.job.filter.record_limit, order_field(self.job))
                 # the snapshot's ids filled in while its chunks were transformed, just above
                 sessions = self.tally.in_progress_ids if pulled.sessions is not None else None
                 result = load.finish(
-                    checkpoint=pulled.next_checkpoint(),
+                    checkpoint=self.tally.resume_from(pulled.next_checkpoint()),
                     in_progress_ids=sessions,
                     counts=self.tally.all_counts(),
                     warnings=self.tally.warnings,
                     output_notebook=self.output_notebook,
+                    finished_at=self.clock(),
                 )
         self.tally.counts.update(result.counts)
         return Ended(result.status)
@@ -204,21 +179,25 @@ class Runner:
             error=ended.error,
             dry_run=self.dry_run,
             would=dict(self.tally.would),
+            project=self.job.project,
+            started_at=self.now,
+            finished_at=self.clock(),
         )
 
     def notify(self, report: RunReport) -> list[str]:
         """Send the job's notifications (a dry run notifies nobody); return what failed."""
-        if self.dry_run:
+        event = subscribed_event(report.status, self.job.notifications)
+        if self.dry_run or event is None:
             return []
-        event = EVENTS.get(RunStatus(report.status), NotifyEvent.SUCCESS)
         failures = notify(event, report.notification(), self.job.notifications)
         for warning in failures:
             log.warning("notification: %s", warning)
         return failures
 
     def _chunks(self, prepared: Prepared, pulled: Pulled) -> Iterator[tuple[bool, ChunkResult]]:
-        columns = raw_columns(self.job, pulled.source_id_column)  # parse only what the job reads
-        chunks = read_pull(pulled.export, pulled.sessions, self.job, self.chunk_rows, columns)
+        # parse only what the job reads, and the order date a capped run resumes from
+        columns = [*raw_columns(self.job, pulled.source_id_column), order_field(self.job)]
+        chunks = read_pull(pulled.exports, pulled.sessions, self.job, self.chunk_rows, columns)
         for chunk, in_progress in chunks:
             if len(chunk.frame):  # an empty export has no columns to map or drift
                 yield in_progress, self._process(chunk, in_progress, prepared.rules, pulled)
@@ -237,6 +216,8 @@ class Runner:
             source_id_column=pulled.source_id_column,
         )
         self.tally.add(result, len(chunk.frame), in_progress=in_progress)
+        if not in_progress:  # the in-progress snapshot is pulled whole every run
+            self.tally.hold_back(result, chunk.frame.get(order_field(self.job)))
         return result
 
     def _record_failure(self, exc: QInboundError) -> None:
@@ -251,6 +232,7 @@ class Runner:
                         counts=self.tally.all_counts(),
                         warnings=self.tally.warnings,
                         output_notebook=self.output_notebook,
+                        finished_at=self.clock(),
                     )
         except QInboundError as unrecorded:  # e.g. the store itself is what failed
             log.warning("run %s could not be recorded in the store: %s", self.run_id, unrecorded)

@@ -30,6 +30,7 @@ class SandboxState(Protocol):
 
     seed: int
     page_size: int
+    export_limit: int
     faults: FaultPlan
     surveys: dict[str, DemoSurvey | GeneratedSurvey]
 
@@ -138,7 +139,7 @@ class SandboxApi:
         try:
             reply = action(self, request, params)
         except BadRequest as exc:
-            return self.error(400, "RCE_1", str(exc))
+            return self.error(400, exc.code, str(exc))
         except Missing as exc:
             return self.error(404, exc.code, str(exc))
         body_fault = self.sandbox.faults.take(target, ("cut", "slow"))

@@ -35,6 +35,8 @@ IDP_KEYS = frozenset({"format", "compress", "startDate", "endDate", "limit", "us
 class BadRequest(Exception):
     """The request body is refused (HTTP 400 in the current error envelope)."""
 
+    code = "RCE_1"
+
 
 class Missing(Exception):
     """A survey, filter, project or export that does not exist (HTTP 404)."""
@@ -240,6 +242,11 @@ def _dates(response: Response, modified: datetime, query: Query) -> dict[str, st
 
 def generated_content(survey: GeneratedSurvey, query: Query, as_of: datetime) -> Iterator[bytes]:
     """The export file of a generated survey (finished responses only, no filters)."""
+    return generated_stream(survey, generated_indices(survey, query, as_of), query)
+
+
+def generated_indices(survey: GeneratedSurvey, query: Query, as_of: datetime) -> range:
+    """The indices of the generated responses the export holds."""
     if query.in_progress:
         indices = range(0)
     else:
@@ -247,6 +254,9 @@ def generated_content(survey: GeneratedSurvey, query: Query, as_of: datetime) ->
         if query.since is not None:
             indices = range(max(indices.start, survey.index_range(None, None, query.since).stop),
                             indices.stop)  # fmt: skip
-    if query.limit is not None:
-        indices = indices[: query.limit]
+    return indices if query.limit is None else indices[: query.limit]
+
+
+def generated_stream(survey: GeneratedSurvey, indices: range, query: Query) -> Iterator[bytes]:
+    """The export file's bytes for those indices."""
     return survey.stream(indices, query.format, query.selection, query.use_labels, query.time_zone)

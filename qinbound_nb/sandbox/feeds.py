@@ -69,13 +69,21 @@ def reviews_until(seed: int, now: datetime) -> list[Review]:
     return sorted((item for item in found if item.created <= now), key=lambda r: r.created)
 
 
-def reviews_csv(rows: list[Review]) -> Iterator[bytes]:
-    """The IDP CSV export: one header row of field names, then one row per review."""
+def reviews_csv(rows: list[Review], *, last_modified: bool = False) -> Iterator[bytes]:
+    """The IDP CSV export: one header row of field names, then one row per review.
+
+    ``last_modified`` (``sortByLastModifiedDate``) adds ``lastModifiedDate``: reviews are
+    never edited, so it is their creation date.
+    """
     names = [name for name, _ in IDP_FIELDS]
-    yield write_csv([names]).encode()
+    yield write_csv([names + ["lastModifiedDate"] * last_modified]).encode()
     for start in range(0, len(rows), 1000):
         chunk = rows[start : start + 1000]
-        yield write_csv([[str(item.row[name]) for name in names] for item in chunk]).encode()
+        lines = [
+            [str(item.row[name]) for name in names] + [json_date(item.created)] * last_modified
+            for item in chunk
+        ]
+        yield write_csv(lines).encode()
 
 
 @dataclass(frozen=True)

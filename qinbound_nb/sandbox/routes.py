@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from qinbound_nb.job.vocab import ExportFormat
-from qinbound_nb.sandbox import exports, feeds
+from qinbound_nb.sandbox import exports, feeds, sizes
 from qinbound_nb.sandbox.api import ApiRequest, ApiResponse, ExportJob, Route, SandboxApi
 from qinbound_nb.sandbox.catalog import EPOCH, DemoSurvey, SurveyDef, stable_id
 from qinbound_nb.sandbox.exports import BadRequest, Missing
@@ -121,17 +121,24 @@ def start_responses(api: SandboxApi, request: ApiRequest, params: Params) -> Api
     filters = survey.filter_ids if isinstance(survey, DemoSurvey) else {}
     if query.filter_id and query.filter_id not in filters:
         raise Missing("FLT_2", "Filter not found.")
-    job = _start(api, "responses", survey.survey_id, query, body)
+    job = _start(api, "responses", survey.survey_id, query, body, survey)
     return api.ok({"progressId": job.progress_id, "percentComplete": 0.0, "status": "inProgress"})
 
 
 def _start(
-    api: SandboxApi, kind: str, source: str, query: exports.Query | None, body: dict[str, Any]
+    api: SandboxApi,
+    kind: str,
+    source: str,
+    query: exports.Query | None,
+    body: dict[str, Any],
+    survey: DemoSurvey | GeneratedSurvey | None = None,
 ) -> ExportJob:
     now = api.sandbox.now()
     if query is not None and "continuationToken" in body:
         since = exports.read_token(api.sandbox.seed, source, str(body["continuationToken"]), now)
         query = replace(query, since=since)
+    if survey is not None and query is not None:
+        sizes.refuse_if_too_large(survey, query, now, api.sandbox.export_limit)
     window = (query.start, query.end) if query else _ticket_window(body)
     progress_id, file_id = api.new_ids()
     return api.add_job(ExportJob(kind, source, query, window, now, progress_id, file_id))
@@ -201,7 +208,8 @@ def file_idp(api: SandboxApi, request: ApiRequest, params: Params) -> ApiRespons
             if not (query.start and r.created < query.start)
             and not (query.end and r.created >= query.end)
             and not (query.since and r.created <= query.since)][: query.limit]  # fmt: skip
-    return api.file_reply(feeds.IDP_NAME, "csv", feeds.reviews_csv(rows), query.compress)
+    content = feeds.reviews_csv(rows, last_modified=query.sort_modified)
+    return api.file_reply(feeds.IDP_NAME, "csv", content, query.compress)
 
 
 def _ticket_window(body: dict[str, Any]) -> tuple[Any, Any]:

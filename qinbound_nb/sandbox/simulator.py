@@ -16,7 +16,9 @@ Settings from the environment (``from_env``, or ``from_settings`` given a
 :class:`~qinbound_nb.local.settings.Settings`; papermill kernels use this):
 ``QINBOUND_SANDBOX_SEED`` (int, default 0), ``QINBOUND_SANDBOX_NOW`` (ISO timestamp the
 sandbox treats as now; default: the real clock), ``QINBOUND_SANDBOX_FAULTS`` (a fault plan,
-see :mod:`.faults`), ``QINBOUND_SANDBOX_SURVEYS`` (``SV_id=N,...``: generated surveys).
+see :mod:`.faults`), ``QINBOUND_SANDBOX_SURVEYS`` (``SV_id=N,...``: generated surveys),
+``QINBOUND_SANDBOX_EXPORT_LIMIT`` (bytes an export file may have before its start is refused
+as too large; default Qualtrics' 1.8 GB, scaled down to test splitting).
 
 Any non-empty ``X-API-TOKEN`` is accepted except ``expired-token`` and ``revoked-token``.
 """
@@ -39,6 +41,7 @@ from qinbound_nb.sandbox.generated import TEMPLATES, GeneratedSurvey
 from qinbound_nb.sandbox.render import zip_stream
 from qinbound_nb.sandbox.routes import ROUTES
 from qinbound_nb.sandbox.server import SandboxServer, SandboxTransport
+from qinbound_nb.sandbox.sizes import EXPORT_LIMIT
 
 NPS_SURVEY_ID = NPS.survey_id
 CSAT_SURVEY_ID = CSAT.survey_id
@@ -58,12 +61,14 @@ class Sandbox:
         page_size: int = 100,
         compress_level: int = 1,
         sleep: Callable[[float], None] = time.sleep,
+        export_limit: int = EXPORT_LIMIT,
     ) -> None:
         if now is not None and now.tzinfo is None:
             now = now.replace(tzinfo=UTC)
         self.seed, self._now, self.page_size = seed, now, page_size
         self.faults = FaultPlan(faults)
         self.compress_level, self._sleep = compress_level, sleep
+        self.export_limit = export_limit  # bytes; scaled down so tests split small surveys
         self.surveys: dict[str, DemoSurvey | GeneratedSurvey] = {
             NPS.survey_id: DemoSurvey(NPS, seed),
             CSAT.survey_id: DemoSurvey(CSAT, seed),
@@ -79,7 +84,10 @@ class Sandbox:
     def from_settings(cls, settings: Settings) -> Sandbox:
         """A sandbox with the seed, clock, faults and generated surveys of ``settings``."""
         sandbox = cls(
-            settings.sandbox_seed, now=settings.sandbox_now, faults=settings.sandbox_faults
+            settings.sandbox_seed,
+            now=settings.sandbox_now,
+            faults=settings.sandbox_faults,
+            export_limit=settings.sandbox_export_limit or EXPORT_LIMIT,
         )
         for survey_id, responses in settings.generated_surveys().items():
             sandbox.add_generated_survey(survey_id, responses=responses)

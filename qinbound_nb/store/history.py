@@ -62,8 +62,12 @@ def write_run_row(
     checkpoint: Checkpoint | None = None,
     output_notebook: str | None = None,
     error: str | None = None,
+    finished_at: datetime | None = None,
 ) -> None:
-    """Insert (or overwrite) the ``runs`` row of ``run_id``; the job is saved as JSON."""
+    """Insert (or overwrite) the ``runs`` row of ``run_id``; the job is saved as JSON.
+
+    ``finished_at`` should read the run's own clock (as ``started_at`` does); default now.
+    """
     connection.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
     connection.execute(
         "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
@@ -72,7 +76,7 @@ def write_run_row(
             job.name,
             job.project,
             started_at,
-            datetime.now(UTC),
+            finished_at or datetime.now(UTC),
             status,
             json.dumps(counts, default=str),
             json.dumps(warnings),

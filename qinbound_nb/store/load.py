@@ -94,6 +94,7 @@ class RunLoad:
         warnings: Iterable[str] = (),
         status: str | None = None,
         output_notebook: str | None = None,
+        finished_at: datetime | None = None,
     ) -> LoadResult:
         """Merge the batch into the project, record the run, move the checkpoint, commit.
 
@@ -108,6 +109,7 @@ class RunLoad:
                 ``succeeded_with_warnings``.
             status: overrides the status.
             output_notebook: path of the papermill output notebook, if any.
+            finished_at: the run's end on the clock its ``started_at`` read (default now).
         """
         self._require_open()
         warnings = list(warnings)
@@ -132,6 +134,7 @@ class RunLoad:
             warnings=warnings,
             checkpoint=checkpoint,
             output_notebook=output_notebook,
+            finished_at=finished_at,
         )
         self._connection.execute(f"DROP TABLE IF EXISTS {STAGE}")
         self._connection.execute(f"DROP TABLE IF EXISTS {STAGED_OUTCOMES}")

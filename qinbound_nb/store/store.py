@@ -165,6 +165,7 @@ class Store:
         counts: dict[str, Any] | None = None,
         warnings: Iterable[str] = (),
         output_notebook: str | None = None,
+        finished_at: datetime | None = None,
     ) -> None:
         """Record run ``run_id`` as ``failed`` (a run that never reached the load, too).
 
@@ -194,6 +195,7 @@ class Store:
                 warnings=list(warnings),
                 output_notebook=output_notebook,
                 error=text[:4000],
+                finished_at=finished_at,
             )
         except duckdb.Error as exc:
             log.warning("could not record failed run %s in %s: %s", run_id, self.path, exc)

@@ -166,6 +166,25 @@ def test_orm_asks_for_the_idp_source_id(make_wizard) -> None:
     assert wizard.job.feedback_type == "Reviews"
 
 
+@pytest.mark.parametrize(
+    ("kind", "offered"),
+    [("orm", ["created_at"]), ("tickets", ["createdAt", "updatedAt"])],
+)
+def test_the_mapping_step_offers_the_data_types_date_fields(make_wizard, kind, offered) -> None:
+    wizard = make_wizard()
+    walk_to(wizard, "data_type")
+    wizard.current.data_type.value = kind
+    wizard.next.click()
+    if kind == "orm":
+        wizard.current.idp_source_id.value = "dcf04acc768f4ea5"
+    walk_to(wizard, "mapping")
+    step = wizard.current
+    assert list(step.document_date.options) == offered
+    assert step.document_date.value == offered[0]
+    walk_to(wizard, "review")
+    assert wizard.job.mapping.document_date == offered[0]
+
+
 def test_background_work_runs_on_the_default_thread_pool(make_wizard) -> None:
     pool = ThreadPoolExecutor(max_workers=1)
     wizard = make_wizard(executor=pool)

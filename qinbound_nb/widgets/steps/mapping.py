@@ -11,8 +11,8 @@ from typing import Any
 
 import ipywidgets as W
 
-from qinbound_nb.job.config import FieldMapping, Mapping
-from qinbound_nb.job.vocab import FieldType
+from qinbound_nb.job.config import DOCUMENT_DATES, FieldMapping, Mapping
+from qinbound_nb.job.vocab import FieldType, SourceType
 from qinbound_nb.widgets.base import FULL_LABEL, Checked, Step, validated
 from qinbound_nb.widgets.source_fields import source_fields
 from qinbound_nb.widgets.steps.mapping_rows import COLUMNS, HEADER, FieldRow
@@ -37,6 +37,7 @@ class MappingStep(Step[Mapping]):
     def build(self) -> list[W.Widget]:
         self.rows: list[FieldRow] = []
         self._fields_for = ""
+        self._kind = "survey"  # the data type, read from the draft on entering
         self.document_date = W.Dropdown(
             description="document_date", options=list(DATE_FIELDS), style=FULL_LABEL
         )
@@ -110,22 +111,30 @@ class MappingStep(Step[Mapping]):
                 self._add_row(suggestion, field.description)
             self._layout()
 
-    def _date_choices(self) -> None:
+    def _date_choices(self, *, entering: bool = False) -> None:
+        """Offer the data type's date fields and the mapped date fields; on entering, another
+        type's default (a survey's endDate on reviews) gives way to this type's."""
+        offered = DOCUMENT_DATES.get(self._kind, DATE_FIELDS)
         dated = [
             row.source
             for row in self.rows
             if row.include.value and row.type.value == FieldType.DATE
         ]
         current = self.document_date.value
-        options = list(dict.fromkeys([*DATE_FIELDS, *dated, *([current] if current else [])]))
+        foreign = {name for dates in DOCUMENT_DATES.values() for name in dates} - set(offered)
+        if not current or (entering and current in foreign and current not in dated):
+            current = offered[0]
+        options = list(dict.fromkeys([*offered, *dated, current]))
         if list(self.document_date.options) != options:
             self.document_date.options = options
-            self.document_date.value = current or DATE_FIELDS[0]
+        self.document_date.value = current
 
     # -- entering: fetch the survey's fields ---------------------------------------------------
     def enter(self) -> None:
         draft = self.context.draft(self.name)
         source = draft.get("source") or {}
+        self._kind = source.get("type") or SourceType.SURVEY
+        self._date_choices(entering=True)
         key = json.dumps(source, sort_keys=True)
         if not source or key == self._fields_for:
             return
