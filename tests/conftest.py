@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from pg_server import pg_server, pg_url  # noqa: F401  (fixtures: a throwaway PostgreSQL)
 
 from qinbound_nb import JobConfig
 
