@@ -23,7 +23,8 @@ from qinbound_nb.runs.execute import check_job, run_job
 from qinbound_nb.runs.preview import preview
 from qinbound_nb.scheduling.recurrence import describe_schedule, next_run
 from qinbound_nb.scheduling.scheduler import run_if_due
-from qinbound_nb.store.store import Store, default_store_path
+from qinbound_nb.store import Location, exists, resolve_location
+from qinbound_nb.store.store import Store
 
 
 def progress_line(update: ExportProgress) -> None:
@@ -40,8 +41,9 @@ def progress_line(update: ExportProgress) -> None:
     print(f"\r\033[K{text}", end=end, file=sys.stderr, flush=True)
 
 
-def store_path(args: argparse.Namespace) -> Path:
-    return Path(args.store) if args.store else default_store_path()
+def store_path(args: argparse.Namespace) -> Location:
+    """The store named by ``--store`` (a path or a postgresql:// URL), else the default."""
+    return resolve_location(args.store)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -82,7 +84,7 @@ def _run_once(args: argparse.Namespace) -> int:
 
 def _register(job: JobConfig, args: argparse.Namespace) -> None:
     path = store_path(args)
-    if path.exists() and not args.dry_run:
+    if exists(path) and not args.dry_run:
         with Store.open(path) as store:
             store.register_job(job, Path(args.job).resolve())
 

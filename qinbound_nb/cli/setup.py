@@ -27,7 +27,8 @@ from qinbound_nb.scheduling.airflow import airflow_dag
 from qinbound_nb.scheduling.crontab import crontab_lines, install_crontab
 from qinbound_nb.scheduling.recurrence import describe_schedule, upcoming_runs
 from qinbound_nb.scheduling.scheduler import Scheduler
-from qinbound_nb.store.store import Store, default_store_path
+from qinbound_nb.store import exists, resolve_location
+from qinbound_nb.store.store import Store
 
 # Every run of 'qinbound scheduler' writes the same store, and DuckDB takes one writing
 # process at a time: a second run in parallel would fail with "store is locked".
@@ -125,12 +126,12 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    store = Path(args.store) if args.store else default_store_path()
+    store = resolve_location(args.store)
 
     known: list[Path] = []
 
     def list_jobs() -> list[Path]:
-        if not store.exists():
+        if not exists(store):
             return []
         try:
             with Store.open(store, read_only=True) as opened:

@@ -23,7 +23,10 @@ from qinbound_nb.job.config import JobConfig
 from qinbound_nb.qualtrics.client import QualtricsClient
 from qinbound_nb.runs.clients import open_client, run_clock
 from qinbound_nb.runs.runner import Progress, RunFailedError, Runner, RunReport, compile_rules
-from qinbound_nb.store.store import Store, default_store_path
+from qinbound_nb.store import Location, exists, resolve_location
+from qinbound_nb.store.job_lock import job_lock
+from qinbound_nb.store.pending import remember_failed_run
+from qinbound_nb.store.store import Store
 
 __all__ = [
     "RunFailedError",
@@ -80,7 +83,9 @@ def run_job(
 
     Args:
         job: the job, or the path of its job file.
-        store: a Store, a store file path, or None for ``$QINBOUND_STORE`` / ./qinbound.duckdb.
+        store: a Store, a store file path or ``postgresql://`` URL (no password in it: libpq
+            reads PGPASSWORD or ~/.pgpass), or None for ``$QINBOUND_STORE`` /
+            ./qinbound.duckdb.
         dry_run: compute what would be loaded, replaced and skipped; write nothing.
         run_id: the id to record (papermill runs pass the one their output notebook is named by).
         client: an API client (tests inject one); default from the job's connection.
@@ -97,12 +102,18 @@ def run_job(
     feedback = None if feedback_files is None else (Path(feedback_files), feedback_format)
     run = Runner(job, run_id or new_run_id(), now or run_clock(job), dry_run, chunk_rows, feedback)
     stores = _store_opener(store, dry_run)
+    location = store.path if isinstance(store, Store) else resolve_location(store)
     try:
         with ExitStack() as stack:
+            if not dry_run:  # one run per job at a time: the same job never loads twice
+                stack.enter_context(job_lock(location, job.name))
             api = client or stack.enter_context(open_client(job))
             run.execute(api, stores, progress, output_notebook)
     except QInboundError as exc:
         run.fail(exc, stores, output_notebook)
+        if run.unrecorded:  # the store was out of reach: keep the run for its next open
+            counts = run.all_counts()
+            remember_failed_run(location, run.run_id, job, str(exc), run.now, counts)
     report = run.report()
     run.notify(report)
     return report
@@ -114,7 +125,7 @@ def new_run_id() -> str:
 
 
 def _store_opener(
-    store: Store | str | os.PathLike[str] | None, dry_run: bool
+    store: Store | Location | os.PathLike[str] | None, dry_run: bool
 ) -> Callable[[], AbstractContextManager[Store | None]]:
     """Open the store only while a step needs it, so a long download locks nobody out.
 
@@ -127,11 +138,11 @@ def _store_opener(
         if isinstance(store, Store):
             yield store
             return
-        path = Path(store) if store is not None else None
-        if dry_run and not (path or default_store_path()).exists():
+        location = resolve_location(store)
+        if dry_run and not exists(location):
             yield None  # nothing stored yet: every document would be new
             return
-        with Store.open(path, read_only=dry_run) as handle:
+        with Store.open(location, read_only=dry_run) as handle:
             yield handle
 
     return opened

@@ -139,6 +139,7 @@ class Runner:
         self.warnings: list[str] = []
         self.error: str | None = None
         self.status = "running"
+        self.unrecorded = False  # True when a failure could not be written to the store
 
     def execute(
         self,
@@ -343,6 +344,7 @@ class Runner:
                         output_notebook=output_notebook,
                     )
         except QInboundError as unrecorded:  # e.g. the store itself is what failed
+            self.unrecorded = True
             log.warning("run %s could not be recorded in the store: %s", self.run_id, unrecorded)
 
     def report(self) -> RunReport:
