@@ -46,7 +46,6 @@ def merge_batch(
     backend.insert_arrow(
         IN_PROGRESS, pa.table({"natural_id": pa.array(in_progress_ids or [], pa.string())})
     )
-    backend.execute(f"ANALYZE {STAGE}")
     _select_winners(backend, job.duplicates, stage_types)
     reason = SUPERSEDED["update" if job.duplicates == "update" else "other"]
     backend.execute(
@@ -78,7 +77,7 @@ def record_outcomes_only(backend: Backend, run_id: str) -> dict[str, int]:
     backend.execute(
         "INSERT INTO document_outcomes (run_id, natural_id, outcome, reason, document_date, "
         "position) SELECT CAST(? AS text), natural_id, outcome, reason, document_date, position "
-        f"FROM {STAGED_OUTCOMES} ORDER BY position NULLS LAST",
+        f"FROM {STAGED_OUTCOMES}",
         [run_id],
     )
     return {**outcome_counts(backend, run_id), "in_progress_removed": 0}
@@ -182,7 +181,6 @@ def _record_outcomes(backend: Backend, run_id: str, has_date: bool) -> None:
             FROM {STAGED_OUTCOMES}
             UNION ALL
             SELECT c.natural_id, c.outcome, c.reason, {_date("w", has_date)}, w._position, c._seq
-            FROM {CLASSIFIED} c JOIN {WINNERS} w USING (natural_id)) AS settled
-        ORDER BY position NULLS LAST, _seq""",
+            FROM {CLASSIFIED} c JOIN {WINNERS} w USING (natural_id)) AS settled""",
         [run_id],
     )

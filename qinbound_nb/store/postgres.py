@@ -66,8 +66,8 @@ ARROW_BY_OID = {
     1184: pa.timestamp("us", tz="UTC"),
     1114: pa.timestamp("us"),
     1082: pa.date32(),
-    1009: pa.list_(pa.string()),
-    1015: pa.list_(pa.string()),
+    1009: pa.list_(pa.field("l", pa.string())),
+    1015: pa.list_(pa.field("l", pa.string())),
 }
 
 
