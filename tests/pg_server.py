@@ -16,6 +16,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,9 +123,9 @@ def _pgpass(base: Path, port: int, password: str) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PgServer]:
-    """Start a PostgreSQL server for the session; stop it and delete its folder at the end."""
+@contextmanager
+def running_server() -> Iterator[PgServer]:
+    """Start a throwaway server; stop it and delete its folder when the block ends."""
     run_as = _run_as()
     base = Path(tempfile.mkdtemp(prefix="qinbound-pg-"))
     password = secrets.token_urlsafe(18)
@@ -147,6 +148,13 @@ def pg_server() -> Iterator[PgServer]:
         else:
             os.environ["PGPASSFILE"] = previous
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """A PostgreSQL server for the whole session."""
+    with running_server() as server:
+        yield server
 
 
 @pytest.fixture
