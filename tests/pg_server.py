@@ -60,6 +60,11 @@ class PgServer:
             host=str(self.socket_dir), port=self.port, user=USER, dbname="postgres", autocommit=True
         )
 
+    def restart(self) -> None:
+        """Restart the server (fast shutdown: open sessions are cut, as in a real restart)."""
+        log = str(self.socket_dir / "server.log")
+        self.pg_ctl("-l", log, "-m", "fast", "-w", "-t", "60", "restart")
+
     def pg_ctl(self, *arguments: str) -> None:
         command = [*self.run_as, _binary("pg_ctl"), "-D", str(self.data_dir), *arguments]
         subprocess.run(command, check=True, capture_output=True, timeout=60)
