@@ -5,6 +5,7 @@ could not reach the store recorded on its next open."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import subprocess
 import sys
 import threading
@@ -53,6 +54,24 @@ def test_eight_jobs_at_once_into_one_postgres_store_load_exact_counts(
         per_job = store.documents_per_job(nps_job.project)
         assert per_job == {job.name: reports[0].counts["loaded"] for job in jobs}
         assert store.runs()["status"].tolist() == ["succeeded"] * 8
+
+
+def run_in_child(job: JobConfig, url: str) -> tuple[str, int, str | None]:
+    report = run_job(job, store=url)
+    return report.status, report.counts.get("loaded", 0), report.error
+
+
+def test_eight_jobs_in_eight_processes_into_one_postgres_store(
+    pg_url: str, nps_job: JobConfig
+) -> None:
+    jobs = [named(nps_job, f"proc-{number}") for number in range(8)]
+    with multiprocessing.get_context("fork").Pool(8) as pool:
+        results = pool.starmap(run_in_child, [(job, pg_url) for job in jobs])
+    assert [status for status, _, _ in results] == ["succeeded"] * 8, results
+    with Store(pg_url, read_only=True) as store:
+        per_job = store.documents_per_job(nps_job.project)
+    assert per_job == {job.name: loaded for job, (_, loaded, _) in zip(jobs, results, strict=True)}
+    assert len(set(per_job.values())) == 1
 
 
 @pytest.mark.parametrize("backend", ["duckdb", "postgresql"])
