@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from qinbound_nb.errors import QInboundError
 from qinbound_nb.job.config import JobConfig
 from qinbound_nb.local.connections import qinbound_home
 from qinbound_nb.store.backend import Location, describe
@@ -84,11 +85,17 @@ def record_pending_runs(store: Recorder) -> int:
         if not mine:
             return 0
         for entry in mine:
+            try:
+                job = JobConfig.from_dict(entry["job"])
+                started_at = datetime.fromisoformat(entry["started_at"])
+            except (QInboundError, KeyError, ValueError) as exc:
+                log.warning("dropping unreadable entry of the local run log: %s", exc)
+                continue
             store.record_failure(
                 entry["run_id"],
-                JobConfig.from_dict(entry["job"]),
-                entry["error"],
-                started_at=datetime.fromisoformat(entry["started_at"]),
+                job,
+                entry.get("error") or "failed before reaching the store",
+                started_at=started_at,
                 counts=entry.get("counts") or {},
             )
         rest = [json.dumps(entry) + "\n" for entry in entries if entry.get("store") != key]

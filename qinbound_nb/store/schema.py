@@ -98,8 +98,11 @@ def quote(identifier: str) -> str:
 
 
 def table_name_for(project: str, taken: set[str]) -> str:
-    """A table name for ``project``, unique even where DuckDB ignores case."""
-    base = "project_" + re.sub(r"[^a-z0-9_]", "_", project.lower())
+    """A table name for ``project``, unique even where DuckDB ignores case.
+
+    At most 56 characters plus a suffix, within PostgreSQL's 63-byte identifiers.
+    """
+    base = ("project_" + re.sub(r"[^a-z0-9_]", "_", project.lower()))[:56]
     name, suffix = base, 2
     while name.lower() in taken:
         name, suffix = f"{base}_{suffix}", suffix + 1
