@@ -151,11 +151,12 @@ def _write_documents(
         f"w.natural_id IN (SELECT natural_id FROM {IN_PROGRESS}), CAST(? AS timestamptz) "
         f"FROM {WINNERS} w JOIN {CLASSIFIED} c USING (natural_id) "
     )
+    # new ids go in plainly (merges into a project take turns, so none can appear meanwhile)
+    backend.execute(insert + "WHERE c.outcome = 'loaded'", [run_id, now])
     stored = [quote(c) for c in backend.column_types(table) if c != "natural_id"]
     replace = ", ".join(f"{c} = EXCLUDED.{c}" for c in stored)
     backend.execute(
-        insert + "WHERE c.outcome IN ('loaded', 'replaced') "
-        f"ON CONFLICT (natural_id) DO UPDATE SET {replace}",
+        insert + f"WHERE c.outcome = 'replaced' ON CONFLICT (natural_id) DO UPDATE SET {replace}",
         [run_id, now],
     )
     kept = [
