@@ -19,6 +19,8 @@ Run: ``python bench/bench_store_pg.py`` (100k responses) or ``--large`` (adds 1M
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import signal
 import statistics
 import sys
 import tempfile
@@ -46,6 +48,8 @@ def throwaway_server() -> Iterator[object]:
     sys.path.insert(0, str(HERE.parent / "tests"))
     import pg_server  # type: ignore[import-not-found]
 
+    # a terminated bench still stops its server (the context manager's cleanup runs)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with pg_server.running_server() as server:
         yield server
 
@@ -101,6 +105,48 @@ def measure(size: int, repeats: int, new_database: Callable[[], str]) -> dict[st
     return runs
 
 
+def run_named(name: str, url: str, size: int) -> int:
+    job = stages.job().model_copy(update={"name": name})
+    with stages.client(size) as api:
+        report = stages.run_job(job, store=url, client=api, now=stages.NOW)
+    if report.status == "failed":  # (a warning is expected: the jobs share one survey)
+        raise SystemExit(report.summary())
+    return int(report.counts["loaded"])
+
+
+def eight_jobs(size: int, new_database: Callable[[], str]) -> dict[str, float]:
+    """Eight jobs of ``size`` responses: one after another, then as eight processes at once."""
+    names = [f"bench-{number}" for number in range(8)]
+    with tempfile.TemporaryDirectory(prefix="bench-store-") as folder:
+        stages.prepare(Path(folder))
+    run_named("warm-up", new_database(), size)
+    sequential_url, parallel_url = new_database(), new_database()
+    started = time.perf_counter()
+    for name in names:
+        run_named(name, sequential_url, size)
+    sequential = time.perf_counter() - started
+    started = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(len(names)) as pool:
+        pool.starmap(run_named, [(name, parallel_url, size) for name in names])
+    return {"one after another": sequential, "8 processes at once": time.perf_counter() - started}
+
+
+def concurrency_section(size: int, timings: dict[str, float]) -> list[str]:
+    sequential = timings["one after another"]
+    lines = [
+        "",
+        f"Eight jobs of {size:,} responses each into one PostgreSQL database (`run_job`, "
+        "sandbox export included), one after another in one process, then as eight forked "
+        "processes at once (target: at once ≤ 0.6× one after another; the machine has 2 cores).",
+        "",
+        "| how | wall s | vs one after another |",
+        "|---|---:|---:|",
+    ]
+    for name, seconds in timings.items():
+        lines.append(f"| {name} | {seconds:.2f} | {seconds / sequential:.2f}× |")
+    return lines
+
+
 def section(results: dict[int, dict[str, list[float]]], command: str) -> str:
     lines = [
         "## PostgreSQL store",
@@ -121,7 +167,6 @@ def section(results: dict[int, dict[str, list[float]]], command: str) -> str:
             lines.append(
                 f"| {size:,} | {name} | {len(times)} | {median:.2f} | {median / floor:.1f}× |"
             )
-    lines += ["", f"Command: `{command}`", ""]
     return "\n".join(lines)
 
 
@@ -134,10 +179,14 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [args.responses] + ([1_000_000] if args.large else [])
     results = {}
     with throwaway_server() as server:
+        new_database = server.create_database  # type: ignore[attr-defined]
         for size in sizes:
             repeats = args.repeats if size <= 100_000 else 1
-            results[size] = measure(size, repeats, server.create_database)  # type: ignore[attr-defined]
-    text = section(results, "python bench/bench_store_pg.py" + (" --large" if args.large else ""))
+            results[size] = measure(size, repeats, new_database)
+        together = eight_jobs(args.responses // 8, new_database)
+    command = "python bench/bench_store_pg.py" + (" --large" if args.large else "")
+    lines = [section(results, command), *concurrency_section(args.responses // 8, together)]
+    text = "\n".join([*lines, "", f"Command: `{command}`", ""])
     RESULTS.write_text(text)
     print(text)
     return 0
