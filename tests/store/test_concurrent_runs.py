@@ -149,3 +149,31 @@ def test_a_run_that_cannot_reach_its_store_is_recorded_on_the_next_open(
         recorded = store.run(report.run_id)
         assert recorded["status"] == "failed" and "does not exist" in recorded["error"]
     assert log_path().read_text() == ""
+
+
+def test_a_run_locked_out_of_a_duckdb_store_is_recorded_once_it_is_free(
+    tmp_path: Path, nps_job: JobConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "s.duckdb"
+    Store(path).close()
+    monkeypatch.setenv("QINBOUND_STORE_WAIT", "0.3")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb,sys; c=duckdb.connect({str(path)!r}); print('ready', flush=True); "
+            "sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        report = run_job(nps_job, store=path)
+    finally:
+        holder.communicate("", timeout=30)
+    assert report.status == "failed" and "locked by another process" in (report.error or "")
+    with Store(path) as store:
+        assert store.run(report.run_id)["status"] == "failed"
+    assert log_path().read_text() == ""
