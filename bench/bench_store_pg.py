@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import signal
 import statistics
 import sys
@@ -40,6 +41,7 @@ from qinbound_nb.store.store import Store
 HERE = Path(__file__).parent
 RESULTS = HERE / "results" / "store_pg.md"
 CHUNK = 50_000
+LOAD_AT_START = os.getloadavg()[0]
 
 
 @contextmanager
@@ -155,7 +157,8 @@ def section(results: dict[int, dict[str, list[float]]], command: str) -> str:
         "PII kinds, load) into a fresh PostgreSQL database and into a fresh DuckDB file; the "
         "load alone (the same documents staged in 50k chunks through `Store.load_run`, one "
         "transaction); and the floor: the same rows `COPY`'d into an empty table. Server: "
-        "Debian's PostgreSQL 15, throwaway cluster on loopback (fsync off), same machine.",
+        "Debian's PostgreSQL 15, throwaway cluster on loopback (fsync off), same machine. "
+        f"1-minute load average when the bench began: {LOAD_AT_START:.1f}.",
         "",
         "| responses | stage | runs | wall s (median) | vs COPY floor |",
         "|---:|---|---:|---:|---:|",
