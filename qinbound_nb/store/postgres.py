@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import pandas as pd
 import psycopg
 import pyarrow as pa
+from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.string import TextLoader
 
 from qinbound_nb.errors import StoreError
@@ -94,7 +95,9 @@ class PostgresBackend:
         self.location = url
         self.label = describe(url)
         refuse_password(url)
-        options = SESSION_OPTIONS + (" -c default_transaction_read_only=on" if read_only else "")
+        given = conninfo_to_dict(url).get("options") or ""  # e.g. a search_path in the URL
+        read_only_option = "-c default_transaction_read_only=on" if read_only else ""
+        options = " ".join(part for part in (str(given), SESSION_OPTIONS, read_only_option) if part)
         with self.errors("open the store"):
             self.connection = psycopg.connect(
                 url,

@@ -136,6 +136,18 @@ def test_no_server_there_says_to_check_host_and_port(pg_url: str, unused_port: i
         Store(elsewhere)
 
 
+def test_options_in_the_url_are_kept(pg_url: str, job: JobConfig) -> None:
+    with psycopg.connect(pg_url, autocommit=True) as connection:
+        connection.execute("CREATE SCHEMA team_a")
+    in_schema = pg_url + "?options=-csearch_path%3Dteam_a"
+    loaded(in_schema, job)
+    with psycopg.connect(pg_url) as connection:
+        schemas = connection.execute(
+            "SELECT DISTINCT table_schema FROM information_schema.tables WHERE table_name = 'runs'"
+        ).fetchall()
+    assert schemas == [("team_a",)]
+
+
 def test_a_read_only_postgres_store_refuses_to_load(pg_url: str, job: JobConfig) -> None:
     Store(pg_url).close()
     with Store(pg_url, read_only=True) as store:
