@@ -17,7 +17,12 @@ LAYOUT_LOCK = "store layout"
 
 
 def migrate(backend: Backend) -> None:
-    """Bring the store's tables to ``LAYOUT_VERSION`` (creating them in a new store)."""
+    """Bring the store's tables to ``LAYOUT_VERSION`` (creating them in a new store).
+
+    A store already at the version is only read: an open writes nothing.
+    """
+    if stored_version(backend) == LAYOUT_VERSION:
+        return
     backend.begin()
     try:
         backend.lock_project(LAYOUT_LOCK)
