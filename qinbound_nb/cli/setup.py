@@ -27,12 +27,16 @@ from qinbound_nb.scheduling.airflow import airflow_dag
 from qinbound_nb.scheduling.crontab import crontab_lines, install_crontab
 from qinbound_nb.scheduling.recurrence import describe_schedule, upcoming_runs
 from qinbound_nb.scheduling.scheduler import Scheduler
-from qinbound_nb.store import exists, resolve_location
+from qinbound_nb.store import exists, is_url, resolve_location
 from qinbound_nb.store.store import Store
 
 # Every run of 'qinbound scheduler' writes the same store, and DuckDB takes one writing
 # process at a time: a second run in parallel would fail with "store is locked".
 SCHEDULER_PARALLEL_RUNS = 1
+# A PostgreSQL store takes several writers: due jobs run side by side.
+SCHEDULER_PARALLEL_RUNS_SERVER = 4
+# A tick that finds the store busy lists the jobs it knew rather than waiting for the writer.
+SCHEDULER_LIST_WAIT_S = 1.0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -134,7 +138,7 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
         if not exists(store):
             return []
         try:
-            with Store.open(store, read_only=True) as opened:
+            with Store.open(store, read_only=True, wait_s=SCHEDULER_LIST_WAIT_S) as opened:
                 jobs = opened.registered_jobs()
         except StoreError as exc:  # a run is writing the store: keep the jobs we knew
             logging.getLogger("qinbound_nb.scheduling.scheduler").info(
@@ -147,7 +151,8 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     def run(job_path: Path) -> int:
         return 0 if run_production(job_path, store=store).ok else 1
 
-    scheduler = Scheduler(list_jobs, run, max_parallel=SCHEDULER_PARALLEL_RUNS)
+    parallel = SCHEDULER_PARALLEL_RUNS_SERVER if is_url(store) else SCHEDULER_PARALLEL_RUNS
+    scheduler = Scheduler(list_jobs, run, max_parallel=parallel)
     if args.once:
         scheduler.tick()
         return 0

@@ -50,13 +50,15 @@ class DuckDBBackend:
     error_types: tuple[type[BaseException], ...] = (duckdb.Error,)
     extra_ddl = ""
 
-    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False, wait_s: float | None = None) -> None:
         self.location = path
         self.label = str(path)
-        self.connection = self._connect(path, read_only)
+        self.connection = self._connect(
+            path, read_only, store_wait_s() if wait_s is None else wait_s
+        )
 
-    def _connect(self, path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
-        deadline = time.monotonic() + store_wait_s()
+    def _connect(self, path: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnection:
+        deadline = time.monotonic() + wait_s
         next_notice = 0.0
         while True:
             try:

@@ -54,20 +54,30 @@ def default_store_path() -> Location:
     return resolve_location(None)
 
 
-def open_backend(location: Location, read_only: bool) -> Backend:
+def open_backend(location: Location, read_only: bool, wait_s: float | None = None) -> Backend:
     """The backend for a location: PostgreSQL for a URL, DuckDB for a file path."""
     if is_url(location):
         return PostgresBackend(str(location), read_only=read_only)
-    return DuckDBBackend(Path(location), read_only=read_only)
+    return DuckDBBackend(Path(location), read_only=read_only, wait_s=wait_s)
 
 
 class Store:
-    """A connection to one store; use as a context manager so it is closed."""
+    """A connection to one store; use as a context manager so it is closed.
 
-    def __init__(self, location: str | os.PathLike[str], *, read_only: bool = False) -> None:
+    ``wait_s``: how long to wait for a DuckDB file another process is writing (default
+    ``$QINBOUND_STORE_WAIT``, 60 s).
+    """
+
+    def __init__(
+        self,
+        location: str | os.PathLike[str],
+        *,
+        read_only: bool = False,
+        wait_s: float | None = None,
+    ) -> None:
         self.path: Location = resolve_location(location)
         self.read_only = read_only
-        self._backend = open_backend(self.path, read_only)
+        self._backend = open_backend(self.path, read_only, wait_s)
         self.label = self._backend.label
         try:
             with self._backend.errors("open the store"):
@@ -80,10 +90,14 @@ class Store:
 
     @classmethod
     def open(
-        cls, location: str | os.PathLike[str] | None = None, *, read_only: bool = False
+        cls,
+        location: str | os.PathLike[str] | None = None,
+        *,
+        read_only: bool = False,
+        wait_s: float | None = None,
     ) -> Store:
         """Open a path or ``postgresql://`` URL, else the default (``$QINBOUND_STORE``...)."""
-        return cls(resolve_location(location), read_only=read_only)
+        return cls(resolve_location(location), read_only=read_only, wait_s=wait_s)
 
     @property
     def is_server(self) -> bool:

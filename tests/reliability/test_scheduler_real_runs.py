@@ -55,9 +55,8 @@ def test_twenty_real_runs_due_at_once_against_one_store(tmp_path: Path, monkeypa
 
 
 def test_the_scheduler_survives_a_tick_while_a_run_holds_the_store(
-    tmp_path: Path, job: JobConfig, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, job: JobConfig
 ) -> None:
-    monkeypatch.setenv("QINBOUND_STORE_WAIT", "1")  # it waits for the store, then gives up
     store = tmp_path / "shared.duckdb"
     with Store(store) as opened:
         opened.register_job(job, job.save(tmp_path / "job.json"))
