@@ -18,11 +18,11 @@ from typing import Any
 
 import pandas as pd
 
-from qinbound_nb.job.config import JobConfig
 from qinbound_nb.errors import NotebookRunError, StoreError
-from qinbound_nb.runs.execute import RunReport, new_run_id
-from qinbound_nb.notebooks.export import export_notebook, run_notebook
+from qinbound_nb.job.config import JobConfig
 from qinbound_nb.local.connections import qinbound_home
+from qinbound_nb.notebooks.export import export_notebook, run_notebook
+from qinbound_nb.runs.execute import RunReport, new_run_id
 from qinbound_nb.store import Location, absolute, exists, is_url, resolve_location
 from qinbound_nb.store.store import Store
 
