@@ -55,6 +55,7 @@ CREATE INDEX IF NOT EXISTS runs_job_name ON runs (job_name, started_at);
 CREATE INDEX IF NOT EXISTS document_outcomes_run_id ON document_outcomes (run_id);
 CREATE UNIQUE INDEX IF NOT EXISTS checkpoints_job_name ON checkpoints (job_name);
 """
+NUMERIC_OID = 1700
 ARROW_BY_OID = {
     25: pa.string(),
     1043: pa.string(),
@@ -124,7 +125,7 @@ class PostgresBackend:
         rows = cursor.fetchall()
         columns = list(zip(*rows, strict=True)) if rows else [()] * len(cursor.description)
         arrays = {
-            column.name: pa.array(list(values), ARROW_BY_OID.get(column.type_code, pa.string()))
+            column.name: arrow_column(list(values), column.type_code)
             for column, values in zip(cursor.description, columns, strict=True)
         }
         return pa.table(arrays)
@@ -198,6 +199,18 @@ class PostgresBackend:
 
     def iso_utc(self, column: str) -> str:
         return f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
+
+
+def arrow_column(values: list[Any], oid: int) -> pa.Array:
+    """One result column as Arrow: the store's types as DuckDB gives them, numeric as float,
+    anything else by inference (text when Arrow cannot tell)."""
+    if oid == NUMERIC_OID:
+        values = [None if value is None else float(value) for value in values]
+    try:
+        kind = ARROW_BY_OID.get(oid)
+        return pa.array(values, kind) if kind is not None else pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        return pa.array([None if value is None else str(value) for value in values], pa.string())
 
 
 def refuse_password(url: str) -> None:

@@ -62,6 +62,23 @@ def test_runs_and_outcomes_have_the_same_columns_on_both_backends(
     pd.testing.assert_frame_equal(outcomes_a, outcomes_b)
 
 
+def test_aggregates_come_back_as_numbers_from_both_backends(
+    tmp_path: Path, pg_url: str, job: JobConfig
+) -> None:
+    sql = (
+        "SELECT sum(count) AS total, avg(score) AS mean, count(*) AS n, "
+        "min(document_date) AS first FROM project_customer_feedback"
+    )
+    frames = []
+    for location in (tmp_path / "s.duckdb", pg_url):
+        loaded(location, job)
+        with Store(location) as store:
+            frames.append(store.query(sql))
+    duck, postgres = frames
+    assert postgres.iloc[0].tolist() == duck.iloc[0].tolist()
+    assert float(postgres["total"].iloc[0]) == 4.0 and float(postgres["mean"].iloc[0]) == 4.25
+
+
 def test_a_version_1_duckdb_store_is_migrated_on_open(tmp_path: Path, job: JobConfig) -> None:
     path = tmp_path / "old.duckdb"
     with duckdb.connect(str(path)) as old:
