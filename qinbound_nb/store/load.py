@@ -214,7 +214,7 @@ class RunLoad:
         )
         dates = chunk.column("document_date")
         if not pa.types.is_timestamp(dates.type) or dates.type.tz is None:
-            dates = dates.cast(pa.timestamp("us")).cast(pa.timestamp("us", tz="UTC"))
+            dates = dates.cast(pa.timestamp("us"), safe=False).cast(pa.timestamp("us", tz="UTC"))
         chunk = chunk.set_column(
             chunk.schema.get_field_index("document_date"), "document_date", dates
         )
