@@ -75,7 +75,7 @@ CHILD = textwrap.dedent(
 def location(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
     """Both backends: a DuckDB file, and a PostgreSQL database (the child is its client)."""
     if request.param == "duckdb":
-        return location
+        return tmp_path / "store.duckdb"
     url: str = request.getfixturevalue("pg_url")
     return url
 
