@@ -23,13 +23,15 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-## test: lint, then the whole suite (slow and browser tests included)
+## test: lint, then the whole suite (slow and browser tests included): two workers, then
+## the tests that need the machine to themselves (marker `serial`) one at a time
 test: lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2 -m "not serial"
+	$(VENV)/bin/pytest -m serial
 
 ## test-fast: the suite without the slow and browser tests
 test-fast: $(STAMP)
-	$(VENV)/bin/pytest -m "not slow and not browser"
+	$(VENV)/bin/pytest -n 2 -m "not slow and not browser and not serial"
 
 ## lab: open JupyterLab on the notebooks folder (the wizard is notebooks/wizard.ipynb)
 lab: $(STAMP)

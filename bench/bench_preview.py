@@ -1,10 +1,12 @@
-"""Preview rendering speed: render_preview_html against pandas Styler side by side.
+"""Preview rendering speed: the comparison view against pandas Styler side by side.
 
-The contender is ``qinbound_nb.render.html.render_preview_html`` on a sample of
-survey responses with a realistic share of redaction hits (spans marked in both tables),
-dropped rows and outcome badges. The baseline is the pattern from pandas' docs that
-reference/ecosystem.md §6 gives: ``raw.style.to_html()`` beside the documents' Styler with
-changed cells coloured (cell-level only: no span marking, no alignment, no legend).
+The contender is ``qinbound_nb.render.html.render_preview_html`` (the comparison view: each
+verbatim's raw text beside its document text, spans marked in both, the other mapped fields
+paired, unmapped raw columns folded away) on a sample of survey responses with a realistic
+share of redaction hits, dropped rows and outcome badges. The baseline is the pattern from
+pandas' docs that reference/ecosystem.md §6 gives: ``raw.style.to_html()`` beside the
+documents' Styler with changed cells coloured (cell-level only: no span marking, no
+alignment, no legend).
 The issue's target: re-render 1,000 rows in well under 100 ms.
 
     python bench/bench_preview.py            # 1,000 rows
@@ -82,7 +84,10 @@ def sample(rows: int, seed: int = 0) -> dict:
     )
     spans = pd.DataFrame(span_rows, columns=["row", "field", "start", "end", "rule"])
     dropped_rows = [row for row in range(rows) if row % 10 == 9]
-    dropped = pd.DataFrame({"reason": "filtered out by filter: QID1 > 6"}, index=dropped_rows)
+    dropped = pd.DataFrame(
+        {"outcome": "filtered_out", "reason": "filtered out by filter: QID1 > 6"},
+        index=dropped_rows,
+    )
     outcomes = pd.Series(["new", "replaces"] * (rows // 2), index=index[: rows // 2 * 2])
     return {
         "raw": raw,
@@ -101,7 +106,13 @@ def contender(data: dict) -> str:
         data["dropped"],
         data["outcomes"],
         {"responses": len(data["raw"])},
-        field_sources={"comment": "QID2_TEXT"},
+        field_sources={
+            "comment": "QID2_TEXT",
+            "nps_score": "QID1",
+            "store": "store_id",
+            "document_date": "endDate",
+        },
+        verbatims=["comment"],
     )
 
 
@@ -146,14 +157,19 @@ def rerender_rows(rows: int) -> list[str]:
         return cached.update(changed[data["turn"]]).html()
 
     wall, cpu = medians_ms(rerender, {})
-    verdict = "meets" if wall < 100 else "misses"
+    load = os.getloadavg()[0]
+    if wall < 100:
+        verdict = "meets the 100 ms target"
+    else:
+        verdict = f"misses the 100 ms target on wall time (load average {load:.1f})"
+        verdict += f"; its CPU time {'meets' if cpu < 100 else 'misses'} it"
     print(f"re-render {len(cached.raw)} sandbox rows: {wall:.1f} ms ({cpu:.1f} CPU)")
     return [
         "",
         f"Re-render after a filter change, {len(cached.raw):,} cached sandbox rows (NPS demo "
         "survey, every PII detector on): `Preview.update(job).html()` runs mapping, "
         f"redaction, filter, limit and dedupe again, then renders: **{wall:.1f} ms** "
-        f"({cpu:.1f} ms CPU), median of {REPEATS} — {verdict} the 100 ms target.",
+        f"({cpu:.1f} ms CPU), median of {REPEATS} — {verdict}.",
     ]
 
 
@@ -165,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         "## Preview",
         "",
-        "Side-by-side preview HTML (raw responses beside documents, ~40% of rows with a "
+        "Comparison view HTML (each verbatim's raw text beside its document text, other "
+        "mapped fields paired, unmapped raw columns folded away; ~40% of rows with a "
         f"redaction hit, 10% dropped); median of {REPEATS} renders each, in one process.",
         "",
         "| rows | render_preview_html ms (CPU) | pandas Styler pair ms (CPU), baseline | ratio |",

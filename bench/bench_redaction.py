@@ -31,6 +31,8 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE / "corpus"))
 
 import comments  # noqa: E402
+import people  # noqa: E402, F401  (the corpus people_bench scores)
+import people_bench  # noqa: E402
 
 from qinbound_nb.core.redaction.redact import RedactionRules, redact  # noqa: E402
 
@@ -128,7 +130,7 @@ def naive_scan(texts: pd.Series) -> object:
     return pc.replace_substring_regex(pa.array(texts), NAIVE_PATTERN, "[REDACTED]")
 
 
-def score(corpus: list[comments.Comment], found: list[list[tuple[int, int, str]]]) -> dict:
+def score(corpus: list, found: list[list[tuple[int, int, str]]], kinds: tuple = KINDS) -> dict:
     """Precision, recall and F1 per kind and overall, by span overlap with the same kind."""
     right, missed, wrong = Counter(), Counter(), Counter()
     for comment, predicted in zip(corpus, found, strict=True):
@@ -141,9 +143,11 @@ def score(corpus: list[comments.Comment], found: list[list[tuple[int, int, str]]
             ]
             (right if hits else missed)[gold["kind"]] += 1
             used.update(hits)
-        wrong.update(kind for i, (_, _, kind) in enumerate(predicted) if i not in used)
+        wrong.update(
+            kind for i, (_, _, kind) in enumerate(predicted) if i not in used and kind in kinds
+        )
     table = {}
-    for kind in (*KINDS, "overall"):
+    for kind in (*kinds, "overall"):
         tp = sum(right.values()) if kind == "overall" else right[kind]
         fn = sum(missed.values()) if kind == "overall" else missed[kind]
         fp = sum(wrong.values()) if kind == "overall" else wrong[kind]
@@ -168,8 +172,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--large", action="store_true", help="1M comments, 20k for Presidio")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--size", type=int, help="comments per corpus (overrides the default)")
+    parser.add_argument(
+        "--people-only", action="store_true", help="only the names/addresses/IBANs section"
+    )
     args = parser.parse_args(argv)
     pa.set_cpu_count(1)
+    if args.people_only:
+        return write_people_section(args.size or 20_000, args.repeats)
     size, presidio_size = (1_000_000, 20_000) if args.large else (100_000, 3_000)
     size = args.size or size
     presidio_size = min(presidio_size, size)
@@ -191,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     lines += speed_section(corpora, presidio_size, run_presidio, args.repeats)
     command = "python bench/bench_redaction.py" + (" --large" if args.large else "")
     lines += ["", *NOTES, "", f"Command: `{command}` (medians of {args.repeats} runs; Presidio 3)."]
+    lines += ["", *people_bench.section(args.size or 20_000, args.repeats)]
     text = "\n".join(lines) + "\n"
     print(text)
     (HERE / "results").mkdir(exist_ok=True)
@@ -251,6 +261,16 @@ def speed_section(
         )
         print(lines[-1], flush=True)
     return lines
+
+
+def write_people_section(size: int, repeats: int) -> int:
+    """Run only the names/addresses/IBANs section and put it in place in results/redaction.md."""
+    section = "\n".join(people_bench.section(size, repeats)) + "\n"
+    print(section)
+    path = HERE / "results" / "redaction.md"
+    kept = path.read_text().split(people_bench.TITLE)[0].rstrip() if path.exists() else ""
+    path.write_text(kept + "\n\n" + section if kept else section)
+    return 0
 
 
 if __name__ == "__main__":

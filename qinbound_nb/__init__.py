@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover - the real types for mypy and IDEs
     from qinbound_nb.notebooks.export import export_notebook
     from qinbound_nb.runs.execute import run_job
     from qinbound_nb.runs.preview import Preview, preview
-    from qinbound_nb.runs.runner import RunReport
+    from qinbound_nb.runs.report import RunReport
     from qinbound_nb.sandbox.simulator import Sandbox
     from qinbound_nb.store.store import Store
     from qinbound_nb.widgets.wizard import Wizard
@@ -47,7 +47,7 @@ _LAZY = {
     "Preview": "qinbound_nb.runs.preview",
     "Redacted": "qinbound_nb.core.redaction.redact",
     "RedactionRules": "qinbound_nb.core.redaction.redact",
-    "RunReport": "qinbound_nb.runs.runner",
+    "RunReport": "qinbound_nb.runs.report",
     "Sandbox": "qinbound_nb.sandbox.simulator",
     "Store": "qinbound_nb.store.store",
     "Wizard": "qinbound_nb.widgets.wizard",

@@ -58,6 +58,7 @@ class RuleError(ConfigError):
     def __init__(self, message: str, *, source: str = "rules", line: int | None = None) -> None:
         where = f"{source}, line {line}" if line is not None else source
         super().__init__(f"{where}: {message}")
+        self.reason = message
         self.source = source
         self.line = line
 

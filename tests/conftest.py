@@ -1,15 +1,23 @@
-"""Shared fixtures: an isolated QINBOUND_HOME per test and a minimal valid job."""
+"""Shared fixtures (an isolated QINBOUND_HOME per test, a minimal valid job) and the 30 s rule."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Generator, Iterator
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, settings
 from pg_server import pg_server, pg_url  # noqa: F401  (fixtures: a throwaway PostgreSQL)
+from pydantic import SecretStr
 
 from qinbound_nb import JobConfig
+from qinbound_nb.local.connections import SANDBOX
+from qinbound_nb.qualtrics.client import QualtricsClient
+from qinbound_nb.sandbox.simulator import Sandbox
 
 # CI machines are shared and slow: no per-example deadline, no "too slow" health check.
 settings.register_profile(
@@ -37,6 +45,41 @@ def isolated_home(
         ):
             monkeypatch.delenv(name)
     return home
+
+
+SandboxAt = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture
+def sandbox_at() -> Iterator[SandboxAt]:
+    """``run_job(job, **sandbox_at("2026-11-05T12:00:00Z"))``: the seeded sandbox living at that
+    moment, and the run's clock reading it (what the composition root does from env vars).
+
+    ``transport=`` wraps the sandbox's transport (``wrap(sandbox_transport) -> transport``)
+    and ``token=`` sets the connection's API token.
+    """
+    clients: list[QualtricsClient] = []
+
+    def at(
+        moment: str,
+        *,
+        seed: int = 0,
+        token: str | None = None,
+        transport: Callable[[httpx.BaseTransport], httpx.BaseTransport] | None = None,
+    ) -> dict[str, Any]:
+        now = datetime.fromisoformat(moment)
+        answering: httpx.BaseTransport = Sandbox(seed, now=now).transport()
+        if transport is not None:
+            answering = transport(answering)
+        connection = SANDBOX
+        if token is not None:
+            connection = SANDBOX.model_copy(update={"token": SecretStr(token)})
+        clients.append(QualtricsClient(connection, transport=answering))
+        return {"client": clients[-1], "now": now}
+
+    yield at
+    for client in clients:
+        client.close()
 
 
 @pytest.fixture
@@ -69,3 +112,25 @@ def nps_job(job: JobConfig) -> JobConfig:
             "rules": {"pii": ["email", "phone", "credit_card", "ssn", "ip"]},
         }
     )
+
+
+# The suite's rule: no test's call phase over 30 s (the global pytest-timeout in pyproject.toml
+# is only the backstop for a hung test, fixtures included).
+CALL_LIMIT_S = float(os.environ.get("QINBOUND_TEST_CALL_LIMIT_S", "30"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Fail a test whose own body (the call phase, fixtures aside) ran over CALL_LIMIT_S."""
+    report = yield
+    if report.when == "call" and report.passed and report.duration > CALL_LIMIT_S:
+        report.outcome = "failed"
+        report.longrepr = (
+            f"{item.nodeid} passed but its call took {report.duration:.1f} s, over the suite's "
+            f"limit of {CALL_LIMIT_S:.0f} s per test: make it smaller (fewer repeats, a "
+            "smaller sandbox, a shared fixture) or split what it proves into several tests "
+            "(on a machine known to be overloaded, QINBOUND_TEST_CALL_LIMIT_S raises the limit)."
+        )
+    return report

@@ -16,13 +16,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from qinbound_nb.job.config import JobConfig
+from qinbound_nb.job.vocab import Outcome
 from qinbound_nb.notebooks.export import export_notebook
 from qinbound_nb.notebooks.production import ProductionRun, run_production
-from qinbound_nb.runs.execute import check_job
+from qinbound_nb.runs.checks import check_job
 from qinbound_nb.runs.preview import preview
 from qinbound_nb.store.store import Store
 
-EXAMPLE_JOB = Path(__file__).parent / "templates" / "nps-weekly.json"
+EXAMPLE_JOB = Path(__file__).parents[1] / "templates" / "nps-weekly.json"
 FIRST_RUN_AT = datetime(2026, 11, 20, 6, 30, tzinfo=UTC)
 
 
@@ -95,7 +96,8 @@ def _short(text: object, width: int = 110) -> str:
 
 def _print_run(title: str, run: ProductionRun) -> None:
     print(f"{title}: {run.status}")
-    shown = ["fetched", "loaded", "replaced", "skipped_duplicate", "filtered_out", "in_progress"]
+    outcomes = (Outcome.LOADED, Outcome.REPLACED, Outcome.SKIPPED_DUPLICATE, Outcome.FILTERED_OUT)
+    shown = ["fetched", *outcomes, "in_progress"]
     counts = ", ".join(f"{name} {run.counts[name]}" for name in shown if run.counts.get(name))
     hits = {
         k.removeprefix("redaction_"): v for k, v in run.counts.items() if k.startswith("redaction_")

@@ -10,12 +10,11 @@ overwrite, its empty fields (missing or ``""``) keep the earlier value.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import pandas as pd
 
-DuplicateMode = Literal["replace", "skip", "update"]
-DUPLICATE_MODES = ("replace", "skip", "update")
+from qinbound_nb.job.vocab import DuplicateMode, Outcome
+
 SUPERSEDED = "superseded by a later row with the same natural_id in this run"
 MERGED = "merged into a later row with the same natural_id in this run"
 OUTCOME_COLUMNS = ["natural_id", "outcome", "reason"]
@@ -46,18 +45,18 @@ def dedupe(documents: pd.DataFrame, mode: DuplicateMode) -> DedupeResult:
     Returns:
         The winners (in export order) and the superseded rows with their reasons.
     """
-    if mode not in DUPLICATE_MODES:
-        raise ValueError(f"duplicate mode must be one of {DUPLICATE_MODES}, not {mode!r}")
+    if mode not in tuple(DuplicateMode):
+        raise ValueError(f"duplicate mode must be one of {tuple(DuplicateMode)}, not {mode!r}")
     ids = documents["natural_id"]
     superseded = ids.notna() & ids.duplicated(keep="last")
     winners = documents.loc[~superseded]
-    if mode == "update" and superseded.any():
+    if mode == DuplicateMode.UPDATE and superseded.any():
         winners = _merge_into_winners(documents, winners, superseded)
     duplicates = pd.DataFrame(
         {
             "natural_id": ids[superseded],
-            "outcome": "skipped_duplicate",
-            "reason": MERGED if mode == "update" else SUPERSEDED,
+            "outcome": Outcome.SKIPPED_DUPLICATE,
+            "reason": MERGED if mode == DuplicateMode.UPDATE else SUPERSEDED,
         },
         index=documents.index[superseded],
         columns=OUTCOME_COLUMNS,

@@ -21,12 +21,13 @@ from qinbound_nb.core.expressions.evaluate import compile_expression
 from qinbound_nb.core.expressions.values import Value, as_text
 from qinbound_nb.errors import ConfigError
 from qinbound_nb.job.config import FieldMapping, LookupTransform, RegexTransform
+from qinbound_nb.job.vocab import FieldType, TransformKind
 
-ATTRIBUTE_TYPES: dict[str, pa.DataType] = {
-    "text": pa.string(),
-    "verbatim": pa.string(),
-    "number": pa.float64(),
-    "date": UTC_MS,
+ATTRIBUTE_TYPES: dict[FieldType, pa.DataType] = {
+    FieldType.TEXT: pa.string(),
+    FieldType.VERBATIM: pa.string(),
+    FieldType.NUMBER: pa.float64(),
+    FieldType.DATE: UTC_MS,
 }
 NUMBER_TEXT = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 
@@ -67,7 +68,7 @@ def text_of(values: pa.Array) -> pa.Array:
 def transform(frame: pd.DataFrame, field: FieldMapping) -> pa.Array:
     """Apply the field's transformation (if any) to its source column."""
     rule = field.transform
-    if rule is not None and rule.kind == "expression":
+    if rule is not None and rule.kind == TransformKind.EXPRESSION:
         return column_of(compile_expression(rule.expression).evaluate(frame))
     values = column(frame, field.source)
     if isinstance(rule, LookupTransform):
@@ -107,13 +108,13 @@ def regex_replace(text: pa.Array, rule: RegexTransform, source: str) -> pa.Array
         ) from exc
 
 
-def cast(values: pa.Array, field_type: str) -> Cast:
+def cast(values: pa.Array, field_type: FieldType) -> Cast:
     """Cast to the attribute type; values that do not fit become blank and are listed."""
-    if field_type in ("text", "verbatim"):
+    if field_type in (FieldType.TEXT, FieldType.VERBATIM):
         return Cast(text_of(values), np.array([], dtype=np.int64))
-    if field_type == "number":
+    if field_type == FieldType.NUMBER:
         return _to_number(values)
-    if field_type == "date":
+    if field_type == FieldType.DATE:
         if pa.types.is_floating(values.type) or pa.types.is_list(values.type):
             return _unfit(values, UTC_MS, "is not a date")
         dates = to_utc(values)

@@ -20,6 +20,7 @@ import pyarrow as pa
 from qinbound_nb.core.expressions.evaluate import compile_expression
 from qinbound_nb.errors import ExpressionError
 from qinbound_nb.job.config import Filter
+from qinbound_nb.job.vocab import FilterAction
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,9 @@ def apply_filter(documents: pd.DataFrame, spec: Filter) -> FilterResult:
             position=0,
         )
     matches = answer.fillna(False).to_numpy(dtype=bool)
-    keep = matches if spec.action == "include" else ~matches
+    keep = matches if spec.action == FilterAction.INCLUDE else ~matches
     reason = f"filtered out by filter: {spec.expression}"
-    reason += " (action: exclude)" if spec.action == "exclude" else ""
+    reason += f" (action: {spec.action})" if spec.action == FilterAction.EXCLUDE else ""
     return FilterResult(documents[keep], _with_reason(documents[~keep], reason))
 
 

@@ -26,15 +26,17 @@ import pyarrow.compute as pc
 from qinbound_nb.core.dates import UTC_MS, to_utc, unparsed
 from qinbound_nb.core.expressions.evaluate import UnknownFieldError, compile_expression
 from qinbound_nb.core.field_values import ATTRIBUTE_TYPES, cast, column, text_of, transform
+from qinbound_nb.core.parse.export import SOURCE_ID
 from qinbound_nb.core.problems import Problems
+from qinbound_nb.core.redaction.known import spellings
 from qinbound_nb.errors import ConfigError
 from qinbound_nb.job.config import FEEDBACK_TYPES, FieldMapping, JobConfig
+from qinbound_nb.job.vocab import DateField, FieldType, SourceType, TicketDateField, TransformKind
 
-SOURCE_IDS = {"survey": "responseId", "tickets": "ticketId"}
-DATE_FALLBACKS = {
-    "survey": ("endDate", "recordedDate", "startDate"),
-    "tickets": ("updatedAt", "createdAt"),
-    "orm": (),
+DATE_FALLBACKS: dict[SourceType, tuple[str, ...]] = {
+    SourceType.SURVEY: tuple(DateField),
+    SourceType.TICKETS: tuple(TicketDateField),
+    SourceType.ORM: (),
 }
 
 
@@ -68,7 +70,7 @@ def apply_mapping(
             cannot run (bad expression, regex RE2 cannot run).
     """
     kind = job.source.type
-    id_column = source_id_column or SOURCE_IDS.get(kind)
+    id_column = source_id_column or SOURCE_ID.get(kind)
     if id_column is None:
         raise ConfigError(
             "an ORM job needs the IDP's unique field as source_id_column to build natural_id"
@@ -170,37 +172,31 @@ def _mask(flags: pa.Array) -> np.ndarray:
 def raw_columns(job: JobConfig, source_id_column: str | None = None) -> list[str]:
     """The raw columns ``apply_mapping`` reads for ``job``: what a run needs to parse.
 
-    The source id, the document date and its fallbacks, every mapped source field and every
-    field a transformation expression names (``QID1.label`` included).
+    The source id, the document date and its fallbacks, every mapped source field, every
+    field a transformation expression names (``QID1.label`` included) and the fields whose
+    values redaction looks for (``rules.known_values``).
 
     Raises:
         ConfigError: a transformation expression does not compile.
     """
     kind = job.source.type
-    names = [source_id_column or SOURCE_IDS.get(kind), job.mapping.document_date]
+    names = [source_id_column or SOURCE_ID.get(kind), job.mapping.document_date]
     names += DATE_FALLBACKS[kind]
     for field in job.mapping.mapped:
         rule = field.transform
-        if rule is not None and rule.kind == "expression":
+        if rule is not None and rule.kind == TransformKind.EXPRESSION:
             names += compile_expression(rule.expression).fields
         else:
             names.append(field.source)
+    names += [name for field in job.rules.known_values for name in spellings(field)]
     return [name for name in dict.fromkeys(names) if name]
 
 
 def verbatim_fields(job: JobConfig) -> list[str]:
     """Attribute names of the job's verbatim fields (what redaction works on by default)."""
-    return [str(field.name) for field in job.mapping.mapped if field.type == "verbatim"]
+    return [str(field.name) for field in job.mapping.mapped if field.type == FieldType.VERBATIM]
 
 
 def text_fields(job: JobConfig) -> list[str]:
     """Attribute names of the job's text (not verbatim) fields."""
-    return [str(field.name) for field in job.mapping.mapped if field.type == "text"]
-
-
-def detect_drift(
-    known_columns: set[str] | list[str] | tuple[str, ...], frame: pd.DataFrame
-) -> list[str]:
-    """Columns of ``frame`` not in ``known_columns`` (new questions since the job was built)."""
-    known = set(known_columns)
-    return [name for name in frame.columns if name not in known]
+    return [str(field.name) for field in job.mapping.mapped if field.type == FieldType.TEXT]

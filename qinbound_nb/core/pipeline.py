@@ -16,8 +16,10 @@ import pandas as pd
 from qinbound_nb.core.dedupe import dedupe
 from qinbound_nb.core.filtering import apply_filter, apply_record_limit
 from qinbound_nb.core.mapping import apply_mapping, text_fields, verbatim_fields
+from qinbound_nb.core.redaction.known import known_columns
 from qinbound_nb.core.redaction.redact import RedactionRules, redact_documents
 from qinbound_nb.job.config import JobConfig
+from qinbound_nb.job.vocab import ApplyTo, Outcome
 
 OUTCOME_COLUMNS = ["natural_id", "outcome", "reason", "document_date"]
 
@@ -53,7 +55,7 @@ class ChunkResult:
 
 def fields_to_redact(job: JobConfig) -> list[str]:
     """The attributes the rules apply to: verbatims by default, or the chosen text fields."""
-    if job.rules.apply_to == "verbatims":
+    if job.rules.apply_to == ApplyTo.VERBATIMS:
         return verbatim_fields(job)
     chosen = set(job.rules.apply_to)
     return [name for name in verbatim_fields(job) + text_fields(job) if name in chosen]
@@ -83,20 +85,23 @@ def process_chunk(
     failed = mapped.documents[unidentified].assign(
         reason="the response has no source id, so it has no natural_id and cannot be loaded"
     )
-    redacted = redact_documents(mapped.documents[~unidentified], rules, fields_to_redact(job))
+    identified = mapped.documents[~unidentified]
+    own = known_columns(list(raw.columns), job.rules.known_values)
+    known = raw.loc[identified.index, own]
+    redacted = redact_documents(identified, rules, fields_to_redact(job), known)
     filtered = apply_filter(redacted.frame, job.filter)
     limited = apply_record_limit(filtered.kept, job.filter.record_limit, already=already_kept)
     deduped = dedupe(limited.kept, job.duplicates)
     outcomes = pd.concat(
         [
-            _outcomes(failed, "failed"),
-            _outcomes(filtered.dropped, "filtered_out"),
-            _outcomes(limited.dropped, "over_limit"),
+            _outcomes(failed, Outcome.FAILED),
+            _outcomes(filtered.dropped, Outcome.FILTERED_OUT),
+            _outcomes(limited.dropped, Outcome.OVER_LIMIT),
             _outcomes(
                 limited.kept.loc[deduped.duplicates.index].assign(
                     reason=deduped.duplicates["reason"]
                 ),
-                "skipped_duplicate",
+                Outcome.SKIPPED_DUPLICATE,
             ),
         ]
     )
@@ -111,7 +116,7 @@ def process_chunk(
     )
 
 
-def _outcomes(dropped: pd.DataFrame, outcome: str) -> pd.DataFrame:
+def _outcomes(dropped: pd.DataFrame, outcome: Outcome) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             "natural_id": dropped["natural_id"].astype("string"),

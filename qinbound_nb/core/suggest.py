@@ -15,13 +15,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qinbound_nb.job.config import (
-    DEFAULT_FIELDS,
-    FieldMapping,
-    FieldType,
-    check_attribute_name,
-)
+from qinbound_nb.job.config import DEFAULT_FIELDS, FieldMapping, check_attribute_name
 from qinbound_nb.job.naming import RESERVED_PREFIXES, RESERVED_WORDS
+from qinbound_nb.job.vocab import FieldType
 
 MAX_NAME = 21
 FILLER_WORDS = (
@@ -42,6 +38,7 @@ class QuestionInfo:
     question_type: str = ""
     selector: str = ""
     export_tag: str = ""
+    field_type: FieldType | None = None  # set when the export column decides the type
 
 
 def suggest_mapping(questions: Sequence[QuestionInfo]) -> list[FieldMapping]:
@@ -59,13 +56,15 @@ def suggest_mapping(questions: Sequence[QuestionInfo]) -> list[FieldMapping]:
 
 
 def _field_type(question: QuestionInfo) -> FieldType | None:
+    if question.field_type is not None:
+        return question.field_type
     kind, selector = question.question_type, question.selector
     if kind == "TE":
-        return "text" if selector == "FORM" else "verbatim"
+        return FieldType.TEXT if selector == "FORM" else FieldType.VERBATIM
     if kind in NUMBER_TYPES or selector == "NPS":  # Qualtrics NPS is type MC, selector NPS
-        return "number"
+        return FieldType.NUMBER
     if kind in CHOICE_TYPES:
-        return "text"
+        return FieldType.TEXT
     return None
 
 

@@ -37,14 +37,39 @@ from qinbound_nb.job.naming import (
     PROJECT_NAME,
     SAFE_ID,
     SURVEY_ID,
-    WEEKDAYS,
     check_attribute_name,
     check_datacenter,
 )
-from qinbound_nb.job.rulesyntax import parse_redaction_rules, parse_substitution_rules
+from qinbound_nb.job.rulesyntax import (
+    check_engine,
+    parse_redaction_rules,
+    parse_substitution_rules,
+)
+from qinbound_nb.job.validation import describe_validation_error
+from qinbound_nb.job.vocab import (
+    ApplyTo,
+    DateField,
+    DuplicateMode,
+    FieldType,
+    FilterAction,
+    Frequency,
+    MaskStyle,
+    NotifyEvent,
+    PiiKind,
+    ScheduleKind,
+    SourceType,
+    TransformKind,
+    Weekday,
+)
 
 SCHEMA_VERSION = 1
-PII_KINDS = ("email", "phone", "credit_card", "ssn", "ip")
+# The respondent's own fields whose values are redacted where their row mentions them.
+KNOWN_VALUE_FIELDS = (
+    "RecipientFirstName",
+    "RecipientLastName",
+    "RecipientEmail",
+    "ExternalReference",
+)
 DEFAULT_FIELDS = (
     "natural_id",
     "document_date",
@@ -54,13 +79,31 @@ DEFAULT_FIELDS = (
     "feedback_type",
     "source",
 )
-FEEDBACK_TYPES = {"survey": "Survey", "orm": "Reviews", "tickets": "Tickets"}
+FEEDBACK_TYPES = {
+    SourceType.SURVEY: "Survey",
+    SourceType.ORM: "Reviews",
+    SourceType.TICKETS: "Tickets",
+}
 
 
 class Model(BaseModel):
-    """Base for every job model: unknown keys are errors, assignments are validated."""
+    """Base for every job model: unknown keys are errors, assignments are validated.
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    Enum fields hold their plain word (``use_enum_values``): a vocab member *is* that string,
+    and ``job.model_copy(update={"duplicates": "skip"})`` (no validation) serializes quietly.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, use_enum_values=True)
+
+
+def check_connection_name(value: str) -> str:
+    """A connection name: a letter first, then letters, digits, '-' or '_' (at most 40)."""
+    if not CONNECTION_NAME.fullmatch(value):
+        raise ValueError(
+            f"connection name '{value}' must start with a letter and use only letters, digits, "
+            "'-' and '_' (no spaces; at most 40 characters), e.g. prod-iad1"
+        )
+    return value
 
 
 def parse_duration_hours(text: str) -> float:
@@ -75,11 +118,16 @@ def parse_duration_hours(text: str) -> float:
 class Connection(Model):
     """A saved Qualtrics connection; the token is a secret and never serialized in clear."""
 
-    name: Annotated[str, Field(pattern=f"^{CONNECTION_NAME.pattern}$")]
+    name: str
     datacenter: str
     token: SecretStr | None = None
     expires: date | None = None
     notice_days: Annotated[int, Field(ge=1, le=100)] = 14
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return check_connection_name(value)
 
     @field_validator("datacenter")
     @classmethod
@@ -97,7 +145,7 @@ class Connection(Model):
 class SurveySource(Model):
     """Survey responses, optionally with a saved filter and in-progress sessions."""
 
-    type: Literal["survey"] = "survey"
+    type: Literal[SourceType.SURVEY] = SourceType.SURVEY
     survey_id: str
     include_in_progress: bool = False
     filter_id: str | None = None
@@ -121,15 +169,25 @@ class SurveySource(Model):
 class OrmSource(Model):
     """Online reputation reviews, read through an Imported Data Project export."""
 
-    type: Literal["orm"] = "orm"
-    idp_source_id: Annotated[str, Field(pattern=f"^{SAFE_ID.pattern}$")]
+    type: Literal[SourceType.ORM] = SourceType.ORM
+    idp_source_id: str
     start_date: date | None = None
+
+    @field_validator("idp_source_id")
+    @classmethod
+    def _idp_source_id(cls, value: str) -> str:
+        if not SAFE_ID.fullmatch(value):
+            raise ValueError(
+                f"IDP source id '{value}' may use only letters, digits, '-' and '_' (it is the "
+                "id in the Imported Data Project's address, e.g. dcf04acc768f4ea5)"
+            )
+        return value
 
 
 class TicketsSource(Model):
     """Closed-loop tickets, read through the ticket export."""
 
-    type: Literal["tickets"] = "tickets"
+    type: Literal[SourceType.TICKETS] = SourceType.TICKETS
     start_date: date | None = None
 
 
@@ -139,7 +197,7 @@ Source = Annotated[SurveySource | OrmSource | TicketsSource, Field(discriminator
 class LookupTransform(Model):
     """Replace values found in a lookup table; others keep their value (or take ``default``)."""
 
-    kind: Literal["lookup"] = "lookup"
+    kind: Literal[TransformKind.LOOKUP] = TransformKind.LOOKUP
     table: dict[str, str]
     default: str | None = None
 
@@ -147,7 +205,7 @@ class LookupTransform(Model):
 class RegexTransform(Model):
     """Replace every match of ``pattern`` with ``replacement`` (``\\1`` refers to groups)."""
 
-    kind: Literal["regex"] = "regex"
+    kind: Literal[TransformKind.REGEX] = TransformKind.REGEX
     pattern: str
     replacement: str = ""
 
@@ -155,23 +213,22 @@ class RegexTransform(Model):
     @classmethod
     def _compiles(cls, value: str) -> str:
         try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"regular expression {value!r} does not compile: {exc}") from None
+            check_engine(value, source="pattern")
+        except RuleError as exc:  # validated with RE2, the engine that runs it
+            raise ValueError(f"regular expression {exc.reason}") from None
         return value
 
 
 class ExpressionTransform(Model):
     """Compute the value with an expression in the connector expression language."""
 
-    kind: Literal["expression"] = "expression"
+    kind: Literal[TransformKind.EXPRESSION] = TransformKind.EXPRESSION
     expression: Annotated[str, Field(min_length=1, max_length=10_000)]
 
 
 Transformation = Annotated[
     LookupTransform | RegexTransform | ExpressionTransform, Field(discriminator="kind")
 ]
-FieldType = Literal["skip", "text", "number", "date", "verbatim"]
 
 
 class FieldMapping(Model):
@@ -179,12 +236,12 @@ class FieldMapping(Model):
 
     source: Annotated[str, Field(min_length=1, max_length=200)]
     name: str | None = None
-    type: FieldType = "text"
+    type: FieldType = FieldType.TEXT
     transform: Transformation | None = None
 
     @model_validator(mode="after")
     def _named(self) -> FieldMapping:
-        if self.type != "skip":
+        if self.type != FieldType.SKIP:
             if not self.name:
                 raise ValueError(f"field {self.source!r} needs an attribute name (or type 'skip')")
             check_attribute_name(self.name)
@@ -194,40 +251,46 @@ class FieldMapping(Model):
 class Mapping(Model):
     """Default fields (document date, source value) and the custom field list."""
 
-    document_date: Annotated[str, Field(min_length=1, max_length=200)] = "endDate"
+    document_date: Annotated[str, Field(min_length=1, max_length=200)] = DateField.END_DATE.value
     source_value: Annotated[str, Field(min_length=1, max_length=200)] = "Qualtrics"
     fields: list[FieldMapping] = []
 
     @model_validator(mode="after")
     def _unique_names(self) -> Mapping:
-        seen = {name.lower(): name for name in DEFAULT_FIELDS}
+        seen = {name.lower(): "" for name in DEFAULT_FIELDS}
         for position, field in enumerate(self.fields):
-            if field.type == "skip" or not field.name:
+            if field.type == FieldType.SKIP or not field.name:
                 continue
             key = field.name.lower()
             if key in seen:
+                owner = f"field {seen[key]}" if seen[key] else "a default field"
                 raise ValueError(
-                    f"fields.{position}: attribute name {field.name!r} is already used by "
-                    f"{seen[key]!r}; attribute names must be unique"
+                    f"fields.{position}: the attribute name '{field.name}' is already taken by "
+                    f"{owner}; give {field.source} another name (names must be unique, "
+                    "ignoring case)"
                 )
-            seen[key] = field.name
+            seen[key] = field.source
         return self
 
     @property
     def mapped(self) -> list[FieldMapping]:
         """The fields that are loaded (every type but ``skip``)."""
-        return [field for field in self.fields if field.type != "skip"]
+        return [field for field in self.fields if field.type != FieldType.SKIP]
 
 
 class Rules(Model):
     """Substitution and redaction rules in XM Discover's text formats, plus PII detectors."""
 
-    pii: list[Literal["email", "phone", "credit_card", "ssn", "ip"]] = []
+    pii: list[PiiKind] = []
     redactions: Annotated[str, Field(max_length=1_000_000)] = ""
     substitutions: Annotated[str, Field(max_length=1_000_000)] = ""
     mask: Annotated[str, Field(max_length=100)] = "[REDACTED]"
-    mask_style: Literal["fixed", "typed", "hash"] = "fixed"
-    apply_to: Literal["verbatims"] | list[str] = "verbatims"
+    mask_style: MaskStyle = MaskStyle.FIXED
+    apply_to: ApplyTo | list[str] = ApplyTo.VERBATIMS
+    known_values: list[Annotated[str, Field(min_length=1, max_length=200)]] = list(
+        KNOWN_VALUE_FIELDS
+    )
+    ner_model: Annotated[str, Field(min_length=1, max_length=200)] | None = None
 
     @field_validator("redactions")
     @classmethod
@@ -249,7 +312,7 @@ class Rules(Model):
 
     @field_validator("pii")
     @classmethod
-    def _unique_kinds(cls, value: list[str]) -> list[str]:
+    def _unique_kinds(cls, value: list[PiiKind]) -> list[PiiKind]:
         return list(dict.fromkeys(value))
 
     @property
@@ -262,7 +325,7 @@ class Filter(Model):
     """The connector filter (a Boolean expression) and the record limit."""
 
     expression: Annotated[str, Field(max_length=10_000)] | None = None
-    action: Literal["include", "exclude"] = "include"
+    action: FilterAction = FilterAction.INCLUDE
     record_limit: Literal["all"] | PositiveInt = "all"
 
     @field_validator("expression")
@@ -274,7 +337,7 @@ class Filter(Model):
 class Notifications(Model):
     """Which run events notify, by email and by webhook."""
 
-    on: list[Literal["success", "failure", "warning"]] = ["failure"]
+    on: list[NotifyEvent] = [NotifyEvent.FAILURE]
     email: list[str] = []
     webhook: str | None = None
 
@@ -297,10 +360,10 @@ class Notifications(Model):
 class Schedule(Model):
     """One-time or recurring runs, in the job's time zone, with an incremental look-back."""
 
-    kind: Literal["once", "recurring"] = "once"
-    frequency: Literal["hourly", "daily", "weekly", "monthly"] = "daily"
+    kind: ScheduleKind = ScheduleKind.ONCE
+    frequency: Frequency = Frequency.DAILY
     every_hours: Annotated[int, Field(ge=1, le=24)] = 1
-    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = ["mon"]
+    days: list[Weekday] = [Weekday.MON]
     day_of_month: Annotated[int, Field(ge=1, le=31)] = 1
     starts_on: str = "06:00"
     timezone: str = "UTC"
@@ -334,10 +397,10 @@ class Schedule(Model):
 
     @field_validator("days")
     @classmethod
-    def _some_days(cls, value: list[str]) -> list[str]:
+    def _some_days(cls, value: list[Weekday]) -> list[Weekday]:
         if not value:
             raise ValueError("a weekly schedule needs at least one day")
-        return sorted(set(value), key=WEEKDAYS.index)
+        return sorted(set(value), key=list(Weekday).index)
 
     @property
     def lookback_hours(self) -> float:
@@ -352,14 +415,19 @@ class JobConfig(Model):
     name: str
     project: str
     description: Annotated[str, Field(max_length=2000)] = ""
-    connection: Annotated[str, Field(pattern=f"^{CONNECTION_NAME.pattern}$")]
+    connection: str
     source: Source
     mapping: Mapping = Mapping()
     rules: Rules = Rules()
     filter: Filter = Filter()
-    duplicates: Literal["replace", "skip", "update"] = "replace"
+    duplicates: DuplicateMode = DuplicateMode.REPLACE
     notifications: Notifications = Notifications()
     schedule: Schedule = Schedule()
+
+    @field_validator("connection")
+    @classmethod
+    def _connection(cls, value: str) -> str:
+        return check_connection_name(value)
 
     @field_validator("name")
     @classmethod
@@ -411,7 +479,7 @@ class JobConfig(Model):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            raise ConfigError(describe_validation_error(exc, source)) from None
+            raise ConfigError(describe_validation_error(exc, source, cls)) from None
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the job file atomically (a crash leaves the old file whole)."""
@@ -419,26 +487,6 @@ class JobConfig(Model):
         text = json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
         write_atomically(path, text)
         return path
-
-
-def describe_validation_error(exc: ValidationError, source: str) -> str:
-    """One readable paragraph: each problem as ``field.path: what to do``."""
-    problems = []
-    for error in exc.errors(include_url=False, include_input=False):
-        location = ".".join(str(part) for part in error["loc"] if not _is_union_tag(part))
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "is not a known setting; remove it or check its spelling"
-        elif error["type"] == "missing":
-            message = "is required"
-        problems.append(f"{location or '(top level)'}: {message}")
-    count = len(problems)
-    head = f"{source} has {count} problem{'s' if count != 1 else ''}"
-    return head + ": " + "; ".join(problems) + "."
-
-
-def _is_union_tag(part: object) -> bool:
-    return part in {"survey", "orm", "tickets", "lookup", "regex", "expression"}
 
 
 def write_atomically(path: Path, text: str, *, mode: int | None = None) -> None:

@@ -32,7 +32,6 @@ PROJECT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{0,62}")
 CONNECTION_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_\-]{0,39}")
 DURATION = re.compile(r"(\d{1,4})\s*([mhd])")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def check_attribute_name(name: str) -> str:

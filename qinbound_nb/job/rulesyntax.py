@@ -1,7 +1,11 @@
 r"""Reading XM Discover's substitution and redaction rule files into checked rules.
 
-Substitution files hold ``phrase to replace : replacement`` lines (case-sensitive; split on
-the first ``:``); redaction files hold one regular expression per line. In both, blank lines
+Substitution files hold ``phrase to replace : replacement`` lines (case-sensitive). A phrase
+may itself hold colons ("10:30 am : half past ten"), so the separator is `` : `` (a colon
+with spaces around it) when the line has one, else the only unescaped ``:``; ``\:`` is a
+literal colon anywhere. A line that still has several candidates is split at the first, as
+XM Discover does, and flagged ``ambiguous`` so the user is warned. Redaction files hold one
+regular expression per line. In both, blank lines
 and lines starting with ``#`` are skipped. Our regex flavour is RE2's (what pyarrow runs, and
 what :mod:`qinbound_nb.core.redaction.redact` runs through google-re2): no lookarounds, no
 backreferences, no atomic groups or possessive quantifiers, ``\z`` rather than ``\Z``. XM
@@ -36,11 +40,26 @@ UNSUPPORTED = (
 
 @dataclass(frozen=True)
 class Substitution:
-    """Replace ``phrase`` (exact, case-sensitive) with ``replacement``."""
+    """Replace ``phrase`` (exact, case-sensitive) with ``replacement``.
+
+    ``ambiguous`` marks a line with more than one place it could be split; it was split at
+    the first, and the user should write `` : `` or ``\\:`` to say which colon separates.
+    """
 
     phrase: str
     replacement: str
     line: int
+    ambiguous: bool = False
+
+    def warning(self, source: str = "substitutions") -> str | None:
+        """What to tell the user about an ambiguous line, or None."""
+        if not self.ambiguous:
+            return None
+        return (
+            f"{source}, line {self.line}: more than one ':' could separate the phrase from "
+            f"its replacement; read as {self.phrase!r} -> {self.replacement!r}. Put spaces "
+            "around the separating colon (' : ') or write '\\:' for a colon inside a phrase"
+        )
 
 
 @dataclass(frozen=True)
@@ -64,17 +83,40 @@ def parse_substitution_rules(text: str, *, source: str = "substitutions") -> lis
     """Parse ``phrase : replacement`` lines; raise RuleError naming the bad line."""
     rules = []
     for number, line in _rule_lines(text):
-        phrase, colon, replacement = line.partition(":")
-        if not colon:
+        phrase, replacement, ambiguous = split_substitution(line)
+        if replacement is None:
             raise RuleError(
-                f"{line!r} has no ':'; write 'phrase to replace : replacement'",
+                f"'{line}' has no ':'; write 'phrase to replace : replacement'",
                 source=source,
                 line=number,
             )
-        if not phrase.strip():
+        if not phrase:
             raise RuleError("the phrase before ':' is empty", source=source, line=number)
-        rules.append(Substitution(phrase.strip(), replacement.strip(), number))
+        rules.append(Substitution(phrase, replacement, number, ambiguous))
     return rules
+
+
+ESCAPED_COLON = "\\:"
+_HOLD = "\x00"  # stands for an escaped colon while the line is split
+
+
+def split_substitution(line: str) -> tuple[str, str | None, bool]:
+    """``(phrase, replacement, ambiguous)`` of one line; replacement None when no separator."""
+    held = line.replace(ESCAPED_COLON, _HOLD)
+    spaced = held.count(" : ")
+    if spaced:
+        phrase, _, replacement = held.partition(" : ")
+        ambiguous = spaced > 1
+    else:
+        phrase, colon, replacement = held.partition(":")
+        if not colon:
+            return _unhold(phrase).strip(), None, False
+        ambiguous = ":" in replacement
+    return _unhold(phrase).strip(), _unhold(replacement).strip(), ambiguous
+
+
+def _unhold(text: str) -> str:
+    return text.replace(_HOLD, ":")
 
 
 def parse_redaction_rules(text: str, *, source: str = "redactions") -> list[RedactionPattern]:
@@ -94,23 +136,28 @@ def check_pattern(pattern: str, *, source: str = "pattern", line: int | None = N
             source=source,
             line=line,
         )
-    for finder, reason in UNSUPPORTED:
-        if finder.search(pattern):
-            raise RuleError(f"{pattern!r}: {reason}", source=source, line=line)
-    compiled = compile_re2(pattern, source=source, line=line)
+    compiled = check_engine(pattern, source=source, line=line)
     if compiled.programsize > MAX_PROGRAM_SIZE:
         raise RuleError(
-            f"{pattern!r} compiles to {compiled.programsize} RE2 instructions (limit "
+            f"'{pattern}' compiles to {compiled.programsize} RE2 instructions (limit "
             f"{MAX_PROGRAM_SIZE}); simplify it, e.g. lower large repetition counts",
             source=source,
             line=line,
         )
     if compiled.fullmatch("") is not None:
         raise RuleError(
-            f"{pattern!r} matches empty text, so it would mask nothing useful; tighten it",
+            f"'{pattern}' matches empty text, so it would mask nothing useful; tighten it",
             source=source,
             line=line,
         )
+
+
+def check_engine(pattern: str, *, source: str = "pattern", line: int | None = None) -> Any:
+    """Compile ``pattern`` with RE2, the engine every run uses, naming what RE2 lacks."""
+    for finder, reason in UNSUPPORTED:
+        if finder.search(pattern):
+            raise RuleError(f"'{pattern}': {reason}", source=source, line=line)
+    return compile_re2(pattern, source=source, line=line)
 
 
 def compile_re2(pattern: str, *, source: str = "pattern", line: int | None = None) -> Any:
@@ -126,5 +173,25 @@ def compile_re2(pattern: str, *, source: str = "pattern", line: int | None = Non
         if isinstance(reason, bytes):
             reason = reason.decode("utf-8", "replace")
         raise RuleError(
-            f"{pattern!r} does not compile with RE2: {reason}", source=source, line=line
+            f"'{pattern}' does not compile with RE2: {reason}", source=source, line=line
         ) from None
+
+
+_PATTERN_LIKE = re.compile(r"\\[dwsbDWSB.]|\[[^\]]+\]|\{\d+(,\d*)?\}")
+
+
+def commented_patterns(text: str) -> list[tuple[int, str]]:
+    """(line number, line) of each ``#`` line that looks like a pattern, not a comment.
+
+    ``#`` starts a comment in rule files (XM Discover's format), so ``#A-\\d{6}`` redacts
+    nothing; a line with no space after the ``#`` and no spaces at all, or with regex
+    syntax such as ``\\d``, ``[...]`` or ``{6}``, was most likely meant as a pattern.
+    """
+    found = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line.startswith("#") or len(line) < 3 or line[1] in " #!-=*":
+            continue
+        if " " not in line or _PATTERN_LIKE.search(line):
+            found.append((number, line))
+    return found

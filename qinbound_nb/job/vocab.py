@@ -15,6 +15,7 @@ __all__ = [
     "DateField",
     "DuplicateMode",
     "ExportFormat",
+    "FeedbackFormat",
     "FieldType",
     "FilterAction",
     "Frequency",
@@ -26,12 +27,25 @@ __all__ = [
     "RunStatus",
     "ScheduleKind",
     "SourceType",
+    "TicketDateField",
     "TransformKind",
     "Weekday",
+    "Word",
 ]
 
 
-class SourceType(StrEnum):
+class Word(StrEnum):
+    """A domain word: equal to its string, and shown as it (``'replace'``) in every message.
+
+    The plain ``repr`` is what pydantic puts in its errors (``expected tags: 'survey', 'orm'``)
+    and what ``{mode!r}`` prints, so a word reads the same as the job file spells it.
+    """
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+
+class SourceType(Word):
     """What a job pulls: survey responses, ORM reviews (an Imported Data Project), or tickets."""
 
     SURVEY = "survey"
@@ -39,7 +53,7 @@ class SourceType(StrEnum):
     TICKETS = "tickets"
 
 
-class PiiKind(StrEnum):
+class PiiKind(Word):
     """The built-in personal-data detectors (``rules.pii``), in the order they run."""
 
     EMAIL = "email"
@@ -47,9 +61,12 @@ class PiiKind(StrEnum):
     CREDIT_CARD = "credit_card"
     SSN = "ssn"
     IP = "ip"
+    PERSON = "person"
+    ADDRESS = "address"
+    IBAN = "iban"
 
 
-class DuplicateMode(StrEnum):
+class DuplicateMode(Word):
     """What a document does to a stored one with the same ``natural_id``."""
 
     REPLACE = "replace"
@@ -57,7 +74,7 @@ class DuplicateMode(StrEnum):
     UPDATE = "update"
 
 
-class Outcome(StrEnum):
+class Outcome(Word):
     """What a run did with one document (``document_outcomes.outcome``, run counts)."""
 
     LOADED = "loaded"
@@ -69,7 +86,7 @@ class Outcome(StrEnum):
     FAILED = "failed"
 
 
-class PreviewOutcome(StrEnum):
+class PreviewOutcome(Word):
     """What loading a previewed document *would* do (the preview's status badge)."""
 
     NEW = "new"
@@ -77,6 +94,15 @@ class PreviewOutcome(StrEnum):
     UPDATES = "updates"
     SKIPPED = "skipped"
     DROPPED = "dropped"
+    KEPT = "kept"  # will load, but no store was given to say whether it is new
+
+    @classmethod
+    def of(cls, word: object) -> PreviewOutcome:
+        """The badge for a preview outcome or a duplicate mode; ``kept`` for anything else."""
+        text = str(word)
+        if text in tuple(DuplicateMode):
+            return cls.for_duplicate(text)
+        return cls(text) if text in tuple(cls) else cls.KEPT
 
     @classmethod
     def for_duplicate(cls, mode: DuplicateMode | str) -> PreviewOutcome:
@@ -88,13 +114,14 @@ class PreviewOutcome(StrEnum):
         }[DuplicateMode(mode)]
 
 
-class RunStatus(StrEnum):
-    """How a run ended (``runs.status``)."""
+class RunStatus(Word):
+    """Where a run stands (``runs.status``): running, how it ended, or purged later."""
 
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     SUCCEEDED_WITH_WARNINGS = "succeeded_with_warnings"
     FAILED = "failed"
+    PURGED = "purged"  # a success whose documents were deleted again
 
     @property
     def succeeded(self) -> bool:
@@ -102,7 +129,7 @@ class RunStatus(StrEnum):
         return self in (RunStatus.SUCCEEDED, RunStatus.SUCCEEDED_WITH_WARNINGS)
 
 
-class DateField(StrEnum):
+class DateField(Word):
     """A survey response's own dates, in the order a document date falls back through them."""
 
     END_DATE = "endDate"
@@ -114,7 +141,14 @@ class DateField(StrEnum):
 SURVEY_DATE_FIELDS = (DateField.START_DATE, DateField.END_DATE, DateField.RECORDED_DATE)
 
 
-class FieldType(StrEnum):
+class TicketDateField(Word):
+    """A ticket's own dates, in the order a document date falls back through them."""
+
+    UPDATED_AT = "updatedAt"
+    CREATED_AT = "createdAt"
+
+
+class FieldType(Word):
     """A mapped field's XM Discover attribute type (``skip`` leaves the column out)."""
 
     SKIP = "skip"
@@ -124,7 +158,7 @@ class FieldType(StrEnum):
     VERBATIM = "verbatim"
 
 
-class TransformKind(StrEnum):
+class TransformKind(Word):
     """A field's optional transformation."""
 
     LOOKUP = "lookup"
@@ -132,7 +166,7 @@ class TransformKind(StrEnum):
     EXPRESSION = "expression"
 
 
-class MaskStyle(StrEnum):
+class MaskStyle(Word):
     """How a redacted span is written: ``[REDACTED]``, ``[EMAIL]``, or a keyed hash."""
 
     FIXED = "fixed"
@@ -140,20 +174,20 @@ class MaskStyle(StrEnum):
     HASH = "hash"
 
 
-class ApplyTo(StrEnum):
+class ApplyTo(Word):
     """Which fields the rules touch when not given as a list of names."""
 
     VERBATIMS = "verbatims"
 
 
-class FilterAction(StrEnum):
+class FilterAction(Word):
     """What the connector filter does with the rows its expression matches."""
 
     INCLUDE = "include"
     EXCLUDE = "exclude"
 
 
-class NotifyEvent(StrEnum):
+class NotifyEvent(Word):
     """The run events a job can subscribe to."""
 
     SUCCESS = "success"
@@ -161,14 +195,14 @@ class NotifyEvent(StrEnum):
     WARNING = "warning"
 
 
-class ScheduleKind(StrEnum):
+class ScheduleKind(Word):
     """One-time or recurring."""
 
     ONCE = "once"
     RECURRING = "recurring"
 
 
-class Frequency(StrEnum):
+class Frequency(Word):
     """How often a recurring job runs."""
 
     HOURLY = "hourly"
@@ -177,7 +211,7 @@ class Frequency(StrEnum):
     MONTHLY = "monthly"
 
 
-class Weekday(StrEnum):
+class Weekday(Word):
     """Days of a weekly schedule, Monday first (``datetime.weekday()`` order)."""
 
     MON = "mon"
@@ -189,7 +223,14 @@ class Weekday(StrEnum):
     SUN = "sun"
 
 
-class ExportFormat(StrEnum):
+class FeedbackFormat(Word):
+    """The file formats of the feedback files written for XM Discover's file upload."""
+
+    CSV = "csv"
+    JSON = "json"
+
+
+class ExportFormat(Word):
     """The file formats a response export can be asked for."""
 
     JSON = "json"

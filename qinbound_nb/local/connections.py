@@ -14,8 +14,6 @@ unless the file defines its own. Tokens never leave this module except inside a
 from __future__ import annotations
 
 import json
-import os
-import re
 import secrets
 import stat
 from pathlib import Path
@@ -23,20 +21,18 @@ from pathlib import Path
 from pydantic import SecretStr, ValidationError
 
 from qinbound_nb.errors import ConfigError
-from qinbound_nb.job.config import Connection, describe_validation_error, write_atomically
+from qinbound_nb.job.config import Connection, write_atomically
+from qinbound_nb.job.validation import describe_validation_error
+from qinbound_nb.local.settings import Settings, token_variable
+
+__all__ = ["SANDBOX", "ConnectionStore", "project_hash_key", "qinbound_home", "token_variable"]
 
 SANDBOX = Connection(name="sandbox", datacenter="sandbox", token=SecretStr("sandbox-token"))
 
 
 def qinbound_home() -> Path:
     """The per-user settings folder: ``$QINBOUND_HOME`` or ``~/.qinbound``."""
-    configured = os.environ.get("QINBOUND_HOME")
-    return Path(configured).expanduser() if configured else Path.home() / ".qinbound"
-
-
-def token_variable(name: str) -> str:
-    """The environment variable that may carry the token of connection ``name``."""
-    return "QINBOUND_TOKEN_" + re.sub(r"[^A-Z0-9]", "_", name.upper())
+    return Settings().home_folder
 
 
 class ConnectionStore:
@@ -80,9 +76,9 @@ class ConnectionStore:
         self._write(saved)
 
     def _with_env_token(self, connection: Connection) -> Connection:
-        token = os.environ.get(token_variable(connection.name))
-        if token:
-            return connection.model_copy(update={"token": SecretStr(token)})
+        token = Settings.token(connection.name)
+        if token is not None:
+            return connection.model_copy(update={"token": token})
         return connection
 
     def _read(self) -> dict[str, Connection]:
@@ -94,7 +90,7 @@ class ConnectionStore:
             entries = data["connections"]
             connections = [Connection.model_validate(entry) for entry in entries]
         except ValidationError as exc:
-            raise ConfigError(describe_validation_error(exc, str(self.path))) from None
+            raise ConfigError(describe_validation_error(exc, str(self.path), Connection)) from None
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ConfigError(
                 f"connections file {self.path} is unreadable ({type(exc).__name__}); fix or "
@@ -128,12 +124,9 @@ def project_hash_key(project: str) -> bytes:
     connections, never in a job file, notebook or the store: whoever holds it can test a
     guessed value against a hash.
     """
-    variable = "QINBOUND_HASH_KEY_" + re.sub(r"[^A-Z0-9]", "_", project.upper())
-    if os.environ.get(variable):
-        try:
-            return bytes.fromhex(os.environ[variable])
-        except ValueError:
-            raise ConfigError(f"{variable} must be hex (e.g. 64 hex digits)") from None
+    injected = Settings.hash_key(project)
+    if injected is not None:
+        return injected
     path = qinbound_home() / "keys" / f"{project}.key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

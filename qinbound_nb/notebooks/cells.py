@@ -11,7 +11,9 @@ import re
 from typing import Any
 
 from qinbound_nb.job.config import JobConfig, Rules, Schedule
+from qinbound_nb.job.vocab import ApplyTo, Frequency, ScheduleKind, SourceType
 from qinbound_nb.job.rulesyntax import parse_redaction_rules, parse_substitution_rules
+from qinbound_nb.scheduling.recurrence import describe_schedule
 
 PARAMETER_HELP = {
     "job_path": ("str", "the job file to run"),
@@ -105,11 +107,11 @@ def summary_markdown(job: JobConfig) -> str:
 
 def _source(job: JobConfig) -> str:
     source = job.source
-    if source.type == "survey":
+    if source.type == SourceType.SURVEY:
         text = f"Survey {_code(source.survey_id)}"
         text += ", in-progress responses included" if source.include_in_progress else ""
         text += f", saved filter {_code(source.filter_id)}" if source.filter_id else ""
-    elif source.type == "orm":
+    elif source.type == SourceType.ORM:
         text = f"Online reviews from imported data project {_code(source.idp_source_id)}"
     else:
         text = "Closed-loop tickets"
@@ -145,7 +147,7 @@ def _rules(rules: Rules) -> str:
         f"- Substitutions: {len(substitutions)} rule(s) (phrases are not shown here)",
         f"- Redaction patterns: {len(redactions)} (not shown: a pattern may spell out a name)",
         f"- Mask {_code(rules.mask)} ({rules.mask_style}), applied to "
-        + ("verbatim fields" if rules.apply_to == "verbatims" else ", ".join(rules.apply_to)),
+        + ("verbatim fields" if rules.apply_to == ApplyTo.VERBATIMS else ", ".join(rules.apply_to)),
     ]
     return "\n".join(lines)
 
@@ -164,16 +166,8 @@ def _filter(job: JobConfig) -> str:
 
 
 def _schedule(schedule: Schedule) -> str:
-    if schedule.kind == "once":
-        pull = "pulls when created" if schedule.pull_on_create else "created without a pull"
-        return f"One-time job ({pull})."
-    every = {
-        "hourly": f"every {schedule.every_hours} hour(s) from {schedule.starts_on}",
-        "daily": f"daily at {schedule.starts_on}",
-        "weekly": f"weekly on {', '.join(schedule.days)} at {schedule.starts_on}",
-        "monthly": f"monthly on day {schedule.day_of_month} at {schedule.starts_on}",
-    }[schedule.frequency]
-    return f"Recurring, {every} ({schedule.timezone}); incremental look-back {schedule.lookback}."
+    sentence = describe_schedule(schedule)
+    return f"{sentence[0].upper()}{sentence[1:]}."
 
 
 def _text(value: str) -> str:

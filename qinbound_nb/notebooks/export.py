@@ -16,18 +16,16 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nbformat
-import papermill
-from jupyter_client.kernelspec import NoSuchKernel
-from nbclient.exceptions import CellTimeoutError, DeadKernelError
-from nbformat import NotebookNode
-from papermill.exceptions import PapermillExecutionError
-
-from qinbound_nb.job.config import JobConfig
 from qinbound_nb.errors import ConfigError, NotebookRunError
+from qinbound_nb.job.config import JobConfig
+from qinbound_nb.local.settings import Settings
 from qinbound_nb.notebooks.cells import code_cells, parameters_source, summary_markdown
+
+if TYPE_CHECKING:  # papermill and nbformat load only to run or rewrite a notebook
+    from nbformat import NotebookNode
+    from papermill.exceptions import PapermillExecutionError
 
 SECRET_NAME = re.compile(r"token|secret|password|passwd|api_?key|credential", re.IGNORECASE)
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
@@ -66,23 +64,45 @@ def export_notebook(
         "run_id": None,
         "output_notebook": None,
     }
-    notebook = nbformat.v4.new_notebook()
-    notebook.metadata.update(
-        kernelspec=KERNELSPEC,
-        language_info={"name": "python"},
-        qinbound={"job_name": job.name, "project": job.project},
-    )
-    notebook.cells = [
-        nbformat.v4.new_markdown_cell(summary_markdown(job)),
-        nbformat.v4.new_code_cell(parameters_source(defaults), metadata={"tags": ["parameters"]}),
-        *(nbformat.v4.new_code_cell(source) for source in code_cells()),
+    cells = [
+        _cell("markdown", summary_markdown(job)),
+        _cell("code", parameters_source(defaults), tags=["parameters"]),
+        *(_cell("code", source) for source in code_cells()),
     ]
-    for position, cell in enumerate(notebook.cells):
-        cell.id = f"qinbound-{position}"  # stable ids: exporting twice gives the same file
-    nbformat.validate(notebook)
+    for position, cell in enumerate(cells):
+        cell["id"] = f"qinbound-{position}"  # stable ids: exporting twice gives the same file
+    notebook = {
+        "cells": cells,
+        "metadata": {
+            "kernelspec": KERNELSPEC,
+            "language_info": {"name": "python"},
+            "qinbound": {"job_name": job.name, "project": job.project},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(notebook, str(path))
+    path.write_text(_notebook_json(notebook), encoding="utf-8")
     return path
+
+
+def _cell(kind: str, source: str, *, tags: list[str] | None = None) -> dict[str, Any]:
+    # nbformat 4.5's cell shape, built by hand: importing nbformat costs over a second
+    # (jsonschema builds grammars at import) and the wizard's Finish must answer at once;
+    # tests validate the exported file against nbformat's schema instead
+    cell: dict[str, Any] = {"cell_type": kind, "metadata": {"tags": tags} if tags else {}}
+    if kind == "code":
+        cell.update(execution_count=None, outputs=[])
+    cell["source"] = source.splitlines(keepends=True)
+    return cell
+
+
+def _notebook_json(notebook: dict[str, Any]) -> str:
+    """The text ``nbformat.write`` would give: sorted keys, one-space indent, a final newline."""
+    text = json.dumps(
+        notebook, indent=1, sort_keys=True, separators=(",", ": "), ensure_ascii=False
+    )
+    return text + "\n"
 
 
 def run_notebook(
@@ -110,6 +130,11 @@ def run_notebook(
         ConfigError: a parameter looks like a secret or is not JSON-serializable.
         NotebookRunError: a cell failed, timed out, or the kernel died or was not found.
     """
+    import papermill
+    from jupyter_client.kernelspec import NoSuchKernel
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
     check_parameters(parameters)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -164,6 +189,8 @@ def scrub_notebook(
     path: str | os.PathLike[str], *, max_output_chars: int = MAX_OUTPUT_CHARS
 ) -> Path:
     """Drop saved widget state and shorten oversized outputs of a notebook, in place."""
+    import nbformat
+
     path = Path(path)
     notebook = nbformat.read(str(path), as_version=4)
     notebook.metadata.pop("widgets", None)
@@ -195,7 +222,7 @@ def _describe_failure(exc: PapermillExecutionError, output: Path) -> str:
 
 def _mask_tokens(text: str) -> str:
     """Hide any token the environment carries, in case a cell's error message echoed it."""
-    for name, value in os.environ.items():
-        if name.startswith("QINBOUND_TOKEN_") and len(value) >= 4:
-            text = text.replace(value, "***")
+    for token in Settings.tokens():
+        if len(token.get_secret_value()) >= 4:
+            text = text.replace(token.get_secret_value(), "***")
     return text

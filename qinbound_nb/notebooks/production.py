@@ -20,6 +20,7 @@ import pandas as pd
 
 from qinbound_nb.errors import NotebookRunError, StoreError
 from qinbound_nb.job.config import JobConfig
+from qinbound_nb.job.vocab import RunStatus
 from qinbound_nb.local.connections import qinbound_home
 from qinbound_nb.notebooks.export import export_notebook, run_notebook
 from qinbound_nb.runs.execute import RunReport, new_run_id
@@ -36,11 +37,13 @@ class ProductionRun:
     output_notebook: Path
     counts: dict[str, int]
     error: str | None = None
+    warnings: tuple[str, ...] = ()
+    notification_failures: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
         """True unless the run failed."""
-        return self.status != "failed"
+        return self.status != RunStatus.FAILED
 
 
 def runs_folder(store_path: Location) -> Path:
@@ -104,9 +107,11 @@ def _outcome(
         counts = dict(report.counts)
         counts |= {f"redaction_{k}": v for k, v in report.redaction_counts.items()}
         counts |= {f"would {k}": v for k, v in report.would.items()}
-        status = "failed" if failure is not None else report.status
+        status = RunStatus.FAILED if failure is not None else report.status
         error = str(failure) if failure is not None else report.error
-        return ProductionRun(run_id, status, output, counts, error)
+        return ProductionRun(
+            run_id, status, output, counts, error, report.warnings, report.notification_failures
+        )
     return _outcome_from_store(job, run_id, store_path, output, failure, dry_run)
 
 
@@ -126,10 +131,11 @@ def _outcome_from_store(
                 # the kernel never reached run_job (or died): history still gets the run
                 store.record_failure(run_id, job, failure, output_notebook=str(output))
     if recorded is not None:
-        status = "failed" if failure is not None else str(recorded["status"])
+        status = RunStatus.FAILED if failure is not None else str(recorded["status"])
         error = str(failure) if failure is not None else recorded.get("error")
-        return ProductionRun(run_id, status, output, dict(recorded["counts"]), error)
-    status = "failed" if failure is not None else "succeeded"
+        counts, warnings = dict(recorded["counts"]), tuple(recorded["warnings"])
+        return ProductionRun(run_id, status, output, counts, error, warnings)
+    status = RunStatus.FAILED if failure is not None else RunStatus.SUCCEEDED
     return ProductionRun(run_id, status, output, {}, str(failure) if failure else None)
 
 
@@ -144,7 +150,19 @@ def _recorded_run(store: Store, run_id: str) -> dict[str, Any] | None:
         "status": str(row["status"]),
         "counts": counts if isinstance(counts, dict) else _numbers(counts),
         "error": None if pd.isna(error) else str(error),
+        "warnings": _texts(row.get("warnings")),
     }
+
+
+def _texts(value: object) -> list[str]:
+    """The warnings column: a JSON list (DuckDB may hand it over as text)."""
+    if isinstance(value, str):
+        text = value
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return [text]
+    return [str(item) for item in value] if isinstance(value, list | tuple) else []
 
 
 def _numbers(text: object) -> dict[str, int]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qinbound_nb.errors import ExportError, FatalApiError, RetriableError
+from qinbound_nb.job.vocab import ExportFormat
 from qinbound_nb.qualtrics.models import DownloadedExport, ExportProgress
 from qinbound_nb.qualtrics.requests import IdpExportRequest, ResponseExportRequest
 
@@ -36,7 +37,7 @@ class ExportSpec:
     progress_path: str  # with {id}
     file_path: str  # with {file_id}
     id_key: str  # progressId, jobId or exportId
-    format: str
+    format: ExportFormat
     compressed: bool
 
 

@@ -14,13 +14,13 @@
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 
 import httpx
 
 from qinbound_nb.errors import ConfigError, FatalApiError
 from qinbound_nb.job.config import check_datacenter
+from qinbound_nb.local.settings import Settings
 
 BASE_URL_VARIABLE = "QINBOUND_API_BASE_URL"
 QUALTRICS_HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+qualtrics\.com")
@@ -49,7 +49,7 @@ def is_loopback(host: str) -> bool:
 
 def override_base_url() -> str | None:
     """``QINBOUND_API_BASE_URL`` when set, checked to be loopback; ConfigError otherwise."""
-    raw = os.environ.get(BASE_URL_VARIABLE, "").strip()
+    raw = (Settings().api_base_url or "").strip()
     if not raw:
         return None
     url = httpx.URL(raw)

@@ -8,7 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-ExportFormat = Literal["json", "ndjson", "csv"]
+from qinbound_nb.job.vocab import ExportFormat
+
 ProgressStage = Literal["start", "poll", "download", "done"]
 
 # "Request proxied. For faster response times, use this host instead: az1.qualtrics.com"
@@ -93,6 +94,7 @@ class Question:
     type: str | None
     selector: str | None
     choices: dict[str, str] = field(default_factory=dict)
+    rows: dict[str, str] = field(default_factory=dict)  # a matrix's sub-questions
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,10 @@ def _question(import_id: str, body: dict[str, Any]) -> Question:
         str(key): str(choice.get("description") or choice.get("choiceText") or "")
         for key, choice in (body.get("choices") or {}).items()
     }
+    rows = {
+        str(key): str(row.get("description") or row.get("choiceText") or "")
+        for key, row in (body.get("subQuestions") or {}).items()
+    }
     return Question(
         import_id=import_id,
         text=str(body.get("questionText") or ""),
@@ -143,6 +149,7 @@ def _question(import_id: str, body: dict[str, Any]) -> Question:
         type=kind.get("type"),
         selector=kind.get("selector"),
         choices=choices,
+        rows=rows,
     )
 
 
@@ -199,7 +206,7 @@ class DownloadedExport:
     """An export file on disk (a zip unless ``compressed`` is False) and its ids."""
 
     path: Path
-    format: str
+    format: ExportFormat
     compressed: bool
     continuation_token: str | None
     file_id: str

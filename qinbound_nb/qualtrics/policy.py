@@ -10,6 +10,8 @@ here and gets back either a delay to wait before retrying or the ``QualtricsErro
 | 401, 403                               | AuthError naming the connection (403 + proxy      |
 |                                        | notice: "use datacenter az1")                     |
 | 404                                    | NotFoundError naming the survey/filter/source     |
+| 400 saying the continuation token is   | ContinuationTokenRejected (the run falls back to  |
+| invalid or expired                     | its watermark window)                             |
 | any other status                       | FatalApiError                                     |
 
 Messages carry the HTTP status, Qualtrics' error code and request id, and Qualtrics' short
@@ -19,6 +21,7 @@ error message with any token scrubbed, never a response body.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -26,6 +29,7 @@ from typing import Any
 
 from qinbound_nb.errors import (
     AuthError,
+    ContinuationTokenRejected,
     FatalApiError,
     NotFoundError,
     QualtricsError,
@@ -35,6 +39,12 @@ from qinbound_nb.qualtrics.models import suggested_datacenter
 
 RETRIABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 MESSAGE_LIMIT = 160
+# Qualtrics' wording for a refused token is unrecorded (the sandbox says "Invalid
+# continuationToken." or "The continuationToken has expired"), so the message must name the
+# token *and* call it invalid or expired: "Do not send allowContinuation with a
+# continuationToken" is a bad request, not a refused token.
+TOKEN_NAMED = re.compile(r"continuation\s*token", re.IGNORECASE)
+TOKEN_REFUSED = re.compile(r"invalid|expired|not valid|malformed", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -151,10 +161,27 @@ def error_for(
             status=status,
             request_id=request_id,
         )
+    if refuses_continuation_token(problem):
+        return ContinuationTokenRejected(
+            f"{action} was refused because Qualtrics no longer accepts the saved continuation "
+            f"token ({said}); pull by date window instead (a run falls back to its watermark)",
+            status=status,
+            request_id=request_id,
+        )
     return FatalApiError(
         f"{action} was refused ({said}); retrying will not help, check the request",
         status=status,
         request_id=request_id,
+    )
+
+
+def refuses_continuation_token(problem: ApiProblem) -> bool:
+    """True for a 400 whose message says the continuation token itself is invalid or expired."""
+    message = problem.message or ""
+    return (
+        problem.status == 400
+        and TOKEN_NAMED.search(message) is not None
+        and TOKEN_REFUSED.search(message) is not None
     )
 
 

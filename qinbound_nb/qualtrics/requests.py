@@ -15,8 +15,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from qinbound_nb.errors import ConfigError
-
-FORMATS = ("json", "ndjson", "csv")
+from qinbound_nb.job.vocab import ExportFormat
 
 
 def api_timestamp(moment: datetime | date) -> str:
@@ -81,7 +80,7 @@ def _continuation(
 class ResponseExportRequest:
     """The body of ``POST surveys/{surveyId}/export-responses``."""
 
-    format: Literal["json", "ndjson", "csv"] = "ndjson"
+    format: ExportFormat = ExportFormat.NDJSON
     start_date: datetime | date | None = None
     end_date: datetime | date | None = None
     limit: int | None = None
@@ -100,8 +99,9 @@ class ResponseExportRequest:
 
     def body(self) -> dict[str, Any]:
         """The JSON body with the API's camelCase names; ConfigError for refused combinations."""
-        if self.format not in FORMATS:
-            raise ConfigError(f"export format {self.format!r} must be one of {', '.join(FORMATS)}")
+        if self.format not in tuple(ExportFormat):
+            choices = ", ".join(ExportFormat)
+            raise ConfigError(f"export format {self.format!r} must be one of {choices}")
         _check_limit(self.limit)
         body: dict[str, Any] = {"format": self.format, "compress": self.compress}
         body |= _window(self.start_date, self.end_date)
@@ -134,7 +134,7 @@ class ResponseExportRequest:
             "newlineReplacement": self.newline_replacement,
         }
         chosen = {key: value for key, value in chosen.items() if value is not None}
-        if self.format != "csv":
+        if self.format != ExportFormat.CSV:
             if chosen:
                 raise ConfigError(
                     f"{', '.join(chosen)} work only with CSV exports; Qualtrics refuses them "
@@ -167,11 +167,11 @@ class IdpExportRequest:
     sort_by_last_modified: bool = False
     compress: bool = True
 
-    format: Literal["csv"] = "csv"
+    format: Literal[ExportFormat.CSV] = ExportFormat.CSV
 
     def body(self) -> dict[str, Any]:
         """The JSON body with the API's camelCase names; ConfigError for refused combinations."""
-        if self.format != "csv":
+        if self.format != ExportFormat.CSV:
             raise ConfigError("Imported Data Project exports are read as CSV only")
         _check_limit(self.limit)
         body: dict[str, Any] = {"format": "csv", "compress": self.compress, "useLabels": False}

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qinbound_nb.errors import ConfigError
+from qinbound_nb.job.vocab import ExportFormat
 from qinbound_nb.qualtrics import exports
 from qinbound_nb.qualtrics.models import DownloadedExport, ExportProgress
 from qinbound_nb.qualtrics.requests import api_timestamp
@@ -61,7 +62,7 @@ def ticket_export() -> exports.ExportSpec:
         progress_path="ticket-exports/{id}/status",
         file_path="ticket-exports/{file_id}/file",
         id_key="exportId",
-        format="json",
+        format=ExportFormat.JSON,
         compressed=True,  # no compress flag is known; iter_members sniffs the file anyway
     )
 

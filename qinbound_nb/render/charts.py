@@ -6,6 +6,8 @@ import html
 from collections.abc import Mapping
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from qinbound_nb.render.spans import kind_colour
 
@@ -16,11 +18,14 @@ def responses_per_day(dates: pd.Series | None) -> dict[str, int]:
     """Count documents per UTC day (ISO date → count), oldest first."""
     if dates is None or dates.empty:
         return {}
-    stamps = pd.to_datetime(dates, utc=True, errors="coerce").dropna()
-    if stamps.empty:
+    stamps = pd.to_datetime(dates, utc=True, errors="coerce")
+    values = pa.array(stamps, from_pandas=True)
+    if not pa.types.is_timestamp(values.type):
         return {}
-    days = stamps.dt.strftime("%Y-%m-%d").value_counts().sort_index()
-    return {str(day): int(count) for day, count in days.items()}
+    utc = pc.cast(values, pa.timestamp(values.type.unit))  # the UTC wall clock, no zone
+    counted = pc.value_counts(pc.drop_null(pc.cast(utc, pa.date32())))
+    days = sorted(zip(counted.field(0).to_pylist(), counted.field(1).to_pylist(), strict=True))
+    return {day.isoformat(): int(count) for day, count in days}
 
 
 def column_chart(counts: Mapping[str, int], title: str) -> str:

@@ -9,19 +9,24 @@ from __future__ import annotations
 
 import html
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
+from qinbound_nb.job.vocab import PiiKind
+
 Span = tuple[int, int, str]  # start, end, rule
-PII = ("email", "phone", "credit_card", "ssn", "ip")
 KIND_COLOURS = {
-    "email": "#fde68a",
-    "phone": "#bfdbfe",
-    "credit_card": "#fecaca",
-    "ssn": "#ddd6fe",
-    "ip": "#bbf7d0",
+    PiiKind.EMAIL: "#fde68a",
+    PiiKind.PHONE: "#bfdbfe",
+    PiiKind.CREDIT_CARD: "#fecaca",
+    PiiKind.SSN: "#ddd6fe",
+    PiiKind.IP: "#bbf7d0",
+    PiiKind.PERSON: "#fbcfe8",
+    PiiKind.ADDRESS: "#d9f99d",
+    PiiKind.IBAN: "#e9d5ff",
+    "known_value": "#fbcfe8",
     "redaction": "#fed7aa",
     "substitution": "#a5f3fc",
 }
@@ -93,9 +98,13 @@ def locate_in_input(
     return located
 
 
-def mark_text(text: str, spans: Iterable[Span]) -> str:
-    """Escape ``text`` and wrap each span in a ``<mark>`` naming its rule."""
+def mark_text(text: str, spans: Iterable[Span], titles: Mapping[str, str] | None = None) -> str:
+    """Escape ``text`` and wrap each span in a ``<mark>`` whose hover names its rule.
+
+    ``titles`` gives a rule's hover text (default: the rule's own name).
+    """
     parts, position = [], 0
+    titles = titles or {}
     for start, end, rule in spans:
         if start < position or end > len(text) or start >= end:
             continue  # overlapping or out of range: leave the text unmarked there
@@ -103,7 +112,7 @@ def mark_text(text: str, spans: Iterable[Span]) -> str:
         parts.append(html.escape(text[position:start]))
         parts.append(
             f'<mark class="hit hit-{html.escape(kind)}" data-rule="{html.escape(rule)}" '
-            f'title="{html.escape(rule)}">{html.escape(text[start:end])}</mark>'
+            f'title="{html.escape(titles.get(rule, rule))}">{html.escape(text[start:end])}</mark>'
         )
         position = end
     parts.append(html.escape(text[position:]))

@@ -8,13 +8,13 @@ loopback server named by ``QINBOUND_API_BASE_URL`` (the sandbox served over a so
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from typing import Any
 
-from qinbound_nb.errors import QInboundError
+from qinbound_nb.errors import ConfigError, QInboundError
 from qinbound_nb.job.config import Connection, JobConfig
 from qinbound_nb.local.connections import ConnectionStore
+from qinbound_nb.local.settings import Settings
 from qinbound_nb.qualtrics import hosts
 from qinbound_nb.qualtrics.client import QualtricsClient
 
@@ -30,7 +30,7 @@ def client_for_connection(connection: Connection, **options: Any) -> QualtricsCl
     if connection.datacenter == "sandbox" and options.get("transport") is None:
         from qinbound_nb.sandbox.simulator import Sandbox
 
-        options["transport"] = Sandbox.from_env().transport()
+        options["transport"] = Sandbox.from_settings(Settings()).transport()
     return QualtricsClient(connection, **options)
 
 
@@ -45,14 +45,12 @@ def run_clock(job: JobConfig) -> datetime:
     A sandbox told to live at another time (the demo's "a day later") must be pulled with
     windows on that same clock, or the newest responses would fall outside them.
     """
-    pinned = os.environ.get("QINBOUND_SANDBOX_NOW", "").strip()
+    try:
+        pinned = Settings().sandbox_now
+    except ConfigError:
+        pinned = None  # the sandbox itself reports the bad value
     try:
         on_sandbox = bool(pinned) and ConnectionStore().get(job.connection).datacenter == "sandbox"
     except QInboundError:
         on_sandbox = False  # an unknown connection fails the run (as a report), not the clock
-    if on_sandbox:
-        try:
-            return datetime.fromisoformat(pinned.replace("Z", "+00:00"))
-        except ValueError:
-            pass  # the sandbox itself reports the bad value
-    return datetime.now(UTC)
+    return pinned if on_sandbox and pinned is not None else datetime.now(UTC)

@@ -1,28 +1,33 @@
 """Running a job: the one place where I/O (Qualtrics, the store) meets the transform core.
 
-``run_job`` reads like a list of named steps — resolve, plan, fetch, transform, load,
-notify — and is the single code path behind the CLI (``--direct``), the exported notebook
-under papermill, and the wizard. ``preview`` (in :mod:`qinbound_nb.runs.preview`) takes the same
-transform path on a sample and stops before the store.
+``run_job`` reads like papermill's ``execute_notebook``, one named stage per line — prepare,
+fetch, load (or rehearse, on a dry run), write feedback files, report, notify — each stage
+handing the next its result (:mod:`qinbound_nb.runs.runner`). It is the single code path
+behind the CLI (``--direct``), the exported notebook under papermill, and the wizard.
+``preview`` (in :mod:`qinbound_nb.runs.preview`) takes the same transform path on a sample
+and stops before the store.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from tempfile import TemporaryDirectory
 
-from qinbound_nb.core.expressions.evaluate import compile_expression
-from qinbound_nb.core.redaction.redact import RedactionRules
-from qinbound_nb.errors import ExpressionError, QInboundError
+from qinbound_nb.errors import QInboundError
 from qinbound_nb.job.config import JobConfig
+from qinbound_nb.job.vocab import FeedbackFormat
 from qinbound_nb.qualtrics.client import QualtricsClient
+from qinbound_nb.runs.checks import check_job
 from qinbound_nb.runs.clients import open_client, run_clock
-from qinbound_nb.runs.runner import Progress, RunFailedError, Runner, RunReport, compile_rules
+from qinbound_nb.runs.pulls import Progress
+from qinbound_nb.runs.report import RunFailedError, RunReport
+from qinbound_nb.runs.runner import Runner, Stores, compile_rules
 from qinbound_nb.store import Location, exists, resolve_location
 from qinbound_nb.store.job_lock import job_lock
 from qinbound_nb.store.pending import remember_failed_run
@@ -45,26 +50,6 @@ def as_job(job: JobConfig | str | os.PathLike[str]) -> JobConfig:
     return job if isinstance(job, JobConfig) else JobConfig.load(job)
 
 
-def check_job(job: JobConfig) -> JobConfig:
-    """Checks beyond the model: every expression parses and every rule compiles.
-
-    Raises:
-        ConfigError: naming the setting (``filter.expression``, ``mapping.fields.N``...).
-    """
-    expressions = [("filter.expression", job.filter.expression)]
-    for position, spec in enumerate(job.mapping.fields):
-        if spec.transform is not None and spec.transform.kind == "expression":
-            expressions.append((f"mapping.fields.{position}.transform", spec.transform.expression))
-    for where, text in expressions:
-        if text:
-            try:
-                compile_expression(text)
-            except ExpressionError as exc:
-                raise ExpressionError(f"{where}: {exc}") from None
-    RedactionRules.from_config(job.rules, hash_key=b"only-checking-the-rules")
-    return job
-
-
 def run_job(
     job: JobConfig | str | os.PathLike[str],
     *,
@@ -77,7 +62,7 @@ def run_job(
     chunk_rows: int = CHUNK_ROWS,
     output_notebook: str | None = None,
     feedback_files: str | os.PathLike[str] | None = None,
-    feedback_format: Literal["csv", "json"] = "csv",
+    feedback_format: FeedbackFormat = FeedbackFormat.CSV,
 ) -> RunReport:
     """Pull, transform and load one job; return what happened (a failure is a report too).
 
@@ -99,24 +84,36 @@ def run_job(
         feedback_format: ``csv`` or ``json`` for those files.
     """
     job = as_job(job)
-    feedback = None if feedback_files is None else (Path(feedback_files), feedback_format)
-    run = Runner(job, run_id or new_run_id(), now or run_clock(job), dry_run, chunk_rows, feedback)
-    stores = _store_opener(store, dry_run)
+    run = Runner(
+        job,
+        run_id or new_run_id(),
+        now or run_clock(job),
+        stores=_store_opener(store, dry_run),
+        dry_run=dry_run,
+        chunk_rows=chunk_rows,
+        progress=progress,
+        output_notebook=output_notebook,
+        feedback=None if feedback_files is None else (Path(feedback_files), feedback_format),
+    )
     location = store.path if isinstance(store, Store) else resolve_location(store)
     try:
         with ExitStack() as stack:
             if not dry_run:  # one run per job at a time: the same job never loads twice
                 stack.enter_context(job_lock(location, job.name))
-            api = client or stack.enter_context(open_client(job))
-            run.execute(api, stores, progress, output_notebook)
+            api = stack.enter_context(_api(job, client))
+            folder = stack.enter_context(TemporaryDirectory(prefix="qinbound-"))
+            prepared = run.prepare()
+            pulled = run.fetch(api, prepared, Path(folder))
+            ended = run.rehearse(prepared, pulled) if dry_run else run.load(prepared, pulled)
+        run.write_feedback()
     except QInboundError as exc:
-        run.fail(exc, stores, output_notebook)
+        ended = run.fail(exc)
         if run.unrecorded:  # the store was out of reach: keep the run for its next open
-            counts = run.all_counts()
+            counts = run.tally.all_counts()
             remember_failed_run(location, run.run_id, job, str(exc), run.now, counts)
-    report = run.report()
-    run.notify(report)
-    return report
+    report = run.report(ended)
+    failures = run.notify(report)
+    return dataclasses.replace(report, notification_failures=tuple(failures))
 
 
 def new_run_id() -> str:
@@ -124,9 +121,17 @@ def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
 
 
-def _store_opener(
-    store: Store | Location | os.PathLike[str] | None, dry_run: bool
-) -> Callable[[], AbstractContextManager[Store | None]]:
+@contextmanager
+def _api(job: JobConfig, client: QualtricsClient | None) -> Iterator[QualtricsClient]:
+    """The client given (left open), or the job connection's, closed after the run."""
+    if client is not None:
+        yield client
+        return
+    with open_client(job) as owned:
+        yield owned
+
+
+def _store_opener(store: Store | Location | os.PathLike[str] | None, dry_run: bool) -> Stores:
     """Open the store only while a step needs it, so a long download locks nobody out.
 
     DuckDB lets one process write a file at a time; holding it through the export's polling

@@ -3,7 +3,7 @@
 Where the SMTP settings come from, in order of precedence:
 
 1. environment variables ``QINBOUND_SMTP_HOST``, ``_PORT``, ``_STARTTLS`` (``1``/``0``),
-   ``_SENDER``, ``_USERNAME``;
+   ``_SENDER``, ``_USERNAME`` (read by :class:`~qinbound_nb.local.settings.Settings`);
 2. the ``"smtp"`` section of ``$QINBOUND_HOME/settings.json`` (same keys, lower case:
    ``host``, ``port``, ``starttls``, ``sender``, ``username``);
 3. defaults: port 587, STARTTLS on, sender ``qinbound@localhost``.
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import smtplib
 import ssl
 from collections.abc import Mapping
@@ -25,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -33,10 +32,10 @@ from pydantic import SecretStr
 
 from qinbound_nb.errors import ConfigError
 from qinbound_nb.job.config import Connection, Notifications
-from qinbound_nb.local.connections import qinbound_home
+from qinbound_nb.job.vocab import NotifyEvent
+from qinbound_nb.local.settings import Settings
 
 log = logging.getLogger(__name__)
-Event = Literal["success", "failure", "warning"]
 SUMMARY_KEYS = ("job", "project", "run_id", "status", "started_at", "finished_at", "error")
 TEXT_LIMIT = 1000
 
@@ -54,25 +53,24 @@ class SmtpSettings:
     timeout: float = 30.0
 
     @classmethod
-    def load(cls, environ: Mapping[str, str] | None = None) -> SmtpSettings:
+    def load(cls, settings: Settings | None = None) -> SmtpSettings:
         """Read settings.json and the environment; ConfigError if either is malformed."""
-        env = os.environ if environ is None else environ
-        values = {**_settings_file_section(qinbound_home() / "settings.json")}
-        for key in ("host", "port", "starttls", "sender", "username"):
-            if env.get(f"QINBOUND_SMTP_{key.upper()}"):
-                values[key] = env[f"QINBOUND_SMTP_{key.upper()}"]
+        settings = settings or Settings()
+        values = {
+            **_settings_file_section(settings.home_folder / "settings.json"),
+            **settings.smtp_overrides(),
+        }
         try:
             port = int(values.get("port", 587))
         except (TypeError, ValueError):
             raise ConfigError(f"SMTP port {values['port']!r} must be a number") from None
-        password = env.get("QINBOUND_SMTP_PASSWORD")
         return cls(
             host=values.get("host") or None,
             port=port,
             starttls=str(values.get("starttls", True)).lower() not in ("0", "false", "no", "off"),
             sender=str(values.get("sender") or cls.sender),
             username=values.get("username") or None,
-            password=SecretStr(password) if password else None,
+            password=settings.smtp_password,
         )
 
 
@@ -91,7 +89,7 @@ def _settings_file_section(path: Path) -> dict[str, Any]:
 
 
 def notify(
-    event: Event,
+    event: NotifyEvent,
     summary: Mapping[str, Any],
     notifications: Notifications,
     settings: SmtpSettings | None = None,

@@ -17,12 +17,15 @@ from tempfile import TemporaryDirectory
 
 import pandas as pd
 
-from qinbound_nb.core.pipeline import process_chunk
-from qinbound_nb.job.config import JobConfig
+from qinbound_nb.core.parse.export import SOURCE_ID
+from qinbound_nb.core.pipeline import fields_to_redact, process_chunk
+from qinbound_nb.job.config import JobConfig, Rules
+from qinbound_nb.job.vocab import SourceType
 from qinbound_nb.qualtrics.client import QualtricsClient
 from qinbound_nb.qualtrics.models import ExportProgress
 from qinbound_nb.qualtrics.requests import IdpExportRequest, ResponseExportRequest
 from qinbound_nb.qualtrics.tickets import TicketExportRequest
+from qinbound_nb.render.compare import compare_frame
 from qinbound_nb.render.html import render_preview_html
 from qinbound_nb.runs.clients import open_client
 from qinbound_nb.runs.execute import as_job, compile_rules
@@ -59,17 +62,35 @@ class Preview:
     source_id_column: str | None = None
 
     def html(self) -> str:
-        """Raw and documents side by side, every redacted span highlighted."""
-        sources = {str(f.name): f.source for f in self.job.mapping.mapped}
+        """The comparison view: each response's raw values beside its document's, spans marked."""
         return render_preview_html(
             self.raw,
-            _mapped_first(self.documents, self.job),
+            self.documents,
             self.spans,
             self.dropped,
             self.outcomes,
             self.counts,
-            field_sources=sources,
-            raw_columns=_shown_columns(self.raw, self.job),
+            field_sources=_field_sources(self.job),
+            verbatims=fields_to_redact(self.job),
+            problems=self.problems,
+            rule_titles=rule_titles(self.job.rules),
+            id_column=self._id_column,
+        )
+
+    @property
+    def _id_column(self) -> str:
+        return self.source_id_column or SOURCE_ID.get(self.job.source.type, "responseId")
+
+    def compare(self) -> pd.DataFrame:
+        """The paired frame the view shows: per response its status, then per attribute
+        ``(name, "raw")`` beside ``(name, "doc")``, verbatims first."""
+        return compare_frame(
+            self.raw,
+            self.documents,
+            _field_sources(self.job),
+            dropped=self.dropped,
+            outcomes=self.outcomes,
+            id_column=self._id_column,
         )
 
     def _repr_html_(self) -> str:
@@ -126,6 +147,8 @@ def build_preview(
         with Store.open(store_path, read_only=True) as store:
             ids = result.documents["natural_id"]
             outcomes = store.preview_outcomes(job.project, ids, job.duplicates)
+    elif store_path is not None:  # the store is still to be made: every document is new
+        outcomes = pd.Series("new", index=result.documents.index, dtype="string")
     counts = {
         "sampled": len(raw),
         "kept": result.kept,
@@ -146,6 +169,12 @@ def build_preview(
     )
 
 
+def sample_columns(job: JobConfig, *, client: QualtricsClient, limit: int = 20) -> list[str]:
+    """The columns of a small sample export: what the mapping can offer, and nothing else."""
+    raw, _ = _sample(client, job, limit, None)
+    return [str(column) for column in raw.columns] if len(raw) else []
+
+
 def _sample(
     client: QualtricsClient,
     job: JobConfig,
@@ -154,10 +183,10 @@ def _sample(
 ) -> tuple[pd.DataFrame, str | None]:
     source = job.source
     with TemporaryDirectory(prefix="qinbound-preview-") as folder:
-        if source.type == "survey":
+        if source.type == SourceType.SURVEY:
             request = ResponseExportRequest(limit=limit, filter_id=source.filter_id)
             export = client.export_responses(source.survey_id, request, Path(folder), progress)
-        elif source.type == "orm":
+        elif source.type == SourceType.ORM:
             export = client.export_idp(
                 source.idp_source_id, IdpExportRequest(limit=limit), Path(folder), progress
             )
@@ -165,22 +194,31 @@ def _sample(
             export = client.export_tickets(TicketExportRequest(), Path(folder), progress)
         frames = [chunk.frame for chunk in read_chunks(export, job, chunk_rows=limit)]
         id_column = source_id_column(client, job)
+    if not frames:  # an export with no responses at all
+        return pd.DataFrame(), id_column
     raw = pd.concat(frames) if len(frames) > 1 else frames[0]
     return raw.iloc[:limit], id_column
 
 
-def _shown_columns(raw: pd.DataFrame, job: JobConfig) -> list[str]:
-    wanted = ["responseId", job.mapping.document_date, *(f.source for f in job.mapping.mapped)]
-    shown = [column for column in dict.fromkeys(wanted) if column in raw.columns]
-    return shown or list(raw.columns)
+def _field_sources(job: JobConfig) -> dict[str, str]:
+    """Attribute → raw column, as the view shows them: the redacted texts first, then the
+    other mapped attributes, then the document date."""
+    redacted = set(fields_to_redact(job))
+    mapped = {str(f.name): f.source for f in job.mapping.mapped}
+    first = {name: source for name, source in mapped.items() if name in redacted}
+    return first | mapped | {"document_date": job.mapping.document_date}
 
 
-def _mapped_first(documents: pd.DataFrame, job: JobConfig) -> pd.DataFrame:
-    """Put the mapped attributes right after the id and date: they are what a reviewer checks."""
-    mapped = [str(f.name) for f in job.mapping.mapped if f.name in documents.columns]
-    leading = [c for c in ("natural_id", "document_date") if c in documents.columns]
-    rest = [c for c in documents.columns if c not in leading and c not in mapped]
-    return documents[leading + mapped + rest]
+def rule_titles(rules: Rules) -> dict[str, str]:
+    """The hover text of each rule the job's rules can hit."""
+    titles: dict[str, str] = {
+        kind: f"{kind}: built-in personal data detector" for kind in rules.pii
+    }
+    for number, line in enumerate(rules.redactions.splitlines(), start=1):
+        titles[f"redaction:{number}"] = f"redaction rule, line {number}: {line.strip()}"
+    for number, line in enumerate(rules.substitutions.splitlines(), start=1):
+        titles[f"substitution:{number}"] = f"substitution, line {number}: {line.strip()}"
+    return titles
 
 
 def _prefixed(redaction_counts: dict[str, int]) -> dict[str, int]:

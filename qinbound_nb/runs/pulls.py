@@ -5,7 +5,8 @@ The incremental rules (reference/qualtrics-api.md §9, xm-discover.md §8):
 - A survey job without a saved filter asks for a continuation token on its first pull and
   sorts by last-modified date, so later pulls return what was recorded *or changed* since.
   The token is stored only after the load commits. A token older than 7 days (Qualtrics
-  expires them) or refused by the API falls back to the watermark, and the run says so.
+  expires them), or refused by the API as invalid or expired (``ContinuationTokenRejected``),
+  falls back to the watermark, and the run says so; any other refusal fails the run.
 - A job with a saved filter cannot use tokens (Qualtrics refuses the combination): it pulls
   the window ``[watermark - look-back, now)``; the overlap is settled by ``natural_id``.
 - ORM (Imported Data Project) jobs follow the same token rules; tickets use the
@@ -23,8 +24,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from qinbound_nb.core.parse.export import RawChunk, iter_export_frames
-from qinbound_nb.errors import FatalApiError
+from qinbound_nb.errors import ContinuationTokenRejected
 from qinbound_nb.job.config import JobConfig
+from qinbound_nb.job.vocab import SourceType
 from qinbound_nb.qualtrics.archive import iter_members
 from qinbound_nb.qualtrics.client import QualtricsClient
 from qinbound_nb.qualtrics.models import DownloadedExport, ExportProgress
@@ -55,14 +57,14 @@ def plan_pull(
     start = _window_start(job, checkpoint, lookback)
     token, note = _usable_token(checkpoint, now)
     source = job.source
-    if source.type == "tickets":
+    if source.type == SourceType.TICKETS:
         return PullPlan(TicketExportRequest(updated_since=start, updated_before=now), now, False)
-    if source.type == "survey" and source.filter_id:
+    if source.type == SourceType.SURVEY and source.filter_id:
         request: ExportRequest = ResponseExportRequest(
             start_date=start, end_date=now, filter_id=source.filter_id, limit=limit
         )
         return PullPlan(request, now, False, note)
-    make = ResponseExportRequest if source.type == "survey" else IdpExportRequest
+    make = ResponseExportRequest if source.type == SourceType.SURVEY else IdpExportRequest
     if token and limit is None:
         return PullPlan(make(continuation_token=token, sort_by_last_modified=True), now, True)
     request = make(
@@ -121,9 +123,9 @@ def fetch(
     if isinstance(request, TicketExportRequest):
         return client.export_tickets(request, dest, progress)
     if isinstance(request, IdpExportRequest):
-        assert source.type == "orm"
+        assert source.type == SourceType.ORM
         return client.export_idp(source.idp_source_id, request, dest, progress)
-    assert source.type == "survey"
+    assert source.type == SourceType.SURVEY
     return client.export_responses(source.survey_id, request, dest, progress)
 
 
@@ -135,10 +137,14 @@ def fetch_with_fallback(
     dest: Path,
     progress: Progress | None = None,
 ) -> tuple[DownloadedExport, PullPlan]:
-    """Fetch; when a continuation token is refused, fall back to the watermark once."""
+    """Fetch; when Qualtrics refuses the continuation token, fall back to the watermark once.
+
+    Only :class:`ContinuationTokenRejected` falls back: any other refusal of a token pull (a
+    bad request, a missing survey, a revoked API token) fails the run as what it is.
+    """
     try:
         return fetch(client, job, plan, dest, progress), plan
-    except FatalApiError:
+    except ContinuationTokenRejected:
         if not plan.uses_token:
             raise
     fallback = without_token(plan, job, checkpoint)
@@ -150,7 +156,7 @@ def fetch_in_progress(
 ) -> DownloadedExport | None:
     """The snapshot of in-progress sessions, when the job asks for them."""
     source = job.source
-    if source.type != "survey" or not source.include_in_progress:
+    if source.type != SourceType.SURVEY or not source.include_in_progress:
         return None
     request = ResponseExportRequest(in_progress=True, filter_id=source.filter_id)
     return client.export_responses(source.survey_id, request, dest / "in-progress", progress)
@@ -158,9 +164,29 @@ def fetch_in_progress(
 
 def source_id_column(client: QualtricsClient, job: JobConfig) -> str | None:
     """The raw column holding the source id (the IDP's unique field for ORM jobs)."""
-    if job.source.type == "orm":
+    if job.source.type == SourceType.ORM:
         return client.idp_schema(job.source.idp_source_id).unique_field
     return None
+
+
+def read_pull(
+    export: DownloadedExport,
+    sessions: DownloadedExport | None,
+    job: JobConfig,
+    chunk_rows: int,
+    columns: Collection[str] | None,
+) -> Iterator[tuple[RawChunk, bool]]:
+    """The export's raw chunks, then the in-progress snapshot's (flagged True), indexed on."""
+    position = 0
+    for export_file, in_progress in ((export, False), (sessions, True)):
+        if export_file is None:
+            continue
+        chunks = read_chunks(
+            export_file, job, chunk_rows=chunk_rows, start_index=position, columns=columns
+        )
+        for chunk in chunks:
+            position += len(chunk.frame)
+            yield chunk, in_progress
 
 
 def read_chunks(
@@ -180,7 +206,7 @@ def read_chunks(
     for _name, stream in iter_members(export.path):
         for chunk in iter_export_frames(
             stream,
-            export.format,  # type: ignore[arg-type]
+            export.format,
             kind=job.source.type,
             chunk_rows=chunk_rows,
             start_index=position,

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
+from qinbound_nb.sandbox.recipients import recipient_values
 from qinbound_nb.sandbox.text import compose_comment
 
 EPOCH = datetime(2026, 11, 1, tzinfo=UTC)
@@ -198,6 +199,7 @@ def make_response(survey: SurveyDef, seed: int, index: int) -> Response:
     if not finished:
         recorded = end + PARTIAL_CLOSE + timedelta(milliseconds=rng.randint(1000, 60000))
     values |= metadata(rng, language, duration, finished)
+    values |= recipient_values(f"{seed}/{survey.survey_id}/{index}", values, language)
     response = Response(
         index=index,
         response_id=stable_id("R_", seed, survey.survey_id, index),

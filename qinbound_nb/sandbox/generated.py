@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from qinbound_nb.job.vocab import SURVEY_DATE_FIELDS
 from qinbound_nb.sandbox import render
 from qinbound_nb.sandbox.catalog import NPS, SurveyDef, make_response, stable_id
 
@@ -109,7 +110,9 @@ def _templates(seed: int, fmt: str, selection: render.Selection, use_labels: boo
         index += 1
         if not response.finished:
             continue
-        dates = {"startDate": "@@S@@", "endDate": "@@E@@", "recordedDate": "@@R@@"}
+        dates: dict[str, str] = dict(
+            zip(SURVEY_DATE_FIELDS, ("@@S@@", "@@E@@", "@@R@@"), strict=True)
+        )
         if selection.last_modified:
             dates["lastModifiedDate"] = "@@M@@"
         texts.append(_render_row(fmt, "@@I@@", dates, response.values, response.labels, cols,

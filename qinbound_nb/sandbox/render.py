@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from qinbound_nb.job.vocab import SURVEY_DATE_FIELDS
 from qinbound_nb.sandbox.catalog import SurveyDef
 
 # (ImportId, export tag, question text, name in surveyMetadataIds)
@@ -39,7 +40,6 @@ METADATA = (
     ("distributionChannel", "DistributionChannel", "Distribution Channel", "distributionChannel"),
     ("userLanguage", "UserLanguage", "User Language", "userLanguage"),
 )  # fmt: skip
-DATE_FIELDS = ("startDate", "endDate", "recordedDate")
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ def csv_header(cols: list[Column], time_zone: str | None) -> list[list[str]]:
     ids = []
     for column in cols:
         ref: dict[str, str] = {"ImportId": column.import_id}
-        if column.import_id in (*DATE_FIELDS, "lastModifiedDate"):
+        if column.import_id in (*SURVEY_DATE_FIELDS, "lastModifiedDate"):
             ref["timeZone"] = zone
         ids.append(json.dumps(ref, separators=(",", ":")))
     return [[c.tag for c in cols], [c.text for c in cols], ids]

@@ -6,6 +6,7 @@ import json
 from dataclasses import replace
 from typing import Any
 
+from qinbound_nb.job.vocab import ExportFormat
 from qinbound_nb.sandbox import exports, feeds
 from qinbound_nb.sandbox.api import ApiRequest, ApiResponse, ExportJob, Route, SandboxApi
 from qinbound_nb.sandbox.catalog import EPOCH, DemoSurvey, SurveyDef, stable_id
@@ -116,7 +117,7 @@ def list_filters(api: SandboxApi, request: ApiRequest, params: Params) -> ApiRes
 def start_responses(api: SandboxApi, request: ApiRequest, params: Params) -> ApiResponse:
     survey = _survey(api, params["sid"])
     body = _body(request)
-    query = exports.parse_query(body, exports.RESPONSE_KEYS, ("json", "ndjson", "csv"))
+    query = exports.parse_query(body, exports.RESPONSE_KEYS, tuple(ExportFormat))
     filters = survey.filter_ids if isinstance(survey, DemoSurvey) else {}
     if query.filter_id and query.filter_id not in filters:
         raise Missing("FLT_2", "Filter not found.")

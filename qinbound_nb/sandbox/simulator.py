@@ -12,7 +12,8 @@ Catalog (deterministic from the seed):
 - Tickets through ``/ticket-exports`` (peer-knowledge endpoints, see ``qualtrics/tickets.py``).
 - ``add_generated_survey(survey_id, responses=N)``: N responses streamed by the generator.
 
-Settings from the environment (``from_env``; papermill kernels use this):
+Settings from the environment (``from_env``, or ``from_settings`` given a
+:class:`~qinbound_nb.local.settings.Settings`; papermill kernels use this):
 ``QINBOUND_SANDBOX_SEED`` (int, default 0), ``QINBOUND_SANDBOX_NOW`` (ISO timestamp the
 sandbox treats as now; default: the real clock), ``QINBOUND_SANDBOX_FAULTS`` (a fault plan,
 see :mod:`.faults`), ``QINBOUND_SANDBOX_SURVEYS`` (``SV_id=N,...``: generated surveys).
@@ -22,13 +23,13 @@ Any non-empty ``X-API-TOKEN`` is accepted except ``expired-token`` and ``revoked
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 from qinbound_nb.errors import ConfigError
 from qinbound_nb.job.config import SURVEY_ID
+from qinbound_nb.local.settings import Settings
 from qinbound_nb.sandbox import exports as sandbox_exports
 from qinbound_nb.sandbox import feeds as sandbox_feeds
 from qinbound_nb.sandbox.api import SandboxApi
@@ -72,22 +73,16 @@ class Sandbox:
     @classmethod
     def from_env(cls) -> Sandbox:
         """A sandbox configured by the ``QINBOUND_SANDBOX_*`` variables (see the module doc)."""
-        seed_text = os.environ.get("QINBOUND_SANDBOX_SEED", "0").strip() or "0"
-        now_text = os.environ.get("QINBOUND_SANDBOX_NOW", "").strip()
-        try:
-            seed = int(seed_text)
-            now = datetime.fromisoformat(now_text.replace("Z", "+00:00")) if now_text else None
-        except ValueError:
-            raise ConfigError(
-                "QINBOUND_SANDBOX_SEED must be an integer and QINBOUND_SANDBOX_NOW an ISO "
-                "timestamp such as 2026-11-20T12:00:00Z"
-            ) from None
-        sandbox = cls(seed, now=now, faults=os.environ.get("QINBOUND_SANDBOX_FAULTS"))
-        for entry in filter(None, os.environ.get("QINBOUND_SANDBOX_SURVEYS", "").split(",")):
-            survey_id, _, size = entry.strip().partition("=")
-            if not size.isdigit():
-                raise ConfigError(f"QINBOUND_SANDBOX_SURVEYS entry {entry!r} must be SV_id=N")
-            sandbox.add_generated_survey(survey_id, responses=int(size))
+        return cls.from_settings(Settings())
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Sandbox:
+        """A sandbox with the seed, clock, faults and generated surveys of ``settings``."""
+        sandbox = cls(
+            settings.sandbox_seed, now=settings.sandbox_now, faults=settings.sandbox_faults
+        )
+        for survey_id, responses in settings.generated_surveys().items():
+            sandbox.add_generated_survey(survey_id, responses=responses)
         return sandbox
 
     def now(self) -> datetime:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-LANGUAGES = ("EN", "DE", "FR", "ES")
 FIRST = ("anna", "jonas", "marie", "lucas", "sofia", "liam", "emma", "noah", "chloe", "mateo")
 LAST = ("schmidt", "martin", "garcia", "miller", "dubois", "lopez", "weber", "smith", "moreau")
 DOMAINS = ("example.com", "example.org", "mail.example.net", "beispiel.example.de", "example.fr")

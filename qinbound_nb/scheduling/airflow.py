@@ -21,6 +21,8 @@ import re
 from pathlib import Path
 
 from qinbound_nb.job.config import Schedule
+from qinbound_nb.job.vocab import Frequency, ScheduleKind
+from qinbound_nb.local.settings import token_variable
 from qinbound_nb.scheduling.recurrence import REFERENCE_DAY, describe_schedule, starts_on_time
 
 HEADER = '''"""Airflow DAG for qinbound job {name!r}: {description}.
@@ -114,7 +116,7 @@ def airflow_dag(
         name=name,
         description=describe_schedule(schedule),
         short=f"qinbound job {name}: {describe_schedule(schedule)}",
-        token_variable="QINBOUND_TOKEN_" + re.sub(r"[^A-Z0-9]", "_", connection.upper()),
+        token_variable=token_variable(connection),
         job_path=str(Path(job_path).resolve()),
         notebook_path=str(Path(notebook_path).resolve()),
         output_notebook=output_notebook,
@@ -144,9 +146,9 @@ def airflow_schedules(dag_id: str, schedule: Schedule) -> dict[str, str]:
     """DAG id → the schedule as Python source (a cron string literal, a timedelta, or None)."""
     at = starts_on_time(schedule)
     minute_hour = f"{at.minute} {at.hour}"
-    if schedule.kind == "once":
+    if schedule.kind == ScheduleKind.ONCE:
         return {dag_id: "None"}
-    if schedule.frequency == "hourly":
+    if schedule.frequency == Frequency.HOURLY:
         every = schedule.every_hours
         if 24 % every:
             return {dag_id: f"datetime.timedelta(hours={every})"}
@@ -154,9 +156,9 @@ def airflow_schedules(dag_id: str, schedule: Schedule) -> dict[str, str]:
             str(hour) for hour in sorted({(at.hour + k * every) % 24 for k in range(24)})
         )
         return {dag_id: repr(f"{at.minute} {hours} * * *")}
-    if schedule.frequency == "daily":
+    if schedule.frequency == Frequency.DAILY:
         return {dag_id: repr(f"{minute_hour} * * *")}
-    if schedule.frequency == "weekly":
+    if schedule.frequency == Frequency.WEEKLY:
         days = ",".join(schedule.days)  # croniter reads mon, tue...
         return {dag_id: repr(f"{minute_hour} * * {days}")}
     day = schedule.day_of_month

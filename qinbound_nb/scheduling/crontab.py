@@ -20,18 +20,18 @@ import os
 import re
 import shlex
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from qinbound_nb.errors import ScheduleError
-from qinbound_nb.job.config import WEEKDAYS, Schedule
-from qinbound_nb.scheduling.recurrence import describe_schedule, starts_on_time, upcoming_runs
+from qinbound_nb.job.config import Schedule
+from qinbound_nb.job.vocab import Frequency, ScheduleKind, Weekday
+from qinbound_nb.scheduling.recurrence import describe_schedule, starts_on_time
 
 BEGIN = "# >>> qinbound job {job} >>>"
 END = "# <<< qinbound job {job} <<<"
-CRON_WEEKDAYS = {name: (index + 1) % 7 for index, name in enumerate(WEEKDAYS)}  # sun = 0
+CRON_WEEKDAYS = {name: (index + 1) % 7 for index, name in enumerate(Weekday)}  # sun = 0
 
 
 def crontab_lines(
@@ -73,30 +73,12 @@ def crontab_lines(
         f"# {describe_schedule(schedule)}; fields in {machine_zone} time; "
         "--if-due runs only when a slot is due"
     )
-    fields = [] if schedule.kind == "once" else cron_schedules(schedule, machine_zone, now)
+    fields = (
+        [] if schedule.kind == ScheduleKind.ONCE else cron_schedules(schedule, machine_zone, now)
+    )
     escaped = command.replace("%", r"\%")  # cron turns a bare % into a newline
     body = [f"{spec} {escaped}" for spec in fields]
     return [BEGIN.format(job=job), comment, *body, END.format(job=job)]
-
-
-def schedule_summary(
-    job_path: Path | str, schedule: Schedule, *, now: datetime | None = None, count: int = 5
-) -> str:
-    """What ``qinbound schedule JOB`` prints: the schedule, the next runs, the crontab block."""
-    now = now or datetime.now(UTC)
-    runs = upcoming_runs(schedule, now, count)
-    lines = [f"{job_path}: {describe_schedule(schedule)}", "next runs:"]
-    lines += [f"  {run.isoformat(timespec='minutes')}" for run in runs] or [
-        "  none: a one-time job runs when created, or by hand with `qinbound run JOB`"
-    ]
-    lines.append("crontab lines (`qinbound schedule JOB --install` adds them):")
-    lines += crontab_lines(job_path, schedule, qinbound_command=default_qinbound_command())
-    return "\n".join(lines)
-
-
-def default_qinbound_command() -> str:
-    """This interpreter running qinbound, so cron's bare PATH does not matter."""
-    return shlex.join([sys.executable, "-m", "qinbound_nb"])
 
 
 def cron_schedules(schedule: Schedule, machine_zone: str, now: datetime | None = None) -> list[str]:
@@ -110,7 +92,7 @@ def cron_schedules(schedule: Schedule, machine_zone: str, now: datetime | None =
         for hour in _slot_hours(schedule, at.hour):
             total = (hour * 60 + at.minute - int(shift.total_seconds()) // 60) % (24 * 60)
             by_minute.setdefault(total % 60, set()).add(total // 60)
-    hourly_any = schedule.frequency == "hourly" and 24 % schedule.every_hours
+    hourly_any = schedule.frequency == Frequency.HOURLY and 24 % schedule.every_hours
     return [
         f"{minute} {'*' if hourly_any else _list(hours)} * * *"
         for minute, hours in sorted(by_minute.items())
@@ -157,46 +139,35 @@ def install_crontab(lines: list[str], *, crontab_cmd: str = "crontab") -> str:
     return updated
 
 
-def remove_crontab(job_path: Path | str, *, crontab_cmd: str = "crontab") -> bool:
-    """Remove the job's block from the user's crontab; False if it had none."""
-    job = Path(job_path).resolve()
-    current = _read_crontab(crontab_cmd)
-    updated = replace_block(current, [BEGIN.format(job=job), END.format(job=job)], drop=True)
-    if updated == current:
-        return False
-    _run_crontab([crontab_cmd, "-"], crontab_cmd, stdin=updated)
-    return True
-
-
-def replace_block(crontab: str, block: list[str], *, drop: bool = False) -> str:
-    """``crontab`` with the block of the same begin marker replaced (or appended, or dropped)."""
+def replace_block(crontab: str, block: list[str]) -> str:
+    """``crontab`` with the block of the same begin marker replaced (or appended)."""
     existing = crontab.splitlines()
     begin, end = block[0], block[-1]
     if begin in existing and end in existing[existing.index(begin) :]:
         start = existing.index(begin)
         stop = existing.index(end, start)
-        existing[start : stop + 1] = [] if drop else block
-    elif not drop:
+        existing[start : stop + 1] = block
+    else:
         existing += ([""] if existing and existing[-1].strip() else []) + block
     return "\n".join(existing) + "\n" if existing else ""
 
 
 def _exact_spec(schedule: Schedule) -> str:
     at = starts_on_time(schedule)
-    if schedule.frequency == "hourly":
+    if schedule.frequency == Frequency.HOURLY:
         hours = "*" if 24 % schedule.every_hours else _list(_slot_hours(schedule, at.hour))
         return f"{at.minute} {hours} * * *"
-    if schedule.frequency == "weekly":
+    if schedule.frequency == Frequency.WEEKLY:
         days = _list({CRON_WEEKDAYS[day] for day in schedule.days})
         return f"{at.minute} {at.hour} * * {days}"
-    if schedule.frequency == "monthly":
+    if schedule.frequency == Frequency.MONTHLY:
         day = schedule.day_of_month
         return f"{at.minute} {at.hour} {day if day <= 28 else f'28-{day}'} * *"
     return f"{at.minute} {at.hour} * * *"
 
 
 def _slot_hours(schedule: Schedule, start_hour: int) -> set[int]:
-    if schedule.frequency != "hourly":
+    if schedule.frequency != Frequency.HOURLY:
         return {start_hour}
     step = schedule.every_hours if 24 % schedule.every_hours == 0 else 1
     return {(start_hour + k * step) % 24 for k in range(24)}

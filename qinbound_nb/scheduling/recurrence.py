@@ -29,30 +29,12 @@ import calendar
 import itertools
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
-from importlib import import_module
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from qinbound_nb.job.config import WEEKDAYS, Schedule
+from qinbound_nb.job.config import Schedule
+from qinbound_nb.job.vocab import Frequency, ScheduleKind, Weekday
 
 REFERENCE_DAY = date(2026, 1, 1)
-# the rest of scheduling lives beside this module; these names resolve on first use
-_ELSEWHERE = {
-    "Scheduler": "qinbound_nb.scheduling.scheduler",
-    "airflow_dag": "qinbound_nb.scheduling.airflow",
-    "crontab_lines": "qinbound_nb.scheduling.crontab",
-    "install_crontab": "qinbound_nb.scheduling.crontab",
-    "run_if_due": "qinbound_nb.scheduling.scheduler",
-    "schedule_summary": "qinbound_nb.scheduling.crontab",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _ELSEWHERE:
-        raise AttributeError(
-            f"module 'qinbound_nb.scheduling.recurrence' has no attribute {name!r}"
-        )
-    return getattr(import_module(_ELSEWHERE[name]), name)
 
 
 def zone_of(schedule: Schedule) -> ZoneInfo:
@@ -138,15 +120,15 @@ def runs_between(
 
 def describe_schedule(schedule: Schedule) -> str:
     """A short sentence such as ``daily at 06:30 (Europe/Berlin), look-back 2h``."""
-    if schedule.kind == "once":
+    if schedule.kind == ScheduleKind.ONCE:
         pull = "runs once when created" if schedule.pull_on_create else "created without a pull"
         return f"one-time job: {pull}; run it by hand later"
     at = f"at {schedule.starts_on}"
     what = {
-        "hourly": f"every {schedule.every_hours} hour(s) from {schedule.starts_on}",
-        "daily": f"daily {at}",
-        "weekly": f"weekly on {', '.join(schedule.days)} {at}",
-        "monthly": f"monthly on day {schedule.day_of_month} {at}"
+        Frequency.HOURLY: f"every {schedule.every_hours} hour(s) from {schedule.starts_on}",
+        Frequency.DAILY: f"daily {at}",
+        Frequency.WEEKLY: f"weekly on {', '.join(schedule.days)} {at}",
+        Frequency.MONTHLY: f"monthly on day {schedule.day_of_month} {at}"
         + (" (31 = last day of the month)" if schedule.day_of_month == 31 else ""),
     }[schedule.frequency]
     return f"{what} ({schedule.timezone}), look-back {schedule.lookback}"
@@ -154,11 +136,11 @@ def describe_schedule(schedule: Schedule) -> str:
 
 def _next_slot(schedule: Schedule, after: datetime, created_at: datetime | None) -> datetime | None:
     """The first recurring slot strictly later than ``after`` (None for one-time jobs)."""
-    if schedule.kind == "once":
+    if schedule.kind == ScheduleKind.ONCE:
         return None
     after = after.astimezone(UTC)
     zone = zone_of(schedule)
-    if schedule.frequency == "hourly":
+    if schedule.frequency == Frequency.HOURLY:
         anchor_day = created_at.astimezone(zone).date() if created_at else REFERENCE_DAY
         return _next_hourly(schedule, after, anchor_day)
     walls = _day_walls(schedule, after.astimezone(zone).date() - timedelta(days=1))
@@ -180,7 +162,7 @@ def _next_hourly(schedule: Schedule, after: datetime, anchor_day: date) -> datet
 def _day_walls(schedule: Schedule, first_day: date) -> Iterator[datetime]:
     """Naive wall-clock slots of a daily, weekly or monthly schedule from ``first_day`` on."""
     at = starts_on_time(schedule)
-    if schedule.frequency == "monthly":
+    if schedule.frequency == Frequency.MONTHLY:
         year, month = first_day.year, first_day.month
         while True:
             last = calendar.monthrange(year, month)[1]
@@ -188,10 +170,10 @@ def _day_walls(schedule: Schedule, first_day: date) -> Iterator[datetime]:
             if day >= first_day:
                 yield datetime.combine(day, at)
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    chosen = {WEEKDAYS.index(name) for name in schedule.days}
+    chosen = {list(Weekday).index(name) for name in schedule.days}
     for offset in itertools.count():
         day = first_day + timedelta(days=offset)
-        if schedule.frequency == "daily" or day.weekday() in chosen:
+        if schedule.frequency == Frequency.DAILY or day.weekday() in chosen:
             yield datetime.combine(day, at)
 
 

@@ -12,12 +12,15 @@ import re
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import pandas as pd
-import pyarrow as pa
+from qinbound_nb.local.settings import Settings
 
-from qinbound_nb.job.config import JobConfig
+if TYPE_CHECKING:  # annotations only: opening a store needs neither
+    import pandas as pd
+    import pyarrow as pa
+
+    from qinbound_nb.job.config import JobConfig
 
 URL_SCHEMES = ("postgresql://", "postgres://")
 Location = Path | str
@@ -95,7 +98,7 @@ def is_url(location: object) -> bool:
 def resolve_location(location: str | os.PathLike[str] | None) -> Location:
     """A store location: the URL as given, else a path; None means ``$QINBOUND_STORE``."""
     if location is None:
-        location = os.environ.get("QINBOUND_STORE") or "qinbound.duckdb"
+        location = Settings().store or "qinbound.duckdb"
     if is_url(location):
         return str(location)
     return Path(location)

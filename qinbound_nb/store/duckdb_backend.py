@@ -8,27 +8,29 @@ instead of failing at once; runs hold the store only for the checkpoint read and
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
-import pyarrow as pa
 
-from qinbound_nb.errors import StoreError
-from qinbound_nb.job.config import JobConfig
-from qinbound_nb.store import merge
+from qinbound_nb.errors import ConfigError, StoreError
+from qinbound_nb.local.settings import Settings
 from qinbound_nb.store.schema import (
-    CONNECT_CONFIG,
     column_types,
+    connect_config,
     fetch_arrow,
     quote,
     translated_errors,
 )
+
+if TYPE_CHECKING:  # loads need pandas and pyarrow; opening a store does not
+    import pandas as pd
+    import pyarrow as pa
+
+    from qinbound_nb.job.config import JobConfig
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +41,8 @@ WAIT_NOTICE_EVERY_S = 10.0
 def store_wait_s() -> float:
     """How long opening a locked store waits: ``$QINBOUND_STORE_WAIT`` seconds, default 60."""
     try:
-        return max(0.0, float(os.environ.get("QINBOUND_STORE_WAIT", DEFAULT_WAIT_S)))
-    except ValueError:
+        return max(0.0, Settings().store_wait)
+    except ConfigError:
         return DEFAULT_WAIT_S
 
 
@@ -63,9 +65,7 @@ class DuckDBBackend:
         while True:
             try:
                 with translated_errors(path, "open the store"):
-                    return duckdb.connect(
-                        str(path), read_only=read_only, config=dict(CONNECT_CONFIG)
-                    )
+                    return duckdb.connect(str(path), read_only=read_only, config=connect_config())
             except StoreError as exc:
                 now = time.monotonic()
                 if "locked by another process" not in str(exc) or now >= deadline:
@@ -123,12 +123,18 @@ class DuckDBBackend:
     def merge_batch(
         self, table: str, run_id: str, job: JobConfig, in_progress_ids: list[str] | None
     ) -> dict[str, int]:
+        from qinbound_nb.store import merge
+
         return merge.merge_batch(self.connection, table, run_id, job, in_progress_ids)
 
     def record_outcomes_only(self, run_id: str) -> dict[str, int]:
+        from qinbound_nb.store import merge
+
         return merge.record_outcomes_only(self.connection, run_id)
 
     def stored_in_progress(self, table: str, ids: pd.Series) -> list[tuple[str, bool]]:
+        from qinbound_nb.store import merge
+
         return merge.stored_in_progress(self.connection, table, ids)
 
     def text_matches(self, column: str, pattern: str) -> str:

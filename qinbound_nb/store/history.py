@@ -21,14 +21,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pyarrow.csv as pacsv
-
 from qinbound_nb.errors import StoreError
 from qinbound_nb.job.config import JobConfig
+from qinbound_nb.job.vocab import Outcome, RunStatus
 from qinbound_nb.store.backend import Backend, Executes
-from qinbound_nb.store.schema import fetch_first, quote
+from qinbound_nb.store.schema import fetch_first, literal, literals, quote
 
-WRITTEN = "('loaded', 'replaced', 'updated')"
+WRITTEN = literals((Outcome.LOADED, Outcome.REPLACED, Outcome.UPDATED))
+SUCCESSES = tuple(status for status in RunStatus if status.succeeded)
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_START = r"^[=+\-@\t\r]"
 RUN_COLUMNS = (
@@ -121,9 +121,9 @@ def write_checkpoint(
 def purge_run(connection: Executes, run_id: str, table: str | None) -> PurgeResult:
     """Delete what run ``run_id`` wrote, inside the caller's transaction (see module doc)."""
     job_name, status, purged_at = _run_row(connection, run_id)
-    if status == "purged":
+    if status == RunStatus.PURGED:
         raise StoreError(f"run {run_id} was already purged on {purged_at:%Y-%m-%d %H:%M} UTC")
-    if status not in ("succeeded", "succeeded_with_warnings"):
+    if status not in SUCCESSES:
         raise StoreError(f"run {run_id} has status {status!r} and loaded nothing; nothing to purge")
     deleted = kept = 0
     if table is not None:
@@ -139,7 +139,8 @@ def purge_run(connection: Executes, run_id: str, table: str | None) -> PurgeResu
         )
         deleted = int(deleted_row[0]) if deleted_row else 0
     connection.execute(
-        "UPDATE runs SET status = 'purged', purged_at = ?, purged_documents = ? WHERE run_id = ?",
+        f"UPDATE runs SET status = {literal(RunStatus.PURGED)}, purged_at = ?, "
+        "purged_documents = ? WHERE run_id = ?",
         [datetime.now(UTC), deleted, run_id],
     )
     _restore_checkpoint(connection, run_id, job_name)
@@ -163,9 +164,9 @@ def _restore_checkpoint(connection: Executes, run_id: str, job_name: str) -> Non
         return
     connection.execute("DELETE FROM checkpoints WHERE job_name = ?", [job_name])
     connection.execute(
-        """INSERT INTO checkpoints
+        f"""INSERT INTO checkpoints
         SELECT job_name, continuation_token, watermark, run_id, ? FROM runs
-        WHERE job_name = ? AND status IN ('succeeded', 'succeeded_with_warnings')
+        WHERE job_name = ? AND status IN {literals(SUCCESSES)}
           AND (continuation_token IS NOT NULL OR watermark IS NOT NULL)
         ORDER BY started_at DESC LIMIT 1""",
         [datetime.now(UTC), job_name],
@@ -190,6 +191,8 @@ def write_run_report(connection: Backend, run_id: str, path: Path) -> Path:
         WHERE o.run_id = ? ORDER BY o.position NULLS LAST""",
         [run_id],
     )
+    import pyarrow.csv as pacsv  # the report's CSV writer; listing runs needs no pyarrow
+
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     os.close(handle)

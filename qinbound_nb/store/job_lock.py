@@ -17,11 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-import psycopg
-
 from qinbound_nb.errors import StoreError
 from qinbound_nb.store.backend import Location, describe, is_url
-from qinbound_nb.store.postgres import PostgresBackend
 
 JOB_LOCK_SPACE = "qinbound-job:"
 log = logging.getLogger(__name__)
@@ -55,6 +52,10 @@ def lock_key(job_name: str) -> int:
 
 @contextmanager
 def _advisory_lock(url: str, job_name: str) -> Iterator[None]:
+    import psycopg  # only a postgresql:// store needs it
+
+    from qinbound_nb.store.postgres import PostgresBackend
+
     backend = PostgresBackend(url)
     try:
         with backend.errors(f"take the run lock of job {job_name!r}"):

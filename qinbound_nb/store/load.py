@@ -19,10 +19,10 @@ import pyarrow as pa
 
 from qinbound_nb.errors import StoreError
 from qinbound_nb.job.config import JobConfig
+from qinbound_nb.job.vocab import Outcome, RunStatus
 from qinbound_nb.store.history import Checkpoint, write_checkpoint, write_run_row
 from qinbound_nb.store.schema import (
     BOOKKEEPING,
-    OUTCOMES,
     STAGE,
     STAGED_OUTCOMES,
     UNTYPED,
@@ -123,7 +123,7 @@ class RunLoad:
             )
         else:  # nothing to load into a project that does not exist yet
             outcome_counts = self._connection.record_outcomes_only(self.run_id)
-        status = status or ("succeeded_with_warnings" if warnings else "succeeded")
+        status = status or (RunStatus.SUCCEEDED_WITH_WARNINGS if warnings else RunStatus.SUCCEEDED)
         all_counts = {**(counts or {}), **outcome_counts}
         write_checkpoint(self._connection, self.job.name, self.run_id, checkpoint)
         write_run_row(
@@ -198,9 +198,9 @@ class RunLoad:
                 )
 
     def _stage_outcomes(self, outcomes: pd.DataFrame) -> None:
-        unknown = set(outcomes["outcome"].dropna()) - set(OUTCOMES)
+        unknown = set(outcomes["outcome"].dropna()) - set(Outcome)
         if unknown or outcomes["outcome"].isna().any():
-            raise ValueError(f"outcomes must be one of {OUTCOMES}, not {sorted(unknown)}")
+            raise ValueError(f"outcomes must be one of {tuple(Outcome)}, not {sorted(unknown)}")
         frame = pd.DataFrame(
             {
                 "natural_id": outcomes["natural_id"].astype("string[pyarrow]"),
@@ -269,7 +269,7 @@ class RunLoad:
 
 def _refuse_used_run_id(connection: Backend, run_id: str) -> None:
     row = fetch_first(connection, "SELECT status FROM runs WHERE run_id = ?", [run_id])
-    if row is not None and row[0] != "failed":
+    if row is not None and row[0] != RunStatus.FAILED:
         raise StoreError(
             f"run id {run_id!r} is already in the history (status {row[0]}); a rerun needs "
             "a new run id (only a failed run's id may be reused)"

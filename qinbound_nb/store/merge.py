@@ -23,26 +23,38 @@ import pandas as pd
 import pyarrow as pa
 
 from qinbound_nb.job.config import JobConfig
+from qinbound_nb.job.vocab import DuplicateMode, Outcome, PreviewOutcome
 from qinbound_nb.store.backend import Backend, Executes
-from qinbound_nb.store.schema import STAGE, STAGED_OUTCOMES, column_types, fetch_first, quote
+from qinbound_nb.store.schema import (
+    STAGE,
+    STAGED_OUTCOMES,
+    column_types,
+    fetch_first,
+    literal,
+    quote,
+)
 
-PREVIEW_LABELS = {"replace": "replaces", "skip": "skipped", "update": "updates"}
 WINNERS = "_qinbound_winners"
 CLASSIFIED = "_qinbound_classified"
 MERGED = "_qinbound_merged"
 IN_PROGRESS = "_qinbound_in_progress"
+# The outcome words a merge decides between, as SQL literals.
+LOADED, REPLACED, UPDATED = (
+    literal(o) for o in (Outcome.LOADED, Outcome.REPLACED, Outcome.UPDATED)
+)
+# A stored in-progress response is always replaced: the incoming one is newer, whatever the mode.
 OUTCOME_SQL = {
-    "replace": "CASE WHEN NOT existing THEN 'loaded' ELSE 'replaced' END",
-    "skip": "CASE WHEN NOT existing THEN 'loaded' WHEN stored_in_progress THEN 'replaced' "
-    "ELSE 'skipped_duplicate' END",
-    "update": "CASE WHEN NOT existing THEN 'loaded' WHEN stored_in_progress THEN 'replaced' "
-    "ELSE 'updated' END",
+    DuplicateMode.REPLACE: f"CASE WHEN NOT existing THEN {LOADED} ELSE {REPLACED} END",
+    DuplicateMode.SKIP: f"CASE WHEN NOT existing THEN {LOADED} WHEN stored_in_progress "
+    f"THEN {REPLACED} ELSE {literal(Outcome.SKIPPED_DUPLICATE)} END",
+    DuplicateMode.UPDATE: f"CASE WHEN NOT existing THEN {LOADED} WHEN stored_in_progress "
+    f"THEN {REPLACED} ELSE {UPDATED} END",
 }
-REASON_SQL = """CASE
+REASON_SQL = f"""CASE
     WHEN NOT existing THEN NULL
     WHEN stored_in_progress THEN 'refreshed the in-progress response written by run ' || stored_run
-    WHEN outcome = 'replaced' THEN 'replaced the version written by run ' || stored_run
-    WHEN outcome = 'updated' THEN 'merged into the version written by run ' || stored_run
+    WHEN outcome = {REPLACED} THEN 'replaced the version written by run ' || stored_run
+    WHEN outcome = {UPDATED} THEN 'merged into the version written by run ' || stored_run
     ELSE 'already in the project (written by run ' || stored_run || '); duplicates mode is skip'
 END"""
 
@@ -90,7 +102,14 @@ def outcome_counts(connection: Executes, run_id: str) -> dict[str, int]:
         "SELECT outcome, count(*) FROM document_outcomes WHERE run_id = ? GROUP BY outcome",
         [run_id],
     ).fetchall()
-    return {str(outcome): int(count) for outcome, count in rows}
+    found = {str(outcome): int(count) for outcome, count in rows}
+    # GROUP BY has no order: report the outcomes in their one fixed order
+    return {name: found[name] for name in sorted(found, key=_outcome_rank)}
+
+
+def _outcome_rank(outcome: str) -> int:
+    order = list(Outcome)
+    return order.index(Outcome(outcome)) if outcome in order else len(order)
 
 
 def non_empty(column: str, sql_type: str, alias: str = "") -> str:
@@ -104,9 +123,9 @@ def non_empty(column: str, sql_type: str, alias: str = "") -> str:
 
 
 def _select_winners(
-    connection: duckdb.DuckDBPyConnection, mode: str, stage_types: dict[str, str]
+    connection: duckdb.DuckDBPyConnection, mode: DuplicateMode, stage_types: dict[str, str]
 ) -> None:
-    if mode != "update":
+    if mode != DuplicateMode.UPDATE:
         connection.execute(
             f"CREATE TEMP TABLE {WINNERS} AS SELECT * FROM {STAGE} "
             "QUALIFY row_number() OVER (PARTITION BY natural_id ORDER BY _seq DESC) = 1"
@@ -130,22 +149,23 @@ def _select_winners(
 
 
 def _record_superseded(
-    connection: duckdb.DuckDBPyConnection, run_id: str, mode: str, has_date: bool
+    connection: duckdb.DuckDBPyConnection, run_id: str, mode: DuplicateMode, has_date: bool
 ) -> None:
     reason = (
         "merged into a later row with the same natural_id in this run"
-        if mode == "update"
+        if mode == DuplicateMode.UPDATE
         else "superseded by a later row with the same natural_id in this run"
     )
     date = "s.document_date" if has_date else "NULL"
     connection.execute(
-        f"INSERT INTO {STAGED_OUTCOMES} SELECT s.natural_id, 'skipped_duplicate', ?, {date}, "
+        f"INSERT INTO {STAGED_OUTCOMES} SELECT s.natural_id, "
+        f"{literal(Outcome.SKIPPED_DUPLICATE)}, ?, {date}, "
         f"s._position, s._seq FROM {STAGE} s ANTI JOIN {WINNERS} w ON s._seq = w._seq",
         [reason],
     )
 
 
-def _classify(connection: duckdb.DuckDBPyConnection, table: str, mode: str) -> None:
+def _classify(connection: duckdb.DuckDBPyConnection, table: str, mode: DuplicateMode) -> None:
     connection.execute(
         f"""CREATE TEMP TABLE {CLASSIFIED} AS
         WITH joined AS (
@@ -202,19 +222,19 @@ def _write_documents(
                {"".join(m + ", " for m in merged)}{bookkeeping}
         FROM {WINNERS} w JOIN {CLASSIFIED} c USING (natural_id)
         JOIN {target} p ON p.natural_id = w.natural_id
-        WHERE c.outcome = 'updated'""",
+        WHERE c.outcome = {UPDATED}""",
         [run_id, now],
     )
     connection.execute(
         f"DELETE FROM {target} WHERE natural_id IN "
-        f"(SELECT natural_id FROM {CLASSIFIED} WHERE outcome IN ('replaced', 'updated'))"
+        f"(SELECT natural_id FROM {CLASSIFIED} WHERE outcome IN ({REPLACED}, {UPDATED}))"
     )
     selected = ", ".join(f"w.{quote(c)}" for c in columns)
     connection.execute(
         f"""INSERT INTO {target} BY NAME
         SELECT {selected}, {bookkeeping}
         FROM {WINNERS} w JOIN {CLASSIFIED} c USING (natural_id)
-        WHERE c.outcome IN ('loaded', 'replaced')""",
+        WHERE c.outcome IN ({LOADED}, {REPLACED})""",
         [run_id, now],
     )
     connection.execute(f"INSERT INTO {target} BY NAME SELECT * FROM {MERGED}")
@@ -237,12 +257,12 @@ def _record_outcomes(connection: duckdb.DuckDBPyConnection, run_id: str, has_dat
 
 def preview_outcomes(backend: Backend, table: str | None, ids: pd.Series, mode: str) -> pd.Series:
     """Per id, what a load in ``mode`` would do: new / replaces / skipped / updates."""
-    result = pd.Series("new", index=ids.index, dtype="string[pyarrow]", name="preview")
+    result = pd.Series(PreviewOutcome.NEW, index=ids.index, dtype="string[pyarrow]", name="preview")
     if table is None or ids.empty:
         return result
     in_progress = ids.map(dict(backend.stored_in_progress(table, ids)))
-    result[in_progress.notna()] = PREVIEW_LABELS[mode]
-    result[in_progress.eq(True).fillna(False).astype(bool)] = "replaces"
+    result[in_progress.notna()] = PreviewOutcome.for_duplicate(mode)
+    result[in_progress.eq(True).fillna(False).astype(bool)] = PreviewOutcome.REPLACES
     return result
 
 

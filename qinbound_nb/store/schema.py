@@ -15,32 +15,26 @@ Tables (query them with plain SQL; ``projects`` names each project's document ta
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 
 from qinbound_nb.errors import StoreError
-from qinbound_nb.store.backend import Executes
+from qinbound_nb.local.settings import Settings
+
+if TYPE_CHECKING:  # Arrow results load pyarrow when asked for; a few plain rows do not
+    import pyarrow as pa
+
+    from qinbound_nb.store.backend import Executes
 
 LAYOUT_VERSION = "2"
 STAGE = "_qinbound_stage"
 STAGED_OUTCOMES = "_qinbound_staged_outcomes"
 BOOKKEEPING = {"_run_id": "VARCHAR", "_in_progress": "BOOLEAN", "_updated_at": "TIMESTAMPTZ"}
-OUTCOMES = (
-    "loaded",
-    "replaced",
-    "updated",
-    "skipped_duplicate",
-    "filtered_out",
-    "over_limit",
-    "failed",
-)
 TABLES_DDL = """
 CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR, value VARCHAR);
 CREATE TABLE IF NOT EXISTS projects (
@@ -64,15 +58,21 @@ CREATE TABLE IF NOT EXISTS jobs (
 MIGRATIONS = {
     "2": ["ALTER TABLE runs ADD COLUMN IF NOT EXISTS host VARCHAR"],
 }
-# Extensions must never be fetched from the network; ICU and JSON are linked in.
-# A run stages its whole batch inside one transaction; past this much memory DuckDB spills
-# the stage to ``<store>.tmp`` beside the file instead of growing without bound.
-STORE_MEMORY_LIMIT = os.environ.get("QINBOUND_STORE_MEMORY", "2GB")
-CONNECT_CONFIG = {
-    "autoinstall_known_extensions": "false",
-    "TimeZone": "UTC",
-    "memory_limit": STORE_MEMORY_LIMIT,
-}
+
+
+def connect_config() -> dict[str, str | bool | int | float | list[str]]:
+    """DuckDB's settings for every connection to a store."""
+    # Extensions must never be fetched from the network; ICU and JSON are linked in.
+    # A run stages its whole batch inside one transaction; past this much memory
+    # (QINBOUND_STORE_MEMORY, default 2GB) DuckDB spills the stage to ``<store>.tmp``
+    # beside the file instead of growing without bound.
+    return {
+        "autoinstall_known_extensions": "false",
+        "TimeZone": "UTC",
+        "memory_limit": Settings().store_memory,
+    }
+
+
 # A stored column may take these incoming types without a conflict (they cast losslessly).
 WIDENINGS = {
     ("DOUBLE", "BIGINT"),
@@ -95,6 +95,16 @@ KINDS = {
 def quote(identifier: str) -> str:
     """Quote a SQL identifier so any column or table name is safe in a statement."""
     return '"' + identifier.replace('"', '""') + '"'
+
+
+def literal(word: str) -> str:
+    """A SQL string literal, such as ``'loaded'`` for a word of the vocabulary."""
+    return "'" + word.replace("'", "''") + "'"
+
+
+def literals(words: Iterable[str]) -> str:
+    """A SQL list of string literals, such as ``('loaded', 'replaced')``."""
+    return "(" + ", ".join(literal(word) for word in words) + ")"
 
 
 def table_name_for(project: str, taken: set[str]) -> str:

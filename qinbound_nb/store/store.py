@@ -21,12 +21,11 @@ from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from qinbound_nb.errors import QInboundError, StoreError
 from qinbound_nb.job.config import JobConfig
+from qinbound_nb.job.vocab import RunStatus
 from qinbound_nb.store import pending
 from qinbound_nb.store.backend import Backend, Location, is_url, resolve_location
 from qinbound_nb.store.duckdb_backend import DuckDBBackend
@@ -38,15 +37,23 @@ from qinbound_nb.store.history import (
     write_run_report,
     write_run_row,
 )
-from qinbound_nb.store.load import LoadResult, RunLoad
-from qinbound_nb.store.merge import preview_outcomes
 from qinbound_nb.store.migrate import check_readable, migrate
-from qinbound_nb.store.postgres import PostgresBackend
 from qinbound_nb.store.schema import BOOKKEEPING, fetch_first, quote
+
+if TYPE_CHECKING:  # loading and answering in frames need pandas; opening a store does not
+    import pandas as pd
+
+    from qinbound_nb.store.load import LoadResult, RunLoad
 
 __all__ = ["Checkpoint", "LoadResult", "PurgeResult", "RunLoad", "Store", "default_store_path"]
 
 log = logging.getLogger(__name__)
+REGISTERED_JOBS_SQL = """SELECT j.*, r.run_id AS last_run_id, r.status AS last_status,
+          r.started_at AS last_started_at
+    FROM jobs j LEFT JOIN (
+        SELECT DISTINCT ON (job_name) * FROM runs ORDER BY job_name, started_at DESC
+    ) r USING (job_name)
+    ORDER BY j.job_name"""
 
 
 def default_store_path() -> Location:
@@ -57,8 +64,20 @@ def default_store_path() -> Location:
 def open_backend(location: Location, read_only: bool, wait_s: float | None = None) -> Backend:
     """The backend for a location: PostgreSQL for a URL, DuckDB for a file path."""
     if is_url(location):
+        from qinbound_nb.store.postgres import PostgresBackend  # psycopg only for a URL
+
         return PostgresBackend(str(location), read_only=read_only)
     return DuckDBBackend(Path(location), read_only=read_only, wait_s=wait_s)
+
+
+def __getattr__(name: str) -> Any:
+    # LoadResult and RunLoad stay importable from here without making every Store pay
+    # for pandas (``qinbound jobs`` and ``history`` open a store and print a few rows)
+    if name in ("LoadResult", "RunLoad"):
+        from qinbound_nb.store import load
+
+        return getattr(load, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Store:
@@ -131,6 +150,8 @@ class Store:
         back too, then records the run as ``failed`` with its error, and is re-raised
         (DuckDB errors as StoreError). A process that dies mid-load leaves no trace.
         """
+        from qinbound_nb.store.load import RunLoad
+
         started = started_at or datetime.now(UTC)
         with self._backend.errors(f"load run {run_id}"):
             self._backend.begin()
@@ -173,14 +194,14 @@ class Store:
             earlier = fetch_first(
                 self._backend, "SELECT status FROM runs WHERE run_id = ?", [run_id]
             )
-            if earlier is not None and earlier[0] != "failed":
+            if earlier is not None and earlier[0] != RunStatus.FAILED:
                 return  # never overwrite the history of a committed run with a reused id
             write_run_row(
                 self._backend,
                 run_id=run_id,
                 job=job,
                 started_at=started_at or datetime.now(UTC),
-                status="failed",
+                status=RunStatus.FAILED,
                 counts=counts or {},
                 warnings=list(warnings),
                 output_notebook=output_notebook,
@@ -199,6 +220,10 @@ class Store:
 
         A stored in-progress document is always ``replaces`` (it is a snapshot).
         """
+        import pandas as pd
+
+        from qinbound_nb.store.merge import preview_outcomes
+
         ids = natural_ids if isinstance(natural_ids, pd.Series) else pd.Series(list(natural_ids))
         table = self.table_of(project)
         with self._backend.errors("preview outcomes"):
@@ -208,9 +233,18 @@ class Store:
 
     def query(self, sql: str, parameters: list[Any] | None = None) -> pd.DataFrame:
         """Run plain SQL against the store and return an Arrow-backed DataFrame."""
+        import pandas as pd
+
         with self._backend.errors("run the query"):
             table = self._backend.fetch_arrow(sql, parameters or [])
         return table.to_pandas(types_mapper=pd.ArrowDtype)
+
+    def records(self, sql: str, parameters: list[Any] | None = None) -> list[dict[str, Any]]:
+        """Run plain SQL and return its rows as dicts: for a few rows, without pandas."""
+        with self._backend.errors("run the query"):
+            cursor = self._backend.execute(sql, parameters or [])
+            names = [column[0] for column in getattr(cursor, "description", None) or ()]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def table_of(self, project: str) -> str | None:
         """The document table of ``project``, or None before its first load."""
@@ -261,6 +295,8 @@ class Store:
         """The documents of ``project`` that run ``run_id`` loaded, replaced or updated."""
         table = self.table_of(project)
         if table is None:
+            import pandas as pd
+
             return pd.DataFrame()
         columns = self._columns(table, bookkeeping=False)
         sql = f"SELECT {columns} FROM {quote(table)} WHERE _run_id = ? ORDER BY natural_id"
@@ -272,9 +308,11 @@ class Store:
 
     def runs(self, job_name: str | None = None) -> pd.DataFrame:
         """The run history, newest first, optionally for one job."""
-        where = "WHERE job_name = ?" if job_name is not None else ""
-        params = [job_name] if job_name is not None else []
-        return self.query(f"SELECT * FROM runs {where} ORDER BY started_at DESC", params)
+        return self.query(*_runs_sql(job_name))
+
+    def run_records(self, job_name: str | None = None) -> list[dict[str, Any]]:
+        """:meth:`runs` as plain rows (column → value), without pandas."""
+        return self.records(*_runs_sql(job_name))
 
     def run(self, run_id: str) -> pd.Series:
         """One run's row; StoreError if the store has no such run."""
@@ -309,14 +347,11 @@ class Store:
 
     def registered_jobs(self) -> pd.DataFrame:
         """Registered jobs with their last run's status and time."""
-        return self.query(
-            """SELECT j.*, r.run_id AS last_run_id, r.status AS last_status,
-                      r.started_at AS last_started_at
-            FROM jobs j LEFT JOIN (
-                SELECT DISTINCT ON (job_name) * FROM runs ORDER BY job_name, started_at DESC
-            ) r USING (job_name)
-            ORDER BY j.job_name"""
-        )
+        return self.query(REGISTERED_JOBS_SQL)
+
+    def job_records(self) -> list[dict[str, Any]]:
+        """:meth:`registered_jobs` as plain rows (column → value), without pandas."""
+        return self.records(REGISTERED_JOBS_SQL)
 
     def purge(self, run_id: str) -> PurgeResult:
         """Delete the documents run ``run_id`` wrote; see :mod:`qinbound_nb.store.history`."""
@@ -338,3 +373,9 @@ class Store:
             self._rollback()
             raise
         self._backend.execute("COMMIT")
+
+
+def _runs_sql(job_name: str | None) -> tuple[str, list[Any]]:
+    if job_name is None:
+        return "SELECT * FROM runs ORDER BY started_at DESC", []
+    return "SELECT * FROM runs WHERE job_name = ? ORDER BY started_at DESC", [job_name]

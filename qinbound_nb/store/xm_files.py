@@ -22,9 +22,11 @@ import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO
 
 import pandas as pd
+
+from qinbound_nb.job.vocab import FeedbackFormat
 
 MAX_ROWS = 100_000
 MAX_NAME = 99
@@ -51,7 +53,7 @@ def write_feedback_files(
     documents: pd.DataFrame | Iterable[pd.DataFrame],
     folder: str | os.PathLike[str],
     *,
-    format: Literal["csv", "json"] = "csv",
+    format: FeedbackFormat = FeedbackFormat.CSV,
     verbatim_fields: Iterable[str] = (),
     max_rows: int = MAX_ROWS,
     prefix: str = "feedback",
@@ -69,7 +71,7 @@ def write_feedback_files(
     Returns:
         The files written, in order; none when there was no non-empty document.
     """
-    if format not in ("csv", "json"):
+    if format not in tuple(FeedbackFormat):
         raise ValueError(f"format must be 'csv' or 'json', not {format!r}")
     if not 1 <= max_rows <= MAX_ROWS:
         raise ValueError(f"max_rows must be between 1 and {MAX_ROWS}")
@@ -123,7 +125,7 @@ def _cells(chunk: pd.DataFrame) -> pd.DataFrame:
 class _RollingWriter:
     """Writes rows into numbered files of at most ``max_rows`` rows each."""
 
-    def __init__(self, folder: Path, format: str, prefix: str, max_rows: int) -> None:
+    def __init__(self, folder: Path, format: FeedbackFormat, prefix: str, max_rows: int) -> None:
         self.folder, self.format, self.prefix, self.max_rows = folder, format, prefix, max_rows
         self.header: list[str] = []
         self.paths: list[Path] = []
@@ -150,7 +152,7 @@ class _RollingWriter:
         handle, self._temporary = tempfile.mkstemp(dir=self.folder, prefix=f".{self.prefix}.")
         self._stream = os.fdopen(handle, "w", encoding="utf-8", newline="")
         self._rows = 0
-        if self.format == "csv":
+        if self.format == FeedbackFormat.CSV:
             csv.writer(self._stream).writerow(self.header)
         else:
             self._stream.write("[\n")
@@ -158,7 +160,7 @@ class _RollingWriter:
     def _append(self, rows: pd.DataFrame) -> None:
         assert self._stream is not None
         named = rows.set_axis(self.header, axis=1)
-        if self.format == "csv":
+        if self.format == FeedbackFormat.CSV:
             named.to_csv(self._stream, header=False, index=False, lineterminator="\r\n")
         else:
             lines = named.to_json(orient="records", lines=True, force_ascii=False).splitlines()
@@ -169,7 +171,7 @@ class _RollingWriter:
     def _finish_file(self) -> None:
         if self._stream is None:
             return
-        if self.format == "json":
+        if self.format == FeedbackFormat.JSON:
             self._stream.write("\n]\n")
         self._stream.close()
         self._stream = None

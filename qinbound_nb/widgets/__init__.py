@@ -1,1 +1,1 @@
-"""The notebook UI: the job wizard (``wizard.Wizard``) and the side-by-side preview."""
+"""The notebook UI: the job wizard (``wizard.Wizard``) and the comparison preview."""

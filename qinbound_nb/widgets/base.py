@@ -20,6 +20,8 @@ import ipywidgets as W
 from pydantic import BaseModel, ValidationError
 
 from qinbound_nb.job.config import JobConfig
+from qinbound_nb.job.validation import validation_problems
+from qinbound_nb.job.vocab import SourceType
 from qinbound_nb.widgets.context import WizardContext
 from qinbound_nb.widgets.tasks import ERROR_STYLE, MessageArea, guarded
 
@@ -34,14 +36,13 @@ def fit_label() -> W.Layout:
     return W.Layout(width="auto")
 
 
-UNION_TAGS = {"survey", "orm", "tickets", "lookup", "regex", "expression"}
 POSITION_PREFIX = re.compile(r"^(fields\.\d+): (.*)$", re.S)
 # fields a placeholder job needs so one step's fields can be checked by JobConfig itself
 PLACEHOLDER_JOB: dict[str, Any] = {
     "name": "placeholder",
     "project": "placeholder",
     "connection": "placeholder",
-    "source": {"type": "tickets"},
+    "source": {"type": SourceType.TICKETS},
 }
 
 
@@ -53,15 +54,10 @@ class Checked(Generic[M]):
     problems: dict[str, str] = field(default_factory=dict)
 
 
-def problems_from(exc: ValidationError, prefix: str = "") -> dict[str, str]:
-    """Turn a ValidationError into ``{field key: message}`` (key ``""`` for the whole model)."""
+def problems_from(exc: ValidationError, model: type[BaseModel], prefix: str = "") -> dict[str, str]:
+    """Turn ``model``'s ValidationError into ``{field key: message}`` (``""``: the whole model)."""
     problems: dict[str, str] = {}
-    for error in exc.errors(include_url=False, include_input=False):
-        parts = [str(part) for part in error["loc"] if part not in UNION_TAGS]
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "missing":
-            message = "is required"
-        key = ".".join(parts)
+    for key, message in validation_problems(exc, model):
         matched = POSITION_PREFIX.match(message)
         if not key and matched:  # a model-level check that names the position itself
             key, message = matched.group(1), matched.group(2)
@@ -75,7 +71,8 @@ def check_job_fields(fields: dict[str, Any]) -> dict[str, str]:
     try:
         JobConfig.model_validate({**PLACEHOLDER_JOB, **fields})
     except ValidationError as exc:
-        return {k: m for k, m in problems_from(exc).items() if k.split(".")[0] in fields}
+        problems = problems_from(exc, JobConfig)
+        return {k: m for k, m in problems.items() if k.split(".")[0] in fields}
     return {}
 
 
@@ -145,7 +142,10 @@ class Step(Generic[M]):
 
     def field(self, key: str, *controls: W.Widget) -> W.HBox:
         """Lay out controls with an error label beside them, shown when ``key`` has a problem."""
-        label = W.HTML(value="")
+        label = W.HTML(value="", layout=W.Layout(flex="1 1 12em", min_width="12em"))
+        for control in controls:  # an error beside a field must not squeeze the field
+            if not control.layout.flex:
+                control.layout.flex = "0 0 auto"
         self.track(key, label, *controls)
         return W.HBox([*controls, label])
 
@@ -197,9 +197,7 @@ class Step(Generic[M]):
                 if self._revealed or self._touched:  # a step-wide problem
                     leftover[key] = message
             elif self._revealed or owner in self._touched:
-                beside[owner].append(
-                    message if owner == key else f"{key[len(owner) + 1 :]}: {message}"
-                )
+                beside[owner].append(_with_part(key[len(owner) + 1 :], message))
         for key, label in self._error_labels.items():
             label.value = _error_markup("; ".join(beside[key])) if beside[key] else ""
         if leftover:
@@ -249,6 +247,24 @@ class Step(Generic[M]):
         guarded(self.messages)(self.changed)()
 
 
+# a problem's part of a field (a mapping row's "transform.pattern"), as an analyst calls it;
+# an empty word: the message names the part itself
+PART_WORDS = {
+    "": "",
+    "name": "",
+    "transform.pattern": "",
+    "transform.table": "lookup table",
+    "transform.expression": "expression",
+    "transform.replacement": "replacement",
+    "transform.default": "default value",
+}
+
+
+def _with_part(part: str, message: str) -> str:
+    word = PART_WORDS.get(part, part.rsplit(".", 1)[-1].replace("_", " "))
+    return f"{word}: {message}" if word else message
+
+
 def _error_markup(message: str) -> str:
     return f'<span class="qinbound-field-error" style="{ERROR_STYLE}">{html.escape(message)}</span>'
 
@@ -258,4 +274,4 @@ def validated(model: type[M], data: dict[str, Any], prefix: str = "") -> Checked
     try:
         return Checked(model.model_validate(data))
     except ValidationError as exc:
-        return Checked(None, problems_from(exc, prefix))
+        return Checked(None, problems_from(exc, model, prefix))

@@ -30,6 +30,8 @@ class QualtricsApi(Protocol):
 
     def survey_metadata(self, survey_id: str) -> Any: ...
 
+    def idp_schema(self, idp_source_id: str) -> Any: ...
+
 
 ApiFactory = Callable[[Connection], QualtricsApi]
 Exporter = Callable[[JobConfig, Path], Any]
@@ -56,6 +58,10 @@ class WizardContext:
     # the job fields of the valid steps before step ``until`` (all steps when None)
     draft: Callable[[str | None], dict[str, Any]] = _no_draft
     go_to: Callable[[str], None] = _nowhere
+    # run(job, store path, progress) runs a saved job (None: run_job in this kernel)
+    run: Callable[[JobConfig, Path | str, Callable[[Any], None]], Any] | None = None
+    # the mapping problems the latest preview found (a DataFrame: row, field, value, problem)
+    mapping_problems: Callable[[], Any] = lambda: None
     _apis: dict[str, QualtricsApi] = field(default_factory=dict)
     _metadata: dict[tuple[str, str], Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)

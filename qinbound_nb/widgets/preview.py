@@ -1,5 +1,6 @@
-"""The preview panel: fetch a sample with the job as it stands and show raw responses and
-documents side by side (the HTML comes from :mod:`qinbound_nb.render.html`).
+"""The preview panel: fetch a sample with the job as it stands and show the comparison view,
+each response's raw values beside its document's (the HTML comes from
+:mod:`qinbound_nb.render.html`), below the steps or beside them.
 
 Fetching calls ``preview(job, limit)``, by default :func:`qinbound_nb.preview` with the
 export progress on the panel's bar. The result has ``.html()`` and ``.update(job)``, which
@@ -35,7 +36,7 @@ __all__ = ["PreviewFunction", "PreviewPanel", "render_preview_html"]
 
 
 class PreviewPanel:
-    """Sample size, a Fetch button with progress, and the rendered side-by-side preview."""
+    """Sample size, a Fetch button with progress, and the rendered comparison view."""
 
     def __init__(
         self,
@@ -55,6 +56,13 @@ class PreviewPanel:
         self.sample_size = W.BoundedIntText(description="Sample", value=100, min=1, max=10_000)
         self.fetch = W.Button(description="Fetch preview", icon="eye")
         self.live = W.Checkbox(description="Update as the job changes", value=True)
+        self.beside = W.ToggleButton(
+            description="Beside the steps",
+            icon="columns",
+            tooltip="Keep the preview beside the steps while you edit mapping, rules and filter",
+        )
+        self.hidden = W.ToggleButton(description="Hide", icon="eye-slash", tooltip="Fold it away")
+        self.hidden.observe(self._fold, names="value")
         self.busy = Busy()
         self.messages = MessageArea()
         self.output = W.HTML("")
@@ -64,16 +72,21 @@ class PreviewPanel:
         self.widget = W.VBox(
             [
                 W.HTML(
-                    "<h4>Preview</h4><small>Raw responses and documents side by side, "
-                    "with every redaction and substitution highlighted.</small>"
+                    "<h4>Preview</h4><small>Each response's raw text beside its document, "
+                    "every redaction and substitution highlighted in both.</small>"
                 ),
                 W.HBox([self.sample_size, self.fetch, self.live]),
+                W.HBox([self.beside, self.hidden]),
                 self.busy.widget,
                 self.messages.widget,
                 self.frame_style,
                 self.output,
             ]
         )
+
+    def _fold(self, change: dict[str, Any]) -> None:
+        self.output.layout.display = "none" if change["new"] else ""
+        self.hidden.description = "Show" if change["new"] else "Hide"
 
     @property
     def html(self) -> str:

@@ -1,34 +1,45 @@
-"""The source fields the mapping table offers, pre-filled from the suggested mapping.
+"""The source fields the mapping table offers: the export's own columns, pre-filled from the
+suggested mapping.
 
-A survey export has the response metadata columns, one or more columns per question (named by
-ImportId: ``QID2_TEXT`` for open text, ``QID4_1``… for matrix rows) and the embedded data
-fields. Questions get the core's suggested mapping (``suggest_mapping``); metadata, embedded
-data and questions it leaves out start as "do not load".
+A survey export has the response metadata columns, one or more columns per question (named
+by ImportId: ``QID2_TEXT`` for open text, ``QID4_1``… for a matrix's rows, ``QID1`` and
+``QID1_NPS_GROUP`` for NPS), the embedded data fields, and a ``.label`` twin beside every
+coded column (the choice's text). The table lists exactly the columns of a sample export
+when one is at hand; otherwise the columns the survey's metadata says the export will have.
+ORM sources list their schema's fields, tickets the columns of a sample export. Questions
+get the core's suggested mapping; metadata, embedded data and most label twins start as
+"do not load" (the NPS group's label, Promoter/Passive/Detractor, is suggested as text).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
+from qinbound_nb.core.parse.export import SOURCE_ID
+from qinbound_nb.core.parse.raw_types import SURVEY_INTEGERS, SURVEY_TEXT
 from qinbound_nb.core.suggest import QuestionInfo, suggest_mapping
 from qinbound_nb.job.config import FieldMapping
+from qinbound_nb.job.vocab import SURVEY_DATE_FIELDS, DateField, FieldType, SourceType
 
-SURVEY_METADATA_FIELDS = (
-    "startDate",
-    "endDate",
-    "recordedDate",
-    "status",
-    "progress",
-    "duration",
-    "finished",
-    "ipAddress",
-    "locationLatitude",
-    "locationLongitude",
-    "distributionChannel",
-    "userLanguage",
+# A response's metadata columns in export order; its id makes natural_id, it is not mapped.
+SURVEY_METADATA_FIELDS = tuple(
+    name
+    for name in (*SURVEY_DATE_FIELDS, *SURVEY_INTEGERS, *SURVEY_TEXT)
+    if name != SOURCE_ID[SourceType.SURVEY]
 )
-DATE_FIELDS = ("endDate", "startDate", "recordedDate")
+# The document date choices, in the order a blank document date falls back through them.
+DATE_FIELDS: tuple[str, ...] = tuple(DateField)
+ID_COLUMNS = frozenset({"responseId", "ticketId"})
+LABEL = ".label"
+QUESTION_COLUMN = re.compile(r"^(QID\d+)(.*)$")
+IDP_TYPES: dict[str, FieldType] = {
+    "open-text": FieldType.VERBATIM,
+    "number": FieldType.NUMBER,
+    "date-time": FieldType.DATE,
+}
 
 
 @dataclass(frozen=True)
@@ -40,51 +51,104 @@ class SourceField:
     suggestion: FieldMapping
 
 
-def survey_fields(metadata: Any) -> list[SourceField]:
-    """Every column of a survey export, questions pre-filled from the suggested mapping."""
-    fields = [_skipped(name, "response metadata") for name in SURVEY_METADATA_FIELDS]
-    infos, extras = [], []
+def survey_fields(metadata: Any, columns: Sequence[str] | None = None) -> list[SourceField]:
+    """Every column of a survey export (``columns``, else as the metadata foretells them),
+    questions pre-filled from the suggested mapping."""
+    columns = list(columns) if columns else expected_columns(metadata)
+    infos, skipped, described = [], [], {}
+    for column in columns:
+        if column in ID_COLUMNS:
+            continue  # the id makes natural_id; it is not an attribute
+        info, described[column] = _question_column(column, metadata)
+        if info is None:
+            skipped.append(_skipped(column, described[column]))
+        else:
+            infos.append(info)
+    place = {column: number for number, column in enumerate(columns)}
+    infos.sort(key=lambda i: place.get(i.import_id.removesuffix(LABEL), place[i.import_id]))
+    wanted = [info for info in infos if info.field_type != "skip"]
+    suggested = {field.source: field for field in suggest_mapping(wanted)}
+    fields = [_skipped(name, "response metadata") for name in columns if name in DATE_FIELDS]
+    for info in infos:
+        mapping = suggested.get(info.import_id) or FieldMapping(source=info.import_id, type="skip")
+        fields.append(SourceField(info.import_id, described[info.import_id], mapping))
+    return _unique(fields + skipped)
+
+
+def expected_columns(metadata: Any) -> list[str]:
+    """The columns a survey export will have, by the survey's metadata."""
+    coded: list[str] = []
+    columns = list(SURVEY_METADATA_FIELDS)
     for question in metadata.questions.values():
-        main, others = _columns(question, metadata.export_column_map)
-        infos += main
-        extras += [_skipped(column, question.text) for column in others]
-    texts = {info.import_id: info.text for info in infos}
-    for suggestion in suggest_mapping(infos):
-        fields.append(SourceField(suggestion.source, texts[suggestion.source], suggestion))
-    suggested = {field.source for field in fields}
-    fields += [_skipped(i.import_id, i.text) for i in infos if i.import_id not in suggested]
-    fields += extras
-    fields += [_skipped(name, "embedded data") for name in metadata.embedded_data]
-    return _unique(fields)
+        own = _question_columns(question)
+        columns += own
+        if question.choices:
+            coded += [c for c in own if not c.endswith("_TEXT")]
+    columns += list(metadata.embedded_data)
+    return columns + [f"{column}{LABEL}" for column in coded]
+
+
+def idp_fields(schema: Any) -> list[SourceField]:
+    """An Imported Data Project's fields (its unique field makes natural_id)."""
+    infos = [
+        QuestionInfo(import_id=name, text=name, field_type=IDP_TYPES.get(kind, FieldType.TEXT))
+        for name, kind in schema.fields.items()
+        if name != schema.unique_field
+    ]
+    described = {name: f"{kind} field" for name, kind in schema.fields.items()}
+    return [
+        SourceField(field.source, described.get(field.source, ""), field)
+        for field in suggest_mapping(infos)
+    ]
+
+
+def ticket_fields(columns: Iterable[str]) -> list[SourceField]:
+    """The columns of a ticket export; each offered, none loaded until chosen."""
+    return [_skipped(c, "ticket field") for c in columns if c not in ID_COLUMNS]
+
+
+def _question_columns(question: Any) -> list[str]:
+    qid, kind, selector = question.import_id, question.type or "", question.selector or ""
+    if kind == "TE" and selector != "FORM":
+        return [f"{qid}_TEXT"]
+    if selector == "NPS":
+        return [qid, f"{qid}_NPS_GROUP"]
+    if question.rows:
+        return [f"{qid}_{row}" for row in question.rows]
+    return [qid]
+
+
+def _question_column(column: str, metadata: Any) -> tuple[QuestionInfo | None, str]:
+    """What one export column holds: a question's answer (to suggest) and its description."""
+    base, is_label = column.removesuffix(LABEL), column.endswith(LABEL)
+    matched = QUESTION_COLUMN.match(base)
+    question = metadata.questions.get(matched.group(1)) if matched else None
+    if question is None:
+        if base in metadata.embedded_data:
+            return None, "embedded data"
+        return None, "response metadata" + (" (label)" if is_label else "")
+    suffix = base[len(question.import_id) :]
+    info = QuestionInfo(
+        import_id=column,
+        text=question.text,
+        question_type=question.type or "",
+        selector=question.selector or "",
+        export_tag=(question.export_tag or "") + suffix,
+    )
+    row = question.rows.get(suffix[1:]) if suffix[1:].isdigit() else None
+    if row:  # a matrix row: the question and the row make the name
+        info = replace(info, text=f"{question.text} {row}", field_type=FieldType.NUMBER)
+    if suffix == "_NPS_GROUP":  # codes 1-3 mean nothing to a reader: suggest the label instead
+        kind = FieldType.TEXT if is_label else FieldType.SKIP
+        twin = "as text (Promoter, Passive, Detractor)" if is_label else "as a code"
+        return replace(info, text="NPS group", field_type=kind), f"NPS group {twin}"
+    if is_label:  # the choice text beside a coded column: offered, not suggested
+        return replace(info, field_type=FieldType.SKIP), f"{info.text} (label)"
+    return info, info.text
 
 
 def _skipped(source: str, description: str) -> SourceField:
-    return SourceField(source, description, FieldMapping(source=source, type="skip"))
-
-
-def _columns(question: Any, column_map: dict[str, str]) -> tuple[list[QuestionInfo], list[str]]:
-    """The export columns (by ImportId) of one question: those worth suggesting, and others.
-
-    Open text exports ``QID2_TEXT``; matrix rows ``QID4_1``…; an export tag such as
-    ``Q1_NPS_GROUP`` beside ``Q1`` gives ``QID1_NPS_GROUP`` (an extra, not suggested).
-    """
-    qid, kind, tag = question.import_id, question.type or "", question.export_tag or ""
-    info = {"text": question.text, "question_type": kind, "selector": question.selector or ""}
-    if kind == "TE" and question.selector != "FORM":
-        return [QuestionInfo(import_id=f"{qid}_TEXT", export_tag=tag, **info)], []
-    suffixes = []
-    for column_tag, owner in column_map.items():
-        if owner != qid:
-            continue
-        if tag and column_tag.startswith(tag):
-            suffixes.append(column_tag[len(tag) :])
-        elif column_tag.isdigit():  # a bare row number
-            suffixes.append(f"_{column_tag}")
-    rows = [s for s in suffixes if s[1:].isdigit()]
-    main = [f"{qid}{s}" for s in rows] if rows else [qid]
-    others = [f"{qid}{s}" for s in suffixes if s and s not in rows]
-    infos = [QuestionInfo(import_id=c, export_tag=tag + c[len(qid) :], **info) for c in main]
-    return infos, others
+    return SourceField(source, description, FieldMapping(source=source, type=FieldType.SKIP))
 
 
 def _unique(fields: list[SourceField]) -> list[SourceField]:

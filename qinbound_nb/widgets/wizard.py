@@ -20,7 +20,9 @@ from qinbound_nb.job.config import Connection, JobConfig
 from qinbound_nb.local.connections import ConnectionStore
 from qinbound_nb.widgets.base import Step
 from qinbound_nb.widgets.context import ApiFactory, Exporter, QualtricsApi, WizardContext
+from qinbound_nb.widgets.layout import WizardFrame
 from qinbound_nb.widgets.preview import PreviewFunction, PreviewPanel
+from qinbound_nb.widgets.scrolling import StepScroller
 from qinbound_nb.widgets.steps.basics import BasicsStep
 from qinbound_nb.widgets.steps.connection import ConnectionStep
 from qinbound_nb.widgets.steps.datatype import DataTypeStep
@@ -32,6 +34,7 @@ from qinbound_nb.widgets.steps.models import step_models
 from qinbound_nb.widgets.steps.notifications import NotificationsStep
 from qinbound_nb.widgets.steps.review import ReviewStep, Section
 from qinbound_nb.widgets.steps.rules import RulesStep
+from qinbound_nb.widgets.steps.run_now import RunFunction
 from qinbound_nb.widgets.steps.schedule import ScheduleStep
 from qinbound_nb.widgets.steps.source import SourceStep
 from qinbound_nb.widgets.tasks import MessageArea, guarded
@@ -75,6 +78,8 @@ class Wizard:
             ``qinbound_nb.notebooks.export.export_notebook``).
         preview: ``preview(job, limit)`` returns a preview with ``.html()`` and
             ``.update(job)`` (default: ``qinbound_nb.preview``).
+        run: ``run(job, store_path, progress)`` runs the saved job for Finish's Run now
+            (default: ``run_job`` in this kernel).
     """
 
     def __init__(
@@ -88,6 +93,7 @@ class Wizard:
         executor: Executor | None = None,
         export: Exporter | None = None,
         preview: PreviewFunction | None = None,
+        run: RunFunction | None = None,
     ) -> None:
         self.context = WizardContext(
             api_factory=api_factory or qualtrics_api,
@@ -97,16 +103,20 @@ class Wizard:
             store=store,
             export=export,
             draft=self.draft,
-            go_to=self.go_to,
+            go_to=self.edit,
+            run=run,
         )
         self.messages = MessageArea()
         self.steps: list[Step[Any]] = [cls(self.context) for cls in STEP_CLASSES]
         self._index = 0
         self._visited = {0}
+        self._editing_from_review = False
+        self.scroller = StepScroller()
         self.review.sections = self.sections
         self.preview = PreviewPanel(
             self._preview_job, executor=self.context.executor, preview=preview, store=store
         )
+        self.context.mapping_problems = lambda: getattr(self.preview.result, "problems", None)
         self.widget = self._build()
         for step in self.steps:
             step.on_change(self._update)
@@ -116,18 +126,22 @@ class Wizard:
 
     # -- layout ------------------------------------------------------------------------------
     def _build(self) -> W.VBox:
-        self.header = [W.Button(layout=W.Layout(width="auto")) for _ in self.steps]
+        frame = WizardFrame(
+            [step.widget for step in self.steps],
+            [self.messages.widget, self.scroller.widget],
+            self.preview.widget,
+        )
+        self.frame = frame
+        self.header, self.body, self.position = frame.header, frame.body, frame.position
+        self.back, self.next, self.back_to_review = frame.back, frame.next, frame.back_to_review
         for index, button in enumerate(self.header):
             button.on_click(guarded(self.messages)(lambda _b, i=index: self._jump(i)))
-        self.body = W.Stack([step.widget for step in self.steps], selected_index=0)
-        self.back = W.Button(description="Back", icon="arrow-left")
-        self.next = W.Button(description="Next step", icon="arrow-right", button_style="primary")
         self.back.on_click(guarded(self.messages)(lambda _b: self._show(self._index - 1)))
         self.next.on_click(guarded(self.messages)(lambda _b: self._next()))
-        self.position = W.Label("")
-        nav = W.HBox([self.back, self.next, self.position])
-        header = W.HBox(self.header, layout=W.Layout(flex_flow="row wrap"))
-        return W.VBox([header, self.body, self.messages.widget, nav, self.preview.widget])
+        self.back_to_review.on_click(guarded(self.messages)(lambda _b: self.go_to("review")))
+        self.body.add_class(self.scroller.marker)
+        self.preview.beside.observe(lambda change: frame.arrange(change["new"]), names="value")
+        return frame.widget
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
@@ -157,8 +171,14 @@ class Wizard:
         return step
 
     def go_to(self, name: str) -> None:
-        """Show step ``name`` (the review's Edit buttons use this)."""
+        """Show step ``name``."""
         self._jump(self.steps.index(self.step(name)))
+
+    def edit(self, name: str) -> None:
+        """Show step ``name`` from the review, with a way straight back to it."""
+        self.go_to(name)
+        self._editing_from_review = self.current.name == name != "review"
+        self._update()
 
     def _jump(self, index: int) -> None:
         blocking = [s for s in self.steps[:index] if not s.valid] if index > self._index else []
@@ -178,11 +198,14 @@ class Wizard:
     def _show(self, index: int) -> None:
         self._index = max(0, min(index, len(self.steps) - 1))
         self._visited.add(self._index)
+        if self.current.name == "review":
+            self._editing_from_review = False
         self.messages.clear()
         self.body.selected_index = self._index
         guarded(self.current.messages)(self.current.enter)()
         self.current.refresh()
         self._update()
+        self.scroller.scroll(self.current.name)
 
     def _update(self) -> None:
         valid = self.current.valid
@@ -193,6 +216,8 @@ class Wizard:
         waiting = "" if valid or last else " (complete this step to go on)"
         where = f"Step {self._index + 1} of {len(self.steps)}: {self.current.title}"
         self.position.value = where + waiting
+        returning = self._editing_from_review
+        self.back_to_review.layout.display = "inline-flex" if returning else "none"
         for index, (step, button) in enumerate(zip(self.steps, self.header, strict=True)):
             button.description = f"{self._icon(index, step)} {index + 1}. {step.title}"
             button.button_style = "info" if index == self._index else ""

@@ -2,13 +2,17 @@
 
 Opens notebooks/wizard.ipynb, runs it, walks every step to Finish as a person would (typing,
 picking, clicking), fetches the preview from the mapping step and checks that turning on
-the PII detectors shows a highlighted ``[REDACTED]``, then checks the job file and the
-exported notebook on disk. Screenshots of the mapping step and of the preview go to the
-artifacts folder (``QINBOUND_BROWSER_ARTIFACTS``); the README shows copies of them.
+the PII detectors shows a highlighted ``[REDACTED]``, and that at 1400×1000 the first
+redacted comment's raw text and document text are both on screen; checks that each step
+change scrolled the page to the step; on Finish presses Run now and reads the run's counts;
+then checks the job file and the exported notebook on disk. Screenshots of the mapping
+step, the preview and the finish step go to the artifacts folder
+(``QINBOUND_BROWSER_ARTIFACTS``); the README shows copies of them.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -20,7 +24,7 @@ from qinbound_nb import JobConfig
 
 from .conftest import Lab
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.serial]
 
 JOB_NAME = "browser-nps"
 SURVEY = "Customer NPS (demo) (SV_1NpsDemoSurvey1)"
@@ -52,7 +56,8 @@ class WizardPage:
         self.expect(self.button("Next step")).to_be_enabled()
         self.button("Next step").click()
         self.expect(self.text(f"Step {number} of {STEPS}: {title}")).to_be_visible()
-        self.page.screenshot(path=str(self.artifacts / f"step-{number:02}.png"))
+        if os.environ.get("QINBOUND_BROWSER_ARTIFACTS"):  # asked for: every step, to look at
+            self.page.screenshot(path=str(self.artifacts / f"step-{number:02}.png"))
 
     def screenshot(
         self, locator: Any, path: Path, max_height: int = 1400, max_width: int = 1700
@@ -146,7 +151,7 @@ def fetch_preview(wizard: WizardPage) -> Any:
     sample.press("Enter")
     wizard.button("Fetch preview").click()
     preview = wizard.root.locator(".qinbound-preview").first
-    wizard.expect(preview.locator("table.preview-table")).to_be_visible(timeout=90_000)
+    wizard.expect(preview.locator("table.compare")).to_be_visible(timeout=90_000)
     return preview
 
 
@@ -170,23 +175,28 @@ def check_highlighted_redaction(wizard: WizardPage, preview: Any) -> None:
     assert line_height < 24, line_height
 
 
-def scroll_table_to(preview: Any, column: str) -> int:
-    """Scroll the preview table sideways until ``column`` ends at its right edge; return the shift.
+IN_VIEW = """td => {
+    const r = td.getBoundingClientRect();
+    return {left: r.left, top: r.top, right: r.right, bottom: r.bottom,
+            width: window.innerWidth, height: window.innerHeight};
+}"""
 
-    The table scrolls inside the panel: its scroll box is no wider than the panel itself.
-    """
-    moved = preview.locator("th", has_text=column).first.evaluate(
-        """th => {
-            const box = th.closest('table').parentElement;
-            const panel = box.closest('.qinbound-preview-output').parentElement;
-            if (box.clientWidth > panel.clientWidth) return -1;
-            const before = box.scrollLeft;
-            box.scrollLeft += th.getBoundingClientRect().right - box.getBoundingClientRect().right;
-            return box.scrollLeft - before;
-        }"""
-    )
-    assert moved != -1, "the preview table's scroll box is wider than the panel"
-    return int(moved)
+
+def check_pair_in_view(wizard: WizardPage, preview: Any) -> None:
+    """At 1400×1000, the first redacted comment's raw and document cells are both on screen."""
+    wizard.page.set_viewport_size({"width": 1400, "height": 1000})
+    mark = preview.locator("td[data-side='doc'] mark.hit", has_text="[REDACTED]").first
+    cell = mark.evaluate("m => [m.closest('td').dataset.row, m.closest('td').dataset.field]")
+    pair = "td[data-row='{}'][data-field='{}'][data-side='{}']"
+    raw = preview.locator(pair.format(*cell, "raw")).first
+    doc = preview.locator(pair.format(*cell, "doc")).first
+    doc.evaluate("td => td.scrollIntoView({block: 'center'})")
+    for side in (raw, doc):
+        box = side.evaluate(IN_VIEW)
+        assert box["left"] >= 0 and box["right"] <= box["width"], box
+        assert box["top"] >= 0 and box["bottom"] <= box["height"], box
+    assert raw.locator("mark.hit").count() >= 1, "the original is not marked in the raw text"
+    assert mark.get_attribute("title"), "the highlight names no rule"
 
 
 def set_filter(wizard: WizardPage) -> None:
@@ -197,16 +207,51 @@ def set_filter(wizard: WizardPage) -> None:
     expect(wizard.text("this record would be included")).to_be_visible()
 
 
+VISIBLE_ROWS = """table => Array.from(table.querySelectorAll('tbody tr'))
+    .filter(row => row.offsetParent !== null).map(row => row.dataset.hits)"""
+
+
+def check_quick_filter(preview: Any) -> None:
+    """The "rows with hits" filter leaves only rows that hold a redaction (inline script)."""
+    table = preview.locator("table.compare").first
+    everything = table.evaluate(VISIBLE_ROWS)
+    box = preview.locator("input[type=checkbox][value=hits]").first
+    box.check()
+    shown = table.evaluate(VISIBLE_ROWS)
+    assert shown and set(shown) == {"1"} and len(shown) < len(everything), (shown, everything)
+    box.uncheck()
+    assert len(table.evaluate(VISIBLE_ROWS)) == len(everything)
+
+
 def walk_to_finish(wizard: WizardPage) -> None:
     expect = wizard.expect
     wizard.next_step(9, "Duplicate handling")
     wizard.next_step(10, "Schedule")
     wizard.button("Recurring").click()
+    wizard.root.get_by_text("Create the job but do not pull data").click()
     wizard.next_step(11, "Review")
-    expect(wizard.text("SV_1NpsDemoSurvey1")).to_be_visible()
+    expect(wizard.text(SURVEY)).to_be_visible()
+    # the page followed the wizard: the step's heading was scrolled into view
+    expect(wizard.root.locator("[data-scrolled-to='review']")).to_have_count(1)
     wizard.next_step(12, "Finish")
+    expect(wizard.root.locator("[data-scrolled-to='finish']")).to_have_count(1)
     wizard.button("Save job and export notebook").click()
-    expect(wizard.text(f"Saved {JOB_NAME}.json.")).to_be_visible(timeout=90_000)
+    expect(wizard.text(re.compile(rf"Saved /\S+/{JOB_NAME}\.json\."))).to_be_visible(timeout=90_000)
+    expect(wizard.root.locator("code", has_text="-m qinbound_nb run /").first).to_be_visible()
+
+
+def run_now(wizard: WizardPage) -> None:
+    """Run now, wait for the run's summary, and read its counts."""
+    wizard.button("Run now").click()
+    summary = wizard.root.locator(".qinbound-run-summary")
+    wizard.expect(summary).to_be_visible(timeout=120_000)
+    wizard.expect(summary).to_contain_text("succeeded")
+    counts = dict(
+        summary.locator("table.run-counts tr").evaluate_all(
+            "rows => rows.map(r => [r.cells[0].innerText, Number(r.cells[1].innerText)])"
+        )
+    )
+    assert counts.get("loaded", 0) > 0, counts
 
 
 def test_the_wizard_builds_a_job_in_jupyterlab(page: Any, lab: Lab, artifacts: Path) -> None:
@@ -222,15 +267,16 @@ def test_the_wizard_builds_a_job_in_jupyterlab(page: Any, lab: Lab, artifacts: P
 
     set_filter(wizard)
     wizard.next_step(8, "Notifications")
-    # the preview now also greys the rows the filter drops
+    # the preview now also marks the rows the filter drops, with the reason
     wizard.expect(preview.get_by_text("filtered out by filter").first).to_be_visible()
     wizard.settled(preview)
-    # the default fields come last: reaching them takes a scroll inside the panel
-    assert scroll_table_to(preview, "feedback_type") > 0, "the preview table did not scroll"
-    scroll_table_to(preview, "main_reason_score")  # back to the redacted comments
-    wizard.screenshot(preview, artifacts / "preview.png")
+    check_pair_in_view(wizard, preview)
+    check_quick_filter(preview)
+    wizard.screenshot(preview, artifacts / "preview.png", max_height=1000, max_width=1400)
+    wizard.page.set_viewport_size({"width": 1800, "height": 2400})
 
     walk_to_finish(wizard)
+    run_now(wizard)
     wizard.screenshot(wizard.root, artifacts / "wizard-finish.png")
 
     job = JobConfig.load(lab.root / f"{JOB_NAME}.json")

@@ -245,3 +245,10 @@ def test_the_test_button_wants_true_or_false() -> None:
         expressions.test("score + 1", {"score": 1})
     with pytest.raises(UnknownFieldError):
         expressions.test("missing = 1", {"score": 1})
+
+
+def test_every_function_the_parser_knows_has_an_implementation_and_back() -> None:
+    from qinbound_nb.core.expressions.functions import FUNCTIONS, HANDLERS
+    from qinbound_nb.core.expressions.signatures import ARITY
+
+    assert set(HANDLERS) == set(ARITY) == set(FUNCTIONS)

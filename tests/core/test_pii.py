@@ -128,7 +128,7 @@ def test_the_fast_scan_path_agrees_with_public_finditer() -> None:
     texts = [c["text"] for c in json.loads(SAMPLE.read_text())]
     data = ("\n" + "\n".join(texts) + "\n").encode()
     fast = list(pii._match_spans(regex, data))
-    assert len(fast) > 100
+    assert len(fast) == 292
     assert list(pii._match_spans(PublicOnly(), data)) == fast
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from qinbound_nb.core.redaction.redact import RedactionRules, redact
 from qinbound_nb.errors import ConfigError, RuleError
-from qinbound_nb.job.rulesyntax import MAX_PATTERN_LENGTH, check_pattern
+from qinbound_nb.job.rulesyntax import MAX_PATTERN_LENGTH, RedactionPattern, check_pattern
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "redaction"
 
@@ -75,12 +75,21 @@ def test_settings_are_checked() -> None:
     assert "hash_key" not in repr(RedactionRules(mask_style="hash", hash_key=b"s3cret"))
 
 
-def test_patterns_that_re2_runs_are_accepted() -> None:
-    for pattern in [
-        "(?i)acme",
-        "\\bORD-\\d{4,8}\\b",
-        "(?P<id>[A-Z]{2}\\d+)",
-        "caf\\x{e9}",
-        "\\pL+",
-    ]:
-        check_pattern(pattern)
+@pytest.mark.parametrize(
+    ("pattern", "text", "masked"),
+    [
+        ("(?i)acme", "Acme and ACME", "[REDACTED] and [REDACTED]"),
+        ("\\bORD-\\d{4,8}\\b", "ORD-12345 not XORD-12345", "[REDACTED] not XORD-12345"),
+        ("(?P<id>[A-Z]{2}\\d+)", "ticket AB123", "ticket [REDACTED]"),
+        ("caf\\x{e9}", "un café", "un [REDACTED]"),
+        ("\\pL+", "été 42", "[REDACTED] 42"),
+    ],
+)
+def test_patterns_that_re2_runs_are_accepted_and_mask_their_matches(
+    pattern: str, text: str, masked: str
+) -> None:
+    check_pattern(pattern)  # RuleError if refused
+    rules = RedactionRules(redactions=(RedactionPattern(pattern, line=1),))
+    result = redact(pd.Series([text], dtype="string"), rules)
+    assert result.text.tolist() == [masked]
+    assert dict(result.counts) == {"redaction:1": masked.count("[REDACTED]")}

@@ -21,7 +21,7 @@ from notebook_env import (
 )
 
 from qinbound_nb import RedactionRules, redact
-from qinbound_nb.job.config import PII_KINDS
+from qinbound_nb.job.vocab import PiiKind
 from qinbound_nb.local.connections import SANDBOX
 
 COMMITTED = sorted(NOTEBOOKS.glob("*.ipynb"))
@@ -63,7 +63,7 @@ def test_stored_outputs_hold_no_token_and_no_personal_data(path: Path) -> None:
     texts = output_texts(path)
     token = SANDBOX.token.get_secret_value() if SANDBOX.token else "sandbox-token"
     assert not [text for text in texts if token in text]
-    found = redact(pd.Series(texts, dtype="string"), RedactionRules(pii=PII_KINDS))
+    found = redact(pd.Series(texts, dtype="string"), RedactionRules(pii=tuple(PiiKind)))
     assert sum(found.counts.values()) == 0, found.counts
 
 

@@ -16,6 +16,7 @@ from qualtrics_helpers import TOKEN, Sleeps, load
 
 from qinbound_nb.errors import (
     AuthError,
+    ContinuationTokenRejected,
     ExportError,
     FatalApiError,
     NotFoundError,
@@ -180,6 +181,17 @@ def test_400_is_not_retried(client, sleeps: Sleeps) -> None:
     route = respx.post(EXPORTS).mock(return_value=error("error_400_bad_request.json", 400))
     with pytest.raises(FatalApiError, match="GP_0"):
         client.export_responses(SURVEY, ResponseExportRequest(), Path("."))
+    assert route.call_count == 1 and sleeps == []
+
+
+@respx.mock
+def test_a_refused_continuation_token_is_its_own_error(client, sleeps: Sleeps) -> None:
+    refusal = {"meta": {"error": {"errorMessage": "Invalid continuationToken.", "errorCode": "X"}}}
+    route = respx.post(EXPORTS).respond(400, json=refusal)
+    request = ResponseExportRequest(continuation_token="UQhcCBAIGwgG")
+    with pytest.raises(ContinuationTokenRejected, match="date window"):
+        client.export_responses(SURVEY, request, Path("."))
+    assert json.loads(route.calls.last.request.content)["continuationToken"] == "UQhcCBAIGwgG"
     assert route.call_count == 1 and sleeps == []
 
 

@@ -8,7 +8,13 @@ from datetime import UTC, datetime
 import pytest
 from qualtrics_helpers import TOKEN, load
 
-from qinbound_nb.errors import AuthError, FatalApiError, NotFoundError, RetriableError
+from qinbound_nb.errors import (
+    AuthError,
+    ContinuationTokenRejected,
+    FatalApiError,
+    NotFoundError,
+    RetriableError,
+)
 from qinbound_nb.qualtrics.policy import (
     RetryPolicy,
     error_for,
@@ -120,3 +126,36 @@ def test_gave_up_is_retriable_and_keeps_the_request_id() -> None:
     assert isinstance(error, RetriableError)
     assert error.request_id == "0b7c52c4-3c8e-4e39-9d7c-2f51b1a0c1d2"
     assert "5 attempt(s)" in str(error)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Invalid continuationToken.",
+        "The continuationToken has expired; tokens are valid for 7 days.",
+    ],
+)
+def test_a_400_refusing_the_continuation_token_is_its_own_error(message: str) -> None:
+    body = json.dumps({"meta": {"error": {"errorMessage": message, "errorCode": "RCE_1"}}})
+    error = error_for(
+        parse_problem(400, body.encode()), connection="c", action="a", resource="r", secrets=()
+    )
+    assert isinstance(error, ContinuationTokenRejected) and error.status == 400
+    assert "date window" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        (400, "Do not send allowContinuation with a continuationToken."),
+        (400, "filterId cannot be used with allowContinuation or continuationToken."),
+        (400, "Invalid filterId parameter."),
+        (403, "Invalid continuationToken."),
+    ],
+)
+def test_other_refusals_naming_the_token_stay_what_they_are(status: int, message: str) -> None:
+    body = json.dumps({"meta": {"error": {"errorMessage": message, "errorCode": "X"}}})
+    error = error_for(
+        parse_problem(status, body.encode()), connection="c", action="a", resource="r", secrets=()
+    )
+    assert not isinstance(error, ContinuationTokenRejected)

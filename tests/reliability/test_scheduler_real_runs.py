@@ -1,8 +1,10 @@
-"""Regression: ``qinbound scheduler`` with 20 jobs due at once loses no run to a locked store.
+"""Regression: ``qinbound scheduler`` with jobs due at once loses no run to a locked store.
 
 Every run the scheduler starts writes the one store; DuckDB takes one writing process at a
-time, so two parallel runs made one fail with "store is locked". Real (small) ``run_job``
-calls in child processes, as the scheduler's runs are, against one shared store.
+time, so two parallel runs made one fail with "store is locked". Two real (small) ``run_job``
+calls in child processes, as the scheduler's runs are, against one shared store, are enough
+to collide; that twenty jobs due at once are each started once is proved with fake runs in
+test_scheduler_load.py.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from test_scheduler_load import JOBS, Clock, hourly_jobs
+from test_scheduler_load import Clock, hourly_jobs
 
 from qinbound_nb import JobConfig
 from qinbound_nb.cli.main import main
@@ -21,12 +23,14 @@ from qinbound_nb.cli.setup import SCHEDULER_PARALLEL_RUNS
 from qinbound_nb.scheduling.scheduler import Scheduler
 from qinbound_nb.store.store import Store
 
+REAL_JOBS = 2  # the fewest that can collide on the store
+
 
 @pytest.mark.slow
-def test_twenty_real_runs_due_at_once_against_one_store(tmp_path: Path, monkeypatch) -> None:
+def test_real_runs_due_at_once_against_one_store(tmp_path: Path, monkeypatch) -> None:
     """As ``qinbound scheduler`` runs them: child processes sharing one store file."""
-    monkeypatch.setenv("QINBOUND_SANDBOX_NOW", "2026-11-01T06:00:00Z")  # ~36 responses each
-    jobs, clock = hourly_jobs(tmp_path), Clock()
+    monkeypatch.setenv("QINBOUND_SANDBOX_NOW", "2026-11-01T06:00:00Z")  # 33 responses each
+    jobs, clock = hourly_jobs(tmp_path, count=REAL_JOBS), Clock()
     store = tmp_path / "shared.duckdb"
     exits: dict[str, int] = {}
 
@@ -43,15 +47,15 @@ def test_twenty_real_runs_due_at_once_against_one_store(tmp_path: Path, monkeypa
                           max_parallel=SCHEDULER_PARALLEL_RUNS)  # fmt: skip
     scheduler.tick()
     clock.now += timedelta(hours=1)
-    assert [d.action for d in scheduler.tick()] == ["started"] * JOBS
+    assert [d.action for d in scheduler.tick()] == ["started"] * REAL_JOBS
     assert exits == {job.name: 0 for job in jobs}, exits
     with Store(store, read_only=True) as opened:
         runs = opened.runs()
         documents = opened.documents("customer_feedback")
-    # the 20 jobs share one survey and one project, so all but the first warn about it
-    assert len(runs) == JOBS and set(runs["status"]) <= {"succeeded", "succeeded_with_warnings"}
+    # the jobs share one survey and one project, so all but the first warn about it
+    assert sorted(runs["status"]) == ["succeeded", "succeeded_with_warnings"]
     assert documents["natural_id"].is_unique
-    assert documents["job_name"].nunique() == JOBS
+    assert documents["job_name"].value_counts().to_dict() == {"job-00": 33, "job-01": 33}
 
 
 def test_the_scheduler_survives_a_tick_while_a_run_holds_the_store(

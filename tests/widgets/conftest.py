@@ -9,10 +9,17 @@ from typing import Any
 import ipywidgets as W
 import pytest
 
-from qinbound_nb.job.config import Connection
+from qinbound_nb.job.config import Connection, JobConfig
 from qinbound_nb.local.connections import ConnectionStore
 from qinbound_nb.qualtrics.client import QualtricsClient
-from qinbound_nb.qualtrics.models import SavedFilter, SurveyMetadata, SurveySummary, WhoAmI
+from qinbound_nb.qualtrics.models import (
+    ExportProgress,
+    SavedFilter,
+    SurveyMetadata,
+    SurveySummary,
+    WhoAmI,
+)
+from qinbound_nb.runs.runner import RunReport
 from qinbound_nb.sandbox.simulator import Sandbox
 from qinbound_nb.widgets.tasks import SynchronousExecutor
 from qinbound_nb.widgets.wizard import Wizard
@@ -46,6 +53,22 @@ class RecordingApi:
         self.calls.append(("survey_metadata", survey_id))
         return self.client.survey_metadata(survey_id)
 
+    def idp_schema(self, idp_source_id: str) -> Any:
+        self.calls.append(("idp_schema", idp_source_id))
+        return self.client.idp_schema(idp_source_id)
+
+    def export_responses(self, survey_id: str, *args: Any, **kwargs: Any) -> Any:
+        self.calls.append(("export_responses", survey_id))
+        return self.client.export_responses(survey_id, *args, **kwargs)
+
+    def export_idp(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls.append(("export_idp",))
+        return self.client.export_idp(*args, **kwargs)
+
+    def export_tickets(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls.append(("export_tickets",))
+        return self.client.export_tickets(*args, **kwargs)
+
     def close(self) -> None:
         self.client.close()
 
@@ -56,12 +79,23 @@ def api_calls() -> list[tuple[str, ...]]:
 
 
 @pytest.fixture
+def runs() -> list[tuple[JobConfig, Path]]:
+    return []
+
+
+@pytest.fixture
 def make_wizard(
-    tmp_path: Path, api_calls: list[tuple[str, ...]]
+    tmp_path: Path, api_calls: list[tuple[str, ...]], runs: list[tuple[JobConfig, Path]]
 ) -> Iterator[Callable[..., Wizard]]:
     made: list[Wizard] = []
 
+    def fake_run(job: JobConfig, store: Path, progress: Callable[[Any], None]) -> RunReport:
+        runs.append((job, store))
+        progress(ExportProgress("poll", 50.0))
+        return RunReport("run-1", job.name, "succeeded", counts={"loaded": 3})
+
     def make(**options: Any) -> Wizard:
+        options.setdefault("run", fake_run)
         options.setdefault("api_factory", lambda c: RecordingApi(c, api_calls))
         options.setdefault("executor", SynchronousExecutor())
         options.setdefault("jobs_dir", tmp_path)

@@ -222,7 +222,7 @@ def test_duplicate_attribute_names_are_shown_on_the_row(mapping_step) -> None:
     store = row_for(step, "store_id")
     store.include.value = True
     store.attribute.value = "Score"
-    assert "already used by 'score'" in error_of(step, store)
+    assert "already taken by field QID1; give store_id another name" in error_of(step, store)
     assert wizard.next.disabled
 
 
@@ -327,7 +327,7 @@ def test_filter_syntax_and_fields_are_checked_and_test_answers(make_wizard) -> N
     step.expression.value = "NOT ISBLANK(source"
     assert "ends too early" in step.error_for("expression")
     step.expression.value = "nope = 1"
-    assert "unknown field nope" in step.error_for("expression")
+    assert "'nope' is not a field of this job" in step.error_for("expression")
     step.expression.value = 'CONTAINS(source, "Qualtrics")'
     assert step.error_for("expression") == ""
     step.samples.value = "source=Qualtrics survey"

@@ -181,10 +181,9 @@ def test_finish_writes_the_job_file_and_calls_the_exporter(make_wizard, tmp_path
     assert saved == wizard.job
     assert saved.schedule.days == ["mon", "fri"]
     assert exported == [("nps-weekly", tmp_path / "nps-weekly.ipynb")]
-    assert "qinbound run" in finish.result.value
-    assert (
-        "qinbound schedule" in finish.result.value and "weekly on Mon, Fri" in finish.result.value
-    )
+    assert f"-m qinbound_nb run {tmp_path / 'nps-weekly.json'} --store " in finish.result.value
+    assert "-m qinbound_nb schedule" in finish.result.value
+    assert "weekly on mon, fri" in finish.result.value
 
 
 def test_finish_shows_an_exporter_failure_in_the_ui(make_wizard, tmp_path: Path) -> None:
@@ -237,7 +236,8 @@ def test_reopening_a_job_fills_every_step(make_wizard, tmp_path: Path) -> None:
                 ],
             },
             "rules": {
-                "pii": ["email", "ip"],
+                "pii": ["email", "ip", "person", "iban"],
+                "known_values": ["RecipientFirstName", "LoyaltyId"],
                 "substitutions": "corroded virus : Coronavirus",
                 "redactions": "\\d{3}-\\d{2}-\\d{4}",
                 "mask_style": "typed",
@@ -267,6 +267,7 @@ def test_reopening_a_job_fills_every_step(make_wizard, tmp_path: Path) -> None:
     assert all(step.valid for step in wizard.steps)
     assert wizard.step("filter").expression.value == "NOT ISBLANK(nps_comment)"
     assert wizard.step("connection").saved.value == "prod-iad1"
+    assert wizard.step("rules").known_values.value == "RecipientFirstName, LoyaltyId"
     walk_to(wizard, "finish")
     wizard.current.save_button.click()
     assert json.loads((tmp_path / "nps-weekly.json").read_text()) == original.model_dump(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from qinbound_nb.job.config import JobConfig
 from qinbound_nb.local.connections import ConnectionStore
 from qinbound_nb.widgets.tasks import SynchronousExecutor
@@ -12,7 +14,11 @@ from qinbound_nb.widgets.wizard import Wizard
 NPS = "SV_1NpsDemoSurvey1"
 
 
-def test_a_job_is_built_end_to_end_on_the_sandbox(tmp_path: Path) -> None:
+def test_a_job_is_built_end_to_end_on_the_sandbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QINBOUND_SANDBOX_NOW", "2026-11-03T00:00:00Z")
+    monkeypatch.setenv("QINBOUND_STORE", str(tmp_path / "store.duckdb"))
     exported: list[Path] = []
     wizard = Wizard(
         executor=SynchronousExecutor(),
@@ -48,8 +54,14 @@ def test_a_job_is_built_end_to_end_on_the_sandbox(tmp_path: Path) -> None:
         while wizard.current.name != "finish":
             assert not wizard.next.disabled, wizard.current.value
             wizard.next.click()
-        wizard.current.save_button.click()
-        assert wizard.current.messages.text == ""
+        finish = wizard.current
+        finish.save_button.click()
+        assert finish.messages.text == ""
+        # the job pulls as soon as it is created: it ran here, into the default store
+        assert finish.run_panel.messages.text == ""
+        report = finish.run_panel.report
+        assert report.status == "succeeded" and report.counts["loaded"] > 0
+        assert f"<b>{report.counts['loaded']}</b>" in finish.run_panel.summary.value
     finally:
         wizard.close()
 

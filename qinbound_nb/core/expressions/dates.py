@@ -15,7 +15,6 @@ import pyarrow.compute as pc
 from qinbound_nb.core.dates import UTC_MS, to_utc
 from qinbound_nb.core.expressions.values import (
     Context,
-    Function,
     Handler,
     Value,
     as_date,
@@ -137,12 +136,12 @@ def _today(args: list[Value], context: Context, at: int) -> Value:
     return Value(pc.floor_temporal(context.now, unit="day"), "date", at)
 
 
-DATE_FUNCTIONS: dict[str, Function] = {
-    "DATE": Function(1, 1, _to_date),
-    **{name: Function(1, 1, _date_part(name)) for name in (*DATE_PARTS, "WEEKDAY")},
-    "DATEADD": Function(3, 3, _date_add),
-    "DATEDIFF": Function(2, 3, _date_diff),
-    "DATEFORMAT": Function(1, 2, _format_date),
-    "NOW": Function(0, 0, _now),
-    "TODAY": Function(0, 0, _today),
+DATE_HANDLERS: dict[str, Handler] = {
+    "DATE": _to_date,
+    **{name: _date_part(name) for name in (*DATE_PARTS, "WEEKDAY")},
+    "DATEADD": _date_add,
+    "DATEDIFF": _date_diff,
+    "DATEFORMAT": _format_date,
+    "NOW": _now,
+    "TODAY": _today,
 }

@@ -31,22 +31,28 @@ import pyarrow.compute as pc
 from qinbound_nb.core.dates import UTC_MS, to_utc
 from qinbound_nb.core.expressions import ops
 from qinbound_nb.core.expressions.functions import FUNCTIONS
-from qinbound_nb.core.expressions.syntax import Node, field_names, parse_expression
-from qinbound_nb.core.expressions.values import Context, Value, broadcast, column_value, fail
+from qinbound_nb.core.expressions.syntax import (
+    Node,
+    UnknownFieldError,
+    field_names,
+    parse_expression,
+)
+from qinbound_nb.core.expressions.values import (
+    Context,
+    Kind,
+    Value,
+    broadcast,
+    column_value,
+    fail,
+)
 from qinbound_nb.errors import ExpressionError
 
-
-class UnknownFieldError(ExpressionError):
-    """An expression names a field the frame does not have (schema drift, or a typo)."""
-
-    def __init__(self, field: str, *, expression: str, position: int) -> None:
-        super().__init__(
-            f"unknown field {field!r}; fields are case-sensitive and names with spaces go "
-            "in [brackets]",
-            expression=expression,
-            position=position,
-        )
-        self.field = field
+# a constant's Python type (as the parser leaves it) → its kind and Arrow type
+CONSTANT_KINDS: dict[type, tuple[Kind, pa.DataType]] = {
+    float: ("number", pa.float64()),
+    str: ("text", pa.string()),
+    bool: ("bool", pa.bool_()),
+}
 
 
 @dataclass(frozen=True)
@@ -90,10 +96,8 @@ def compile_expression(text: str) -> Expression:
 
 def _evaluate(node: Node, frame: pd.DataFrame, context: Context) -> Value:
     if node.kind == "constant":
-        scalar = node.value
-        assert isinstance(scalar, pa.Scalar)
-        kinds = {pa.float64(): "number", pa.string(): "text", pa.bool_(): "bool"}
-        return Value(scalar, kinds.get(scalar.type, "blank"), node.position)  # type: ignore[arg-type]
+        kind, arrow_type = CONSTANT_KINDS.get(type(node.value), ("blank", pa.null()))
+        return Value(pa.scalar(node.value, arrow_type), kind, node.position)
     if node.kind == "field":
         name = str(node.value)
         if name not in frame.columns:

@@ -14,8 +14,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from qinbound_nb.core.expressions.dates import DATE_FUNCTIONS
+from qinbound_nb.core.expressions.dates import DATE_HANDLERS
 from qinbound_nb.core.expressions.ops import join_text, same_kind
+from qinbound_nb.core.expressions.signatures import ARITY
 from qinbound_nb.core.expressions.values import (
     Context,
     Function,
@@ -144,33 +145,33 @@ def _to_number(args: list[Value], context: Context, at: int) -> Value:
     return Value(pc.cast(cleaned, pa.float64()), "number", at)
 
 
-FUNCTIONS: dict[str, Function] = {
-    "ISBLANK": Function(1, 1, _is_blank),
-    "CONTAINS": Function(2, 2, _search(pc.match_substring)),
-    "STARTSWITH": Function(2, 2, _search(pc.starts_with)),
-    "ENDSWITH": Function(2, 2, _search(pc.ends_with)),
-    "UPPER": Function(1, 1, _text_map(pc.utf8_upper)),
-    "LOWER": Function(1, 1, _text_map(pc.utf8_lower)),
-    "TRIM": Function(1, 1, _text_map(pc.utf8_trim_whitespace)),
-    "LEN": Function(
-        1,
-        1,
-        lambda a, c, at: Value(
-            pc.cast(pc.utf8_length(as_text(a[0]).data), pa.float64()), "number", at
-        ),
+HANDLERS: dict[str, Handler] = {
+    "ISBLANK": _is_blank,
+    "CONTAINS": _search(pc.match_substring),
+    "STARTSWITH": _search(pc.starts_with),
+    "ENDSWITH": _search(pc.ends_with),
+    "UPPER": _text_map(pc.utf8_upper),
+    "LOWER": _text_map(pc.utf8_lower),
+    "TRIM": _text_map(pc.utf8_trim_whitespace),
+    "LEN": lambda a, c, at: Value(
+        pc.cast(pc.utf8_length(as_text(a[0]).data), pa.float64()), "number", at
     ),
-    "LEFT": Function(2, 2, _left),
-    "RIGHT": Function(2, 2, _right),
-    "MID": Function(3, 3, _mid),
-    "REPLACE": Function(3, 3, _replace),
-    "CONCAT": Function(1, None, lambda a, c, at: join_text(a, at)),
-    "TEXT": Function(1, 1, lambda a, c, at: as_text(a[0])),
-    "NUMBER": Function(1, 1, _to_number),
-    "IF": Function(3, 3, _if),
-    "COALESCE": Function(1, None, _coalesce),
-    "ABS": Function(1, 1, _number_map(pc.abs)),
-    "FLOOR": Function(1, 1, _number_map(pc.floor)),
-    "CEILING": Function(1, 1, _number_map(pc.ceil)),
-    "ROUND": Function(1, 2, _round),
-    **DATE_FUNCTIONS,
+    "LEFT": _left,
+    "RIGHT": _right,
+    "MID": _mid,
+    "REPLACE": _replace,
+    "CONCAT": lambda a, c, at: join_text(a, at),
+    "TEXT": lambda a, c, at: as_text(a[0]),
+    "NUMBER": _to_number,
+    "IF": _if,
+    "COALESCE": _coalesce,
+    "ABS": _number_map(pc.abs),
+    "FLOOR": _number_map(pc.floor),
+    "CEILING": _number_map(pc.ceil),
+    "ROUND": _round,
+    **DATE_HANDLERS,
+}
+# the arity comes from the one table the parser reads; a name without a handler fails here
+FUNCTIONS: dict[str, Function] = {
+    name: Function(least, most, HANDLERS[name]) for name, (least, most) in ARITY.items()
 }

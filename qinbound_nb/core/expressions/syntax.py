@@ -13,9 +13,8 @@ from functools import lru_cache
 from typing import cast
 
 import lark
-import pyarrow as pa
 
-from qinbound_nb.core.expressions.functions import FUNCTIONS
+from qinbound_nb.core.expressions.signatures import ARITY
 from qinbound_nb.errors import ExpressionError
 
 MAX_DEPTH = 64
@@ -59,7 +58,11 @@ BRACKETED: /\[([^\]]|\]\])+\]/
 
 @dataclass(frozen=True)
 class Node:
-    """One node of the syntax tree; ``position`` is where it starts in the text."""
+    """One node of the syntax tree; ``position`` is where it starts in the text.
+
+    A constant's value is a plain float, str, bool or None: the evaluator makes it an Arrow
+    scalar, so parsing (``qinbound validate``) never starts pyarrow's pandas bridge.
+    """
 
     kind: str
     position: int
@@ -110,23 +113,30 @@ class _Build(lark.Transformer[lark.Token, Node]):
         return operand if op.value == "+" else self._node("minus", op.start_pos, None, operand)
 
     def number(self, items: list) -> Node:
-        return self._node("constant", items[0].start_pos, pa.scalar(float(items[0])))
+        return self._node("constant", items[0].start_pos, float(items[0]))
 
     def string(self, items: list) -> Node:
         text = items[0].value[1:-1].replace('""', '"')
-        return self._node("constant", items[0].start_pos, pa.scalar(text, pa.string()))
+        return self._node("constant", items[0].start_pos, text)
 
     def true(self, items: list) -> Node:
-        return self._node("constant", items[0].start_pos, pa.scalar(True))
+        return self._node("constant", items[0].start_pos, True)
 
     def false(self, items: list) -> Node:
-        return self._node("constant", items[0].start_pos, pa.scalar(False))
+        return self._node("constant", items[0].start_pos, False)
 
     def null(self, items: list) -> Node:
-        return self._node("constant", items[0].start_pos, pa.scalar(None))
+        return self._node("constant", items[0].start_pos, None)
 
     def field(self, items: list) -> Node:
         token = items[0]
+        if token.type == "NAME" and token.value.upper() in ("AND", "OR"):
+            raise _Problem(
+                f"{token.value.upper()} joins two conditions, but a value or field is missing "
+                f"before it (a field really called {token.value} goes in brackets: "
+                f"[{token.value}])",
+                token.start_pos,
+            )
         name = token.value[1:-1].replace("]]", "]") if token.type == "BRACKETED" else token.value
         return self._node("field", token.start_pos, name)
 
@@ -134,23 +144,19 @@ class _Build(lark.Transformer[lark.Token, Node]):
         name, _, args, _ = items
         children = tuple(args.children) if args is not None else ()
         upper = name.value.upper()
-        function = FUNCTIONS.get(upper)
-        if function is None:
+        arity = ARITY.get(upper)
+        if arity is None:
             raise _Problem(
-                f"unknown function {name.value}; known functions are "
-                f"{', '.join(sorted(FUNCTIONS))}",
+                f"unknown function {name.value}; known functions are {', '.join(sorted(ARITY))}",
                 name.start_pos,
             )
-        most = function.most if function.most is not None else len(children)
-        if not function.least <= len(children) <= most:
+        least, most = arity
+        at_most = most if most is not None else len(children)
+        if not least <= len(children) <= at_most:
             wanted = (
-                str(function.least)
-                if function.least == most
-                else (
-                    f"{function.least} to {function.most}"
-                    if function.most
-                    else f"at least {function.least}"
-                )
+                str(least)
+                if least == at_most
+                else (f"{least} to {most}" if most else f"at least {least}")
             )
             raise _Problem(
                 f"{upper} takes {wanted} argument(s), not {len(children)}", name.start_pos
@@ -216,3 +222,16 @@ def field_names(tree: Node) -> list[str]:
             names.append(str(node.value))
         stack.extend(reversed(node.children))
     return names
+
+
+class UnknownFieldError(ExpressionError):
+    """An expression names a field the frame does not have (schema drift, or a typo)."""
+
+    def __init__(self, field: str, *, expression: str, position: int) -> None:
+        super().__init__(
+            f"unknown field {field!r}; fields are case-sensitive and names with spaces go "
+            "in [brackets]",
+            expression=expression,
+            position=position,
+        )
+        self.field = field

@@ -20,14 +20,6 @@ from qinbound_nb.core.dates import UTC_MS, to_utc
 from qinbound_nb.errors import ExpressionError
 
 Kind = Literal["number", "text", "date", "bool", "list", "blank"]
-ARROW_TYPES: dict[str, pa.DataType] = {
-    "number": pa.float64(),
-    "text": pa.string(),
-    "date": UTC_MS,
-    "bool": pa.bool_(),
-    "list": pa.list_(pa.string()),
-    "blank": pa.null(),
-}
 Data: TypeAlias = pa.Array | pa.Scalar
 
 

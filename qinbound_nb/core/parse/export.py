@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import BinaryIO, Literal
+from typing import BinaryIO
 
 import pandas as pd
 import pyarrow as pa
@@ -24,17 +24,15 @@ from qinbound_nb.core.parse.csv_export import CsvColumn, read_csv_export
 from qinbound_nb.core.parse.json_records import ndjson_blocks
 from qinbound_nb.core.parse.ndjson_reader import Wanted, line_blocks, read_ndjson
 from qinbound_nb.core.parse.raw_types import (
-    TICKET_DATES,
     ColumnTypes,
     natural_kind,
     survey_metadata,
 )
 from qinbound_nb.errors import ExportError
+from qinbound_nb.job.vocab import ExportFormat, SourceType, TicketDateField
 
-ExportFormat = Literal["json", "ndjson", "csv"]
-SourceKind = Literal["survey", "orm", "tickets"]
-SOURCE_ID = {"survey": "responseId", "tickets": "ticketId"}
-DROPPED_FIELDS = ("displayedFields", "displayedValues")
+# The raw column with the source id (an ORM job names its IDP's unique field instead).
+SOURCE_ID = {SourceType.SURVEY: "responseId", SourceType.TICKETS: "ticketId"}
 
 
 @dataclass(frozen=True)
@@ -59,7 +57,7 @@ def iter_export_frames(
     stream: BinaryIO,
     format: ExportFormat,
     *,
-    kind: SourceKind = "survey",
+    kind: SourceType = SourceType.SURVEY,
     chunk_rows: int = 50_000,
     start_index: int = 0,
     column_types: Mapping[str, pa.DataType] | None = None,
@@ -83,7 +81,7 @@ def iter_export_frames(
     Raises:
         ExportError: the file is not UTF-8, is cut off, or is not in the stated format.
     """
-    if format not in ("json", "ndjson", "csv") or kind not in ("survey", "orm", "tickets"):
+    if format not in tuple(ExportFormat) or kind not in tuple(SourceType):
         raise ValueError(f"unknown export format {format!r} or kind {kind!r}")
     if chunk_rows < 1:
         raise ValueError("chunk_rows must be at least 1")
@@ -106,25 +104,25 @@ def _kept(table: pa.Table, keep: set[str] | None) -> pa.Table:
 def _typed_tables(
     stream: BinaryIO,
     format: ExportFormat,
-    kind: SourceKind,
+    kind: SourceType,
     info: dict[str, ColumnInfo],
     keep: set[str] | None,
 ) -> Iterator[pa.Table]:
-    if format == "csv":
-        columns, tables = read_csv_export(stream, header_rows=3 if kind == "survey" else 1)
+    if format == ExportFormat.CSV:
+        columns, tables = read_csv_export(stream, header_rows=3 if kind == SourceType.SURVEY else 1)
         info.update(
             {
                 c.key: ColumnInfo(c.import_id, c.export_tag, c.question_text, c.time_zone)
                 for c in columns
             }
         )
-        if kind == "survey":
+        if kind == SourceType.SURVEY:
             zones = {c.key: c.time_zone for c in columns}
             return (_typed_survey_csv(table, zones) for table in tables)
         return iter(tables)
-    blocks = ndjson_blocks(stream) if format == "json" else line_blocks(stream)
-    flatten = _flatten_responses if kind == "survey" else _flatten_records
-    wanted = _survey_fields(keep) if kind == "survey" and keep is not None else None
+    blocks = ndjson_blocks(stream) if format == ExportFormat.JSON else line_blocks(stream)
+    flatten = _flatten_responses if kind == SourceType.SURVEY else _flatten_records
+    wanted = _survey_fields(keep) if kind == SourceType.SURVEY and keep is not None else None
     return (_noted(flatten(table), info) for table in read_ndjson(blocks, wanted))
 
 
@@ -135,11 +133,11 @@ def _survey_fields(keep: set[str]) -> Wanted:
     return {"responseId": None, "values": values, "labels": frozenset(labels)}
 
 
-def _empty_table(kind: SourceKind, info: Mapping[str, ColumnInfo]) -> pa.Table:
+def _empty_table(kind: SourceType, info: Mapping[str, ColumnInfo]) -> pa.Table:
     """The columns an export without rows still tells us about."""
     names = list(info) or [name for name in [SOURCE_ID.get(kind)] if name]
     table = pa.table({name: pa.array([], pa.string()) for name in names})
-    if kind == "survey":
+    if kind == SourceType.SURVEY:
         return _typed_survey_csv(table, {name: "UTC" for name in names})
     return table
 
@@ -183,7 +181,7 @@ def _flatten_records(table: pa.Table) -> pa.Table:
         if pa.types.is_struct(values.type) and values.type.num_fields:
             for field, child in zip(values.type, values.flatten(), strict=True):
                 columns[f"{name}.{field.name}"] = natural_kind(child)
-        elif name in TICKET_DATES and not pa.types.is_list(values.type):
+        elif name in tuple(TicketDateField) and not pa.types.is_list(values.type):
             columns[name] = to_utc(natural_kind(values))
         else:
             columns[name] = natural_kind(values)
@@ -221,7 +219,7 @@ def _chunk(table: pa.Table, start: int, info: Mapping[str, ColumnInfo]) -> RawCh
     return RawChunk(frame, columns)
 
 
-def source_id_column(kind: SourceKind) -> str | None:
+def source_id_column(kind: SourceType) -> str | None:
     """The raw column holding the source id for ``kind`` (None for ORM: the IDP says)."""
     return SOURCE_ID.get(kind)
 

@@ -20,11 +20,11 @@ import pyarrow.compute as pc
 
 from qinbound_nb.core.dates import UTC_MS, to_utc
 from qinbound_nb.errors import ExportError
+from qinbound_nb.job.vocab import SURVEY_DATE_FIELDS
 
 TEXT = pa.string()
 NUMBER = pa.float64()
 TEXT_LIST = pa.list_(pa.string())
-SURVEY_DATES = ("startDate", "endDate", "recordedDate")
 SURVEY_INTEGERS = ("status", "progress", "duration", "finished")
 SURVEY_TEXT = (
     "responseId",
@@ -46,13 +46,12 @@ STATUS_CODES = {
     "EX": 32,
     "Imported EX": 36,
 }
-TICKET_DATES = ("createdAt", "updatedAt")
 FINISHED_CODES = {"true": 1, "false": 0, "1": 1, "0": 0}
 
 
 def survey_metadata(name: str, values: pa.Array, *, zone: str = "UTC") -> pa.Array | None:
     """Type a survey metadata column, or return None when ``name`` is not metadata."""
-    if name in SURVEY_DATES:
+    if name in SURVEY_DATE_FIELDS:
         return to_utc(values, zone=zone)
     if name in SURVEY_TEXT:
         return values.cast(TEXT)

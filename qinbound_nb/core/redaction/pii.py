@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from hashlib import sha256
@@ -26,8 +25,14 @@ from typing import Any
 
 import numpy as np
 
+from qinbound_nb.core.redaction.pii_address import find_addresses
 from qinbound_nb.core.redaction.pii_batch import judge_all
+from qinbound_nb.core.redaction.pii_iban import find_ibans
+from qinbound_nb.core.redaction.pii_ner import find_entities
 from qinbound_nb.core.redaction.pii_patterns import PII_KINDS, PREFILTERS, SCANNERS
+from qinbound_nb.core.redaction.pii_person import find_people
+from qinbound_nb.core.redaction.re2scan import match_spans as _match_spans
+from qinbound_nb.job.vocab import MaskStyle, PiiKind
 
 __all__ = ["PII_KINDS", "PREFILTERS", "PiiHits", "find_pii", "normalize", "pii_token"]
 
@@ -43,10 +48,51 @@ class PiiHits:
     kinds: np.ndarray
 
 
-def find_pii(data: bytes, kinds: frozenset[str]) -> PiiHits:
-    """Scan ``data`` (rows joined by ``\\n``, starting with one) for the enabled PII kinds."""
-    if not kinds:
-        return PiiHits(*(np.zeros(0, dtype=np.int64) for _ in range(3)))
+FINDERS = {"iban": find_ibans, "address": find_addresses, "person": find_people}
+
+
+def find_pii(data: bytes, kinds: frozenset[str], ner_model: str | None = None) -> PiiHits:
+    """Scan ``data`` (rows joined by ``\\n``, starting with one) for the enabled PII kinds.
+
+    Where values of two kinds overlap, the first in this order stands: ``iban`` (a valid
+    checksum is the strongest evidence), the five pattern kinds, ``address``, ``person``
+    ("25 Angela Crescent" is an address, not a person), then the entities of ``ner_model``
+    (an optional spaCy pipeline, :mod:`.pii_ner`).
+    """
+    found = [_found("iban", data)] if "iban" in kinds else []
+    if kinds & SCANNERS.keys():
+        found.append(_find_patterned(data, frozenset(kinds & SCANNERS.keys())))
+    found += [_found(kind, data) for kind in ("address", "person") if kind in kinds]
+    if ner_model and kinds & {"person", "address"}:
+        starts, ends, named = find_entities(data, ner_model, kinds)
+        codes = np.asarray([PII_KINDS.index(kind) for kind in named], dtype=np.int64)
+        found.append(PiiHits(starts, ends, codes))
+    return _first_wins(found)
+
+
+def _found(kind: str, data: bytes) -> PiiHits:
+    starts, ends = FINDERS[kind](data)
+    return PiiHits(starts, ends, np.full(len(starts), PII_KINDS.index(kind), dtype=np.int64))
+
+
+def _first_wins(found: list[PiiHits]) -> PiiHits:
+    """All hits, in buffer order, without those overlapping a hit of an earlier group."""
+    starts, ends, kinds = (np.zeros(0, dtype=np.int64) for _ in range(3))
+    for hits in found:
+        keep = np.ones(len(hits.starts), dtype=bool)
+        if len(starts):
+            after = np.minimum(np.searchsorted(ends, hits.starts, side="right"), len(starts) - 1)
+            keep = ~((ends[after] > hits.starts) & (starts[after] < hits.ends))
+        starts = np.concatenate([starts, hits.starts[keep]])
+        ends = np.concatenate([ends, hits.ends[keep]])
+        kinds = np.concatenate([kinds, hits.kinds[keep]])
+        order = np.argsort(starts, kind="stable")
+        starts, ends, kinds = starts[order], ends[order], kinds[order]
+    return PiiHits(starts, ends, kinds)
+
+
+def _find_patterned(data: bytes, kinds: frozenset[str]) -> PiiHits:
+    """The five pattern kinds: one RE2 scan, then the batch checks."""
     spans = np.fromiter(
         (position for span in _match_spans(_scanner(kinds), data) for position in span),
         dtype=np.int64,
@@ -59,24 +105,29 @@ def find_pii(data: bytes, kinds: frozenset[str]) -> PiiHits:
 
 
 def normalize(kind: str, value: bytes) -> bytes:
-    """The form a value is hashed in: lower-case emails, digits of numbers, canonical IPs."""
-    if kind == "email":
+    """The form a value is hashed in: lower-case emails, names and addresses, digits of
+    numbers, canonical IPs, IBANs without spaces."""
+    if kind in (PiiKind.EMAIL, PiiKind.PERSON, PiiKind.ADDRESS, "redacted"):
+        return b" ".join(value.decode("utf-8", "replace").casefold().encode().split())
+    if kind == PiiKind.IBAN:
+        return value.replace(b" ", b"").upper()
+    if kind == PiiKind.EMAIL:
         return value.decode("utf-8", "replace").lower().encode()
-    if kind == "ip":
+    if kind == PiiKind.IP:
         address = value.split(b"%", 1)[0].decode("ascii")
         return ipaddress.ip_address(address).compressed.encode()
     digits = value.replace(b"(0)", b"").translate(None, _NON_DIGITS)
-    if kind != "phone" or value.startswith(b"+") or digits.startswith(b"0"):
+    if kind != PiiKind.PHONE or value.startswith(b"+") or digits.startswith(b"0"):
         return (b"+" if value.startswith(b"+") else b"") + digits
     return b"+" + digits if len(digits) == 11 else b"+1" + digits
 
 
 def pii_token(kind: str, normalized: bytes, style: str, mask: str, key: bytes | None) -> str:
     """The text that stands for a value: the fixed mask, ``[EMAIL]``, or ``[EMAIL:<hmac>]``."""
-    if style == "fixed":
+    if style == MaskStyle.FIXED:
         return mask
     label = kind.upper()
-    if style == "typed" or key is None:
+    if style == MaskStyle.TYPED or key is None:
         return f"[{label}]"
     digest = hmac.new(key, kind.encode() + b":" + normalized, sha256).hexdigest()
     return f"[{label}:{digest[:12]}]"
@@ -90,27 +141,5 @@ def _scanner(kinds: frozenset[str]) -> Any:
     options.encoding = re2.Options.Encoding.LATIN1
     options.log_errors = False
     # Emails first: at one start, "555.123.4567@txt.att.net" is an email, not a phone.
-    ordered = [SCANNERS[kind] for kind in PII_KINDS if kind in kinds]
+    ordered = [SCANNERS[kind] for kind in PII_KINDS if kind in kinds and kind in SCANNERS]
     return re2.compile(b"|".join(b"(?:" + pattern + b")" for pattern in ordered), options)
-
-
-def _match_spans(regex: Any, data: bytes) -> Iterator[tuple[int, int]]:
-    """Every match's (start, end); no pattern here matches empty text.
-
-    google-re2's ``finditer`` builds a Match object per hit; its compiled RE2 object's own
-    ``Match`` returns the spans directly and scans the dense corpus about 1.7x faster. It is
-    not public API, so fall back to ``finditer`` if a release drops it.
-    """
-    raw = getattr(getattr(regex, "_regexp", None), "Match", None)
-    if raw is None:
-        yield from (match.span() for match in regex.finditer(data))
-        return
-    import re2
-
-    anchor, position, size = re2._re2.RE2.Anchor.UNANCHORED, 0, len(data)
-    while True:
-        span = raw(anchor, data, position, size)[0]
-        if span[0] < 0:
-            return
-        yield span
-        position = span[1]

@@ -16,12 +16,14 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from qinbound_nb.core.redaction import pii_context, pii_judge
 from qinbound_nb.core.redaction.pii_patterns import PII_KINDS
+from qinbound_nb.job.vocab import PiiKind
 
 WIDTH = 64  # longest value judged in the grid; the longest phone or IPv6 is under 60 bytes
 CARD_WIDTH = 24  # 19 digits and 4 separators at most
 IPV4_WIDTH = 16  # 15 bytes at most, and one zero after
 EMAIL, PHONE, CARD, SSN, IP = (
-    PII_KINDS.index(k) for k in ("email", "phone", "credit_card", "ssn", "ip")
+    PII_KINDS.index(k)
+    for k in (PiiKind.EMAIL, PiiKind.PHONE, PiiKind.CREDIT_CARD, PiiKind.SSN, PiiKind.IP)
 )
 REJECTED = -1
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from qinbound_nb.job.vocab import PiiKind
+
 _NON_DIGITS = bytes(b for b in range(256) if not 0x30 <= b <= 0x39)
 _WORDISH = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_@")
 _DIGITS = frozenset(b"0123456789")
@@ -31,22 +33,23 @@ SSN_REACH = 40
 def judge(data: bytes, start: int, end: int) -> tuple[str, int | None]:
     """The kind of the candidate ``data[start:end]`` and where it ends if accepted (else None)."""
     if data[start] == 0x40 or b"@" in data[start:end]:  # emails need no further check
-        return "email", end
+        return PiiKind.EMAIL, end
     value = data[start:end]
     if data[start - 1] >= 0x80 and not _left_ok(data, start):
         return "", None
     if b":" in value:
-        return "ip", end if _right_ok(data, end) and _ipv6_ok(value) else None
+        return PiiKind.IP, end if _right_ok(data, end) and _ipv6_ok(value) else None
     if value[:1] in (b"+", b"("):
-        return "phone", _check_phone(data, end, value)
+        return PiiKind.PHONE, _check_phone(data, end, value)
     if value.count(b".") == 3 and is_ipv4(value):
-        return "ip", end if _right_ok(data, end) and not after_version_word(data, start) else None
+        accepted = _right_ok(data, end) and not after_version_word(data, start)
+        return PiiKind.IP, end if accepted else None
     digits = value.translate(None, _NON_DIGITS)
     if len(digits) >= 13:
-        return "credit_card", _check_card(data, start, end, value)
+        return PiiKind.CREDIT_CARD, _check_card(data, start, end, value)
     if len(digits) == 9:
-        return "ssn", _check_ssn(data, start, end)
-    return "phone", _check_phone(data, end, value)
+        return PiiKind.SSN, _check_ssn(data, start, end)
+    return PiiKind.PHONE, _check_phone(data, end, value)
 
 
 def after_version_word(data: bytes, start: int) -> bool:

@@ -13,7 +13,12 @@ Each scanner alternative starts with one consumed boundary byte (RE2 has no look
 
 from __future__ import annotations
 
-PII_KINDS = ("email", "phone", "credit_card", "ssn", "ip")
+from qinbound_nb.core.redaction import pii_address, pii_iban, pii_person
+from qinbound_nb.job.vocab import PiiKind
+
+# A kind's code in the scan's arrays is its place in the vocabulary: the five pattern kinds
+# first (their codes are fixed), then the three with their own modules.
+PII_KINDS: tuple[PiiKind, ...] = tuple(PiiKind)
 
 OCTET = rb"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 SSN_AREA = rb"(?:00[1-9]|0[1-9]\d|[1-5]\d\d|6[0-57-9]\d|66[0-57-9]|[78]\d\d)"
@@ -46,18 +51,21 @@ PHONE = NUMBER_LEFT + (
     rb"|\+[1-9]\d{0,2}(?:[ .\-]?\(0\))?(?:[ .\-]?\d{1,5}){2,6}"  # +CC
     rb"|0[1-9]\d[ \-]\d{4}[ \-]\d{4}|0[1-9]\d{2,3}[ \-]\d{3}[ \-]\d{3,4})"  # trunk 0
 )
-SCANNERS: dict[str, bytes] = {
-    "email": EMAIL,
-    "ip": IPV6 + b"|" + IPV4,
-    "credit_card": CARD,
-    "ssn": SSN,
-    "phone": PHONE,
+SCANNERS: dict[PiiKind, bytes] = {
+    PiiKind.EMAIL: EMAIL,
+    PiiKind.IP: IPV6 + b"|" + IPV4,
+    PiiKind.CREDIT_CARD: CARD,
+    PiiKind.SSN: SSN,
+    PiiKind.PHONE: PHONE,
 }
 # Cheap per-row supersets of the scanners, for pyarrow's prefilter (UTF-8 RE2, one row each).
 PREFILTERS = {
-    "email": r"@",
-    "ip": r":[0-9A-Fa-f]{0,4}:|\d\.\d",
-    "credit_card": r"\d[\d .()\-]{5,}\d",
-    "ssn": r"\d[\d .()\-]{5,}\d",
-    "phone": r"\d[\d .()\-]{5,}\d",
+    PiiKind.EMAIL: r"@",
+    PiiKind.IP: r":[0-9A-Fa-f]{0,4}:|\d\.\d",
+    PiiKind.CREDIT_CARD: r"\d[\d .()\-]{5,}\d",
+    PiiKind.SSN: r"\d[\d .()\-]{5,}\d",
+    PiiKind.PHONE: r"\d[\d .()\-]{5,}\d",
+    PiiKind.IBAN: pii_iban.PREFILTER,
+    PiiKind.ADDRESS: pii_address.PREFILTER,
+    PiiKind.PERSON: pii_person.PREFILTER,
 }

@@ -17,21 +17,32 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from qinbound_nb.core.redaction import known as known_values
 from qinbound_nb.core.redaction.pii import PII_KINDS, PiiHits, find_pii, normalize, pii_token
+from qinbound_nb.core.redaction.results import (
+    SPAN_COLUMNS,
+    counts_of,
+    empty_frame,
+    empty_spans,
+    spans_frame,
+    to_series,
+)
 from qinbound_nb.core.redaction.rules import RedactionRules, check_fields
 from qinbound_nb.core.redaction.spantable import HitList, Hits, SpanTable, merge_hits
 from qinbound_nb.core.redaction.textbuffer import TextBuffer, binary
 from qinbound_nb.errors import ConfigError
+from qinbound_nb.job.vocab import MaskStyle
 
 __all__ = ["Redacted", "RedactedDocuments", "RedactionRules", "redact", "redact_documents"]
 
-SPAN_COLUMNS = ["row", "start", "end", "input_start", "input_end", "length", "kind", "rule"]
+BATCH_ROWS = 50_000  # candidate rows redacted together
 
 
 @dataclass(frozen=True)
@@ -63,41 +74,75 @@ class RedactedDocuments:
     counts_by_field: dict[str, dict[str, int]]
 
 
-def redact(texts: pd.Series, rules: RedactionRules) -> Redacted:
-    """Apply substitutions, PII detectors and custom redactions to ``texts``.
+def redact(texts: pd.Series, rules: RedactionRules, known: pd.DataFrame | None = None) -> Redacted:
+    """Apply substitutions, known values, PII detectors and custom redactions to ``texts``.
 
     Args:
         texts: a text Series (any string dtype); it is not modified.
         rules: the rules, e.g. ``RedactionRules.from_config(job.rules, hash_key=key)``.
+        known: the respondent's own details, one row per text (aligned by index), one column
+            per field (``RecipientFirstName``...); each value is redacted where its own row
+            mentions it (rule ``known_value``).
 
     Returns:
         The redacted Series, the spans of every replacement and the hits per rule.
     """
     column = _to_arrow(texts)
-    rows = _candidate_rows(column, rules)
-    original = TextBuffer.from_arrow(column.take(pa.array(rows)))
-    buffer, spans = original, SpanTable.empty()
-    counted = []
-    for stage in (_substitute, _detect, _redact_custom):
-        hits = stage(buffer, spans, rules, column, rows)
-        buffer, spans, applied = merge_hits(buffer, spans, hits)
-        counted.append(applied)
+    values = known_values.values_by_row(known, texts.index)
+    rows = _candidate_rows(column, rules, values)
+    texts_out, frames, counted = [], [], []
+    for start in range(0, len(rows), BATCH_ROWS):  # memory bounded by a batch, not the column
+        batch = rows[start : start + BATCH_ROWS]
+        redacted, frame, codes = _redact_rows(column, batch, rules, values, texts.index[batch])
+        texts_out.append(redacted)
+        frames.append(frame)
+        counted.append(codes)
     text = column
     if len(rows):
         mask = np.zeros(len(column), dtype=bool)
         mask[rows] = True
-        text = pc.replace_with_mask(column, pa.array(mask), buffer.to_arrow())
+        text = pc.replace_with_mask(column, pa.array(mask), pa.concat_arrays(texts_out))
+    spans = pd.concat(frames, ignore_index=True) if len(frames) > 1 else None
     return Redacted(
-        text=_to_series(text, texts),
-        spans=_spans_frame(spans, buffer, original, texts.index[rows], rules),
-        counts=_counts(np.concatenate(counted), rules),
+        text=to_series(text, texts),
+        spans=spans
+        if spans is not None
+        else frames[0]
+        if frames
+        else empty_frame(rules, texts.index),
+        counts=counts_of(np.concatenate(counted or [np.zeros(0, np.int64)]), rules),
     )
 
 
+def _redact_rows(
+    column: pa.Array,
+    rows: np.ndarray,
+    rules: RedactionRules,
+    values: dict[int, list[tuple[str, str]]],
+    labels: pd.Index,
+) -> tuple[pa.Array, pd.DataFrame, np.ndarray]:
+    """One batch of candidate rows through every stage: texts, spans, rule codes counted."""
+    original = TextBuffer.from_arrow(column.take(pa.array(rows)))
+    buffer, spans = original, SpanTable.empty()
+    counted = []
+    in_rows = {at: values[row] for at, row in enumerate(rows.tolist()) if row in values}
+    for stage in (_substitute, partial(_redact_known, in_rows), _detect, _redact_custom):
+        hits = stage(buffer, spans, rules, column, rows)
+        buffer, spans, applied = merge_hits(buffer, spans, hits)
+        counted.append(applied)
+    frame = spans_frame(spans, buffer, original, labels, rules)
+    return buffer.to_arrow(), frame, np.concatenate(counted)
+
+
 def redact_documents(
-    documents: pd.DataFrame, rules: RedactionRules, fields: Sequence[str]
+    documents: pd.DataFrame,
+    rules: RedactionRules,
+    fields: Sequence[str],
+    known: pd.DataFrame | None = None,
 ) -> RedactedDocuments:
     """Redact the text columns ``fields`` of ``documents`` (a copy; the input is kept).
+
+    ``known`` holds each document's own details (see :func:`redact`), aligned by index.
 
     Returns:
         The frame with those columns redacted, every span with its ``field``, the hits per
@@ -107,7 +152,7 @@ def redact_documents(
     frame = documents.copy(deep=False)
     spans, by_field = [], {}
     for name in fields:
-        result = redact(documents[name], rules)
+        result = redact(documents[name], rules, known)
         frame[name] = result.text
         spans.append(result.spans.assign(field=name))
         by_field[name] = result.counts
@@ -116,7 +161,7 @@ def redact_documents(
         for rule, hits in counts.items():
             totals[rule] = totals.get(rule, 0) + hits
     columns = ["field", *SPAN_COLUMNS]
-    all_spans = pd.concat(spans, ignore_index=True)[columns] if spans else _empty_spans(columns)
+    all_spans = pd.concat(spans, ignore_index=True)[columns] if spans else empty_spans(columns)
     return RedactedDocuments(frame, all_spans, totals, by_field)
 
 
@@ -133,11 +178,20 @@ def _to_arrow(texts: pd.Series) -> pa.Array:
     return column.cast(pa.large_string())
 
 
-def _candidate_rows(column: pa.Array, rules: RedactionRules) -> np.ndarray:
-    """Positions of the rows some rule might hit, by pyarrow's RE2 kernels (no Python per row)."""
-    if not rules.active or len(column) == 0:
-        return np.zeros(0, dtype=np.int64)
-    return np.flatnonzero(_matches_any(column, rules.prefilters))
+def _candidate_rows(
+    column: pa.Array, rules: RedactionRules, values: dict[int, list[tuple[str, str]]]
+) -> np.ndarray:
+    """Positions of the rows some rule might hit: pyarrow's RE2 kernels for the rules (no
+    Python per row), a substring test for rows that carry known values."""
+    found = np.zeros(len(column), dtype=bool)
+    if rules.active and len(column):
+        found = _matches_any(column, rules.prefilters)
+    if values:
+        with_values = np.fromiter(values, dtype=np.int64, count=len(values))
+        texts = column.take(pa.array(with_values)).to_pylist()
+        hit = known_values.mentioned(texts, list(values.values()))
+        found[with_values[hit]] = True
+    return np.flatnonzero(found)
 
 
 def _matches_any(column: pa.Array, patterns: list[str]) -> np.ndarray:
@@ -163,13 +217,32 @@ def _substitute(
     return found.hits()
 
 
+def _redact_known(
+    values: dict[int, list[tuple[str, str]]],
+    buffer: TextBuffer,
+    spans: SpanTable,
+    rules: RedactionRules,
+    column: pa.Array,
+    rows: np.ndarray,
+) -> Hits:
+    found = HitList()
+    for row, pairs in values.items():
+        base = int(buffer.bounds[row])
+        for start, end, kind, value in known_values.find_in_row(buffer.row(row).decode(), pairs):
+            token = pii_token(
+                kind, normalize(kind, value.encode()), rules.mask_style, rules.mask, rules.hash_key
+            )
+            found.add(base + start, base + end, rules.known_code, token.encode())
+    return found.hits()
+
+
 def _detect(
     buffer: TextBuffer, spans: SpanTable, rules: RedactionRules, column: pa.Array, rows: np.ndarray
 ) -> Hits:
-    found = find_pii(buffer.data, frozenset(rules.pii))
+    found = find_pii(buffer.data, frozenset(rules.pii), rules.ner_model)
     codes = np.zeros(len(PII_KINDS), dtype=np.int64)  # PII_KINDS index -> rule code
     codes[[PII_KINDS.index(kind) for kind in rules.pii]] = np.arange(len(rules.pii))
-    if rules.mask_style == "hash":
+    if rules.mask_style == MaskStyle.HASH:
         replacements = _hash_tokens(buffer.data, found, rules)
     else:  # one token per kind: no Python object per hit
         style, mask = rules.mask_style, rules.mask
@@ -185,7 +258,7 @@ def _hash_tokens(data: bytes, found: PiiHits, rules: RedactionRules) -> pa.Large
     ):
         kind = PII_KINDS[code]
         value = normalize(kind, data[start:end])
-        tokens.append(pii_token(kind, value, "hash", rules.mask, rules.hash_key).encode())
+        tokens.append(pii_token(kind, value, MaskStyle.HASH, rules.mask, rules.hash_key).encode())
     return binary(tokens)
 
 
@@ -206,64 +279,3 @@ def _redact_custom(
                 if end > start:
                     found.add(base + start, base + end, code, rules.custom_token(text[start:end]))
     return found.hits()
-
-
-def _to_series(column: pa.Array, like: pd.Series) -> pd.Series:
-    dtype = like.dtype
-    if isinstance(dtype, pd.ArrowDtype) and pa.types.is_string(dtype.pyarrow_dtype):
-        values = pd.array(column.cast(pa.string()), dtype=dtype)
-    elif _is_arrow_text(dtype):
-        values = pd.array(column, dtype=dtype)
-    else:
-        values = pd.array(column, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
-    return pd.Series(values, index=like.index, name=like.name, copy=False)
-
-
-def _is_arrow_text(dtype: object) -> bool:
-    if isinstance(dtype, pd.ArrowDtype):
-        return pa.types.is_large_string(dtype.pyarrow_dtype)
-    return isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"
-
-
-def _spans_frame(
-    spans: SpanTable,
-    buffer: TextBuffer,
-    original: TextBuffer,
-    labels: pd.Index,
-    rules: RedactionRules,
-) -> pd.DataFrame:
-    rows = buffer.rows_of(spans.start)
-    start = buffer.char_offsets(spans.start, rows)
-    input_start = original.char_offsets(spans.in_start, rows)
-    input_end = original.char_offsets(spans.in_end, rows)
-    names = np.asarray(rules.rule_names or [""], dtype=object)
-    kinds = np.asarray([name.split(":")[0] for name in names], dtype=object)
-    frame = pd.DataFrame(
-        {
-            "row": labels[rows],
-            "start": start,
-            "end": buffer.char_offsets(spans.end, rows),
-            "input_start": input_start,
-            "input_end": input_end,
-            "length": input_end - input_start,
-            "kind": pd.Series(kinds[spans.rule], dtype="str"),
-            "rule": pd.Series(names[spans.rule], dtype="str"),
-        }
-    )
-    return frame[SPAN_COLUMNS]
-
-
-def _empty_spans(columns: list[str]) -> pd.DataFrame:
-    text_columns = ("field", "kind", "rule")
-    return pd.DataFrame(
-        {name: pd.Series(dtype="str" if name in text_columns else "int64") for name in columns}
-    )
-
-
-def _counts(codes: np.ndarray, rules: RedactionRules) -> dict[str, int]:
-    totals = np.bincount(codes.astype(np.int64), minlength=len(rules.rule_names))
-    return {
-        name: int(hits)
-        for code, (name, hits) in enumerate(zip(rules.rule_names, totals, strict=True))
-        if hits or code < len(rules.pii)
-    }

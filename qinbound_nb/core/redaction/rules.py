@@ -10,9 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from qinbound_nb.core.redaction.pii import PII_KINDS, PREFILTERS, pii_token
 from qinbound_nb.errors import ConfigError, RuleError
 from qinbound_nb.job import config
 from qinbound_nb.job.rulesyntax import (
@@ -23,9 +22,10 @@ from qinbound_nb.job.rulesyntax import (
     parse_redaction_rules,
     parse_substitution_rules,
 )
+from qinbound_nb.job.vocab import MaskStyle, PiiKind
 
-MaskStyle = Literal["fixed", "typed", "hash"]
 _WORD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+KNOWN_VALUE_RULE = "known_value"  # the rule name of the row's own details (see known.py)
 
 
 @dataclass(frozen=True)
@@ -41,25 +41,34 @@ class RedactionRules:
             or ``hash`` (``[EMAIL:3f2a9c1b04de]``, HMAC-SHA256 with ``hash_key``, stable across
             runs so repeat contacts can be counted without being seen).
         hash_key: the per-project HMAC key, required for ``hash``; never printed.
+        ner_model: an installed spaCy pipeline (package name or folder) whose PERSON and LOC
+            entities join the ``person`` and ``address`` detectors; optional.
     """
 
     substitutions: tuple[Substitution, ...] = ()
     redactions: tuple[RedactionPattern, ...] = ()
-    pii: tuple[str, ...] = ()
+    pii: tuple[PiiKind, ...] = ()
     mask: str = "[REDACTED]"
-    mask_style: MaskStyle = "fixed"
+    mask_style: MaskStyle = MaskStyle.FIXED
     hash_key: bytes | None = field(default=None, repr=False)
+    ner_model: str | None = None
 
     def __post_init__(self) -> None:
+        if self.ner_model:
+            from qinbound_nb.core.redaction.pii_ner import check_model
+
+            check_model(self.ner_model)
         object.__setattr__(self, "substitutions", tuple(self.substitutions))
         object.__setattr__(self, "redactions", tuple(self.redactions))
         object.__setattr__(self, "pii", tuple(dict.fromkeys(self.pii)))
-        unknown = [kind for kind in self.pii if kind not in PII_KINDS]
+        unknown = [kind for kind in self.pii if kind not in tuple(PiiKind)]
         if unknown:
-            raise ConfigError(f"unknown PII kind(s) {unknown}; choose from {', '.join(PII_KINDS)}")
-        if self.mask_style not in ("fixed", "typed", "hash"):
+            raise ConfigError(f"unknown PII kind(s) {unknown}; choose from {', '.join(PiiKind)}")
+        object.__setattr__(self, "pii", tuple(PiiKind(kind) for kind in self.pii))
+        if self.mask_style not in tuple(MaskStyle):
             raise ConfigError(f"mask_style {self.mask_style!r} must be fixed, typed or hash")
-        if self.mask_style == "hash" and not self.hash_key:
+        object.__setattr__(self, "mask_style", MaskStyle(self.mask_style))
+        if self.mask_style == MaskStyle.HASH and not self.hash_key:
             raise ConfigError(
                 "mask_style 'hash' needs the project's secret hash_key (bytes), so that the "
                 "same value gets the same token in every run; pass hash_key=..."
@@ -79,6 +88,7 @@ class RedactionRules:
             mask=rules.mask,
             mask_style=rules.mask_style,
             hash_key=hash_key,
+            ner_model=rules.ner_model,
         )
 
     @classmethod
@@ -112,7 +122,13 @@ class RedactionRules:
             *self.pii,
             *(f"substitution:{rule.line}" for rule in self.substitutions),
             *(f"redaction:{rule.line}" for rule in self.redactions),
+            KNOWN_VALUE_RULE,  # the respondent's own details (:mod:`.known`)
         ]
+
+    @property
+    def known_code(self) -> int:
+        """The rule code of known-value hits (the last rule)."""
+        return len(self.rule_names) - 1
 
     @cached_property
     def substitution_pattern(self) -> str | None:
@@ -138,8 +154,11 @@ class RedactionRules:
 
     def custom_token(self, value: bytes) -> bytes:
         """What replaces a custom redaction's match under this mask style."""
-        if self.mask_style == "fixed":
+        if self.mask_style == MaskStyle.FIXED:
             return self.mask.encode()
+        # the detectors (numpy) load when text is redacted, not when rules are checked
+        from qinbound_nb.core.redaction.pii import pii_token
+
         return pii_token("redacted", value, self.mask_style, self.mask, self.hash_key).encode()
 
     @cached_property
@@ -154,7 +173,11 @@ class RedactionRules:
     @cached_property
     def prefilters(self) -> list[str]:
         """Per-row RE2 patterns; a row that matches none of them is left alone."""
+        from qinbound_nb.core.redaction.pii_patterns import PREFILTERS
+
         patterns = [PREFILTERS[kind] for kind in self.pii]
+        if self.ner_model and {"person", "address"} & set(self.pii):
+            patterns.append(r"\p{Lu}")  # the model may find a name anywhere
         if self.substitution_pattern:
             patterns.append(self.substitution_pattern)
         patterns.extend(rule.pattern for rule in self.redactions)

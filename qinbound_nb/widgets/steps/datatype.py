@@ -7,13 +7,21 @@ from typing import Any
 import ipywidgets as W
 
 from qinbound_nb.job.config import FEEDBACK_TYPES
+from qinbound_nb.job.vocab import SourceType
 from qinbound_nb.widgets.base import Checked, Step, validated
 from qinbound_nb.widgets.steps.models import DataType
 
+LABELS = {
+    SourceType.SURVEY: "Survey",
+    SourceType.ORM: "Online Reputation (ORM)",
+    SourceType.TICKETS: "Tickets",
+}
 EXPLANATIONS = {
-    "survey": "Survey responses, one document per response.",
-    "orm": "Online Reputation Management reviews, read through an Imported Data Project export.",
-    "tickets": "Closing-the-loop tickets, read through the ticket export.",
+    SourceType.SURVEY: "Survey responses, one document per response.",
+    SourceType.ORM: (
+        "Online Reputation Management reviews, read through an Imported Data Project export."
+    ),
+    SourceType.TICKETS: "Closing-the-loop tickets, read through the ticket export.",
 }
 
 
@@ -25,12 +33,8 @@ class DataTypeStep(Step[DataType]):
 
     def build(self) -> list[W.Widget]:
         self.data_type = W.RadioButtons(
-            options=[
-                ("Survey", "survey"),
-                ("Online Reputation (ORM)", "orm"),
-                ("Tickets", "tickets"),
-            ],
-            value="survey",
+            options=[(LABELS[kind], kind) for kind in SourceType],
+            value=SourceType.SURVEY,
         )
         self.explanation = W.HTML()
         self.watch(self.data_type)

@@ -10,13 +10,18 @@ from typing import Any
 
 import ipywidgets as W
 
+from qinbound_nb.job.vocab import DuplicateMode
 from qinbound_nb.widgets.base import Checked, Step, validated
 from qinbound_nb.widgets.steps.models import DuplicateHandling
 
 MODES = {
-    "replace": "Replace: the incoming document wins (a completed response replaces its partial).",
-    "skip": "Skip: keep what is loaded; the incoming duplicate is reported as skipped.",
-    "update": "Update: non-empty incoming fields overwrite, empty ones keep the stored value.",
+    DuplicateMode.REPLACE: (
+        "Replace: the incoming document wins (a completed response replaces its partial)."
+    ),
+    DuplicateMode.SKIP: "Skip: keep what is loaded; the incoming duplicate is reported as skipped.",
+    DuplicateMode.UPDATE: (
+        "Update: non-empty incoming fields overwrite, empty ones keep the stored value."
+    ),
 }
 
 
@@ -27,9 +32,14 @@ class DuplicatesStep(Step[DuplicateHandling]):
     title = "Duplicate handling"
 
     def build(self) -> list[W.Widget]:
-        self.mode = W.RadioButtons(options=[(m.capitalize(), m) for m in MODES], value="replace")
+        self.mode = W.RadioButtons(
+            options=[(mode.capitalize(), mode) for mode in DuplicateMode],
+            value=DuplicateMode.REPLACE,
+        )
         self.explanation = W.HTML(
-            "<ul>" + "".join(f"<li>{html.escape(text)}</li>" for text in MODES.values()) + "</ul>"
+            "<ul>"
+            + "".join(f"<li>{html.escape(MODES[mode])}</li>" for mode in DuplicateMode)
+            + "</ul>"
             "<small>Duplicates are recognised by natural_id, per project.</small>"
         )
         self.watch(self.mode)

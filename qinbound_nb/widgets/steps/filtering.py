@@ -9,6 +9,7 @@ import ipywidgets as W
 
 from qinbound_nb.errors import ConfigError
 from qinbound_nb.job.config import DEFAULT_FIELDS, Filter
+from qinbound_nb.job.vocab import FieldType, FilterAction
 from qinbound_nb.widgets.base import Checked, Step, validated
 from qinbound_nb.widgets.tasks import guarded
 
@@ -41,6 +42,12 @@ def _sample_value(text: str) -> object:
     return text
 
 
+def placeholder(mapped: list[str]) -> str:
+    """An example filter that is valid for this job (it names one of its own fields)."""
+    example = f"NOT ISBLANK({mapped[0]})" if mapped else 'feedback_type = "Survey"'
+    return f"e.g. {example}  (empty: no filter)"
+
+
 class FilterStep(Step[Filter]):
     """Decide which documents are loaded."""
 
@@ -49,12 +56,12 @@ class FilterStep(Step[Filter]):
 
     def build(self) -> list[W.Widget]:
         self.expression = W.Textarea(
-            placeholder="e.g. NOT ISBLANK(comment)  (empty: no filter)",
+            placeholder=placeholder([]),
             layout=W.Layout(width="70%", height="60px"),
         )
         self.action = W.ToggleButtons(
-            options=[("Include matching", "include"), ("Exclude matching", "exclude")],
-            value="include",
+            options=[(f"{action.capitalize()} matching", action) for action in FilterAction],
+            value=FilterAction.INCLUDE,
         )
         self.samples = W.Textarea(
             placeholder=SAMPLE_HINT, layout=W.Layout(width="50%", height="80px")
@@ -76,13 +83,20 @@ class FilterStep(Step[Filter]):
             self.field("record_limit", self.limit_kind, self.limit),
         ]
 
+    def enter(self) -> None:
+        fields = self.context.draft(self.name).get("mapping", {}).get("fields", [])
+        texts = [f["name"] for f in fields if f.get("type") == "verbatim" and f.get("name")]
+        self.expression.placeholder = placeholder(
+            texts or self.known_fields()[len(DEFAULT_FIELDS) :]
+        )
+
     def known_fields(self) -> list[str]:
         """The fields a filter can use: the default fields and the mapped attribute names."""
         mapping = self.context.draft(self.name).get("mapping", {})
         mapped = [
             f["name"]
             for f in mapping.get("fields", [])
-            if f.get("type") != "skip" and f.get("name")
+            if f.get("type") != FieldType.SKIP and f.get("name")
         ]
         return [*DEFAULT_FIELDS, *mapped]
 
@@ -95,8 +109,13 @@ class FilterStep(Step[Filter]):
             return str(exc)
         unknown = sorted(set(expression.fields) - set(self.known_fields()))
         if unknown:
+            named = ", ".join(f"'{name}'" for name in unknown)
             known = ", ".join(self.known_fields())
-            return f"unknown field {', '.join(unknown)}; the filter sees {known}"
+            which = "is not a field" if len(unknown) == 1 else "are not fields"
+            return (
+                f"{named} {which} of this job (names are case-sensitive); "
+                f"the filter can use: {known}"
+            )
         return None
 
     def _test(self, _button: object = None) -> None:
@@ -107,7 +126,7 @@ class FilterStep(Step[Filter]):
             self.test_result.value = "no filter: every record matches"
             return
         matched = test(text, parse_sample_values(self.samples.value))
-        verb = "included" if (matched == (self.action.value == "include")) else "skipped"
+        verb = "included" if (matched == (self.action.value == FilterAction.INCLUDE)) else "skipped"
         self.test_result.value = f"<b>{str(bool(matched)).lower()}</b>: this record would be {verb}"
 
     def check(self) -> Checked[Filter]:

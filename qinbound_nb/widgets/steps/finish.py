@@ -1,9 +1,9 @@
-"""Step 12: finish: save the job file, export the production notebook, and say what runs it."""
+"""Step 12: finish: save the job file, export the production notebook, run it now (at once when
+the job says "pull as soon as created"), and show the commands that run it from a terminal."""
 
 from __future__ import annotations
 
 import html
-import shlex
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ import ipywidgets as W
 from qinbound_nb.errors import QInboundError
 from qinbound_nb.job.config import JobConfig
 from qinbound_nb.widgets.base import Checked, Step, validated
-from qinbound_nb.widgets.steps.schedule import describe_schedule
+from qinbound_nb.widgets.steps.run_now import RunPanel, commands_html, run_commands
 from qinbound_nb.widgets.tasks import Busy, guarded, run_task
 
 
@@ -26,22 +26,32 @@ def default_exporter(job: JobConfig, path: Path, job_path: Path, store_path: str
     return export_notebook(job, path, job_path=job_path, store_path=store_path)
 
 
-def run_instructions(job: JobConfig, job_path: Path, notebook: Path | None) -> list[str]:
-    """The commands (and the schedule) that will run the saved job."""
-    quoted = shlex.quote(str(job_path))
-    lines = [f"Run it now: qinbound run {quoted}"]
-    if notebook is not None:
-        lines.append(
-            f"The production notebook is {notebook}; 'qinbound run' executes it with papermill."
+def store_path(store: Any) -> Path | str:
+    """Where runs load: the wizard's store, else the default store (absolute; a URL as is)."""
+    from qinbound_nb.store.backend import absolute, resolve_location
+
+    given = getattr(store, "path", None)
+    return absolute(given if given else resolve_location(None))
+
+
+def problems_html(problems: Any, shown: int = 10) -> str:
+    """The first mapping problems (field, value, reason) the preview found."""
+    rows = "".join(
+        f"<li><b>{html.escape(str(field))}</b> = <code>{html.escape(str(value))}</code>: "
+        f"{html.escape(str(reason))} (row {html.escape(str(row))})</li>"
+        for row, field, value, reason in zip(
+            problems["row"][:shown],
+            problems["field"][:shown],
+            problems["value"][:shown],
+            problems["problem"][:shown],
+            strict=True,
         )
-    if job.schedule.kind == "recurring":
-        lines.append(f"Schedule: {describe_schedule(job.schedule)}.")
-        lines.append(f"Install it in cron: qinbound schedule {quoted} --install")
-    elif job.schedule.pull_on_create:
-        lines.append("One-time job: run the command above to pull the data.")
-    else:
-        lines.append("One-time job created without pulling data; run it when you are ready.")
-    return lines
+    )
+    more = f"<li>… and {len(problems) - shown} more</li>" if len(problems) > shown else ""
+    return (
+        '<div style="color:#b45309"><b>The preview found mapping problems</b> '
+        f"(values that could not be converted):<ul>{rows}{more}</ul></div>"
+    )
 
 
 class FinishStep(Step[JobConfig]):
@@ -61,15 +71,25 @@ class FinishStep(Step[JobConfig]):
         )
         self.result = W.HTML("")
         self.busy = Busy()
+        self.run_panel = RunPanel(self.context.executor, self.context.run)
+        self.problems_note = W.HTML("")
+        self.accept_problems = W.Checkbox(
+            description="Load anyway: these values will be empty in the documents",
+            indent=False,
+            layout=W.Layout(width="auto", display="none"),
+        )
         self.saved: Path | None = None
         self.save_button.on_click(guarded(self.messages)(self._save))
-        self.watch(self.job_path, self.notebook_path)
+        self.watch(self.job_path, self.notebook_path, self.accept_problems)
         return [
+            self.problems_note,
+            self.field("accept_problems", self.accept_problems),
             self.field("job_path", self.job_path),
             self.field("notebook_path", self.notebook_path),
             self.save_button,
             self.busy.widget,
             self.result,
+            self.run_panel.widget,
         ]
 
     def enter(self) -> None:
@@ -82,6 +102,18 @@ class FinishStep(Step[JobConfig]):
         self.changed()
 
     def check(self) -> Checked[JobConfig]:
+        problems = self.context.mapping_problems()
+        count = 0 if problems is None else len(problems)
+        self.problems_note.value = problems_html(problems) if count else ""
+        self.accept_problems.layout.display = "flex" if count else "none"
+        if count and not self.accept_problems.value:
+            return Checked(
+                None,
+                {
+                    "accept_problems": f"the preview found {count} mapping problem"
+                    f"{'s' if count != 1 else ''}: fix the mapping, or tick 'Load anyway'"
+                },
+            )
         return validated(JobConfig, self.context.draft(self.name))
 
     def _save(self, _button: object = None) -> None:
@@ -123,10 +155,12 @@ class FinishStep(Step[JobConfig]):
         return notebook
 
     def _show_done(self, job: JobConfig, job_path: Path, notebook: Path | None) -> None:
-        lines = [f"Saved {job_path}.", *run_instructions(job, job_path, notebook)]
-        self.result.value = (
-            "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>"
-        )
+        store = store_path(self.context.store)
+        saved = f"<p>Saved {html.escape(str(job_path.resolve()))}.</p>"
+        self.result.value = saved + commands_html(run_commands(job, job_path, notebook, store))
+        self.run_panel.ready(job, store)
+        if job.schedule.pull_on_create:  # "pull data as soon as the job is created"
+            self.run_panel.start()
 
     def load(self, model: JobConfig) -> None:
         """Nothing to fill: the paths follow the job's name."""

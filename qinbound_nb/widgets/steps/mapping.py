@@ -1,18 +1,22 @@
 """Step 5: data mapping: the default fields (document date, hardcoded source value) and a
 table of every source field with load/type/attribute name/transformation, names checked as
-you type. Survey fields come from the survey's metadata, pre-filled from the suggestions."""
+you type. The fields are the columns of a small sample export (or, for ORM, the source's schema),
+pre-filled from the suggestions."""
 
 from __future__ import annotations
 
 import html
+import json
 from typing import Any
 
 import ipywidgets as W
 
 from qinbound_nb.job.config import FieldMapping, Mapping
+from qinbound_nb.job.vocab import FieldType
 from qinbound_nb.widgets.base import FULL_LABEL, Checked, Step, validated
+from qinbound_nb.widgets.source_fields import source_fields
 from qinbound_nb.widgets.steps.mapping_rows import COLUMNS, HEADER, FieldRow
-from qinbound_nb.widgets.suggestions import DATE_FIELDS, SourceField, survey_fields
+from qinbound_nb.widgets.suggestions import DATE_FIELDS, SourceField
 from qinbound_nb.widgets.tasks import Busy, guarded, run_task
 
 DEFAULT_FIELDS_NOTE = (
@@ -80,7 +84,7 @@ class MappingStep(Step[Mapping]):
             self.messages.error(f"{source!r} is already in the table")
             return
         with self.quietly():
-            self._add_row(FieldMapping(source=source, type="skip")).include.value = True
+            self._add_row(FieldMapping(source=source, type=FieldType.SKIP)).include.value = True
             self.new_source.value = ""
             self._layout()
             self.touch(f"fields.{len(self.rows) - 1}")  # the user made it: say what it needs
@@ -99,13 +103,19 @@ class MappingStep(Step[Mapping]):
                     known[field.source].describe(field.description)
                     continue
                 suggestion = (
-                    field.suggestion if fresh else FieldMapping(source=field.source, type="skip")
+                    field.suggestion
+                    if fresh
+                    else FieldMapping(source=field.source, type=FieldType.SKIP)
                 )
                 self._add_row(suggestion, field.description)
             self._layout()
 
     def _date_choices(self) -> None:
-        dated = [row.source for row in self.rows if row.include.value and row.type.value == "date"]
+        dated = [
+            row.source
+            for row in self.rows
+            if row.include.value and row.type.value == FieldType.DATE
+        ]
         current = self.document_date.value
         options = list(dict.fromkeys([*DATE_FIELDS, *dated, *([current] if current else [])]))
         if list(self.document_date.options) != options:
@@ -114,16 +124,17 @@ class MappingStep(Step[Mapping]):
 
     # -- entering: fetch the survey's fields ---------------------------------------------------
     def enter(self) -> None:
-        source = self.context.draft(self.name).get("source", {})
-        survey_id = source.get("survey_id", "")
-        if source.get("type") != "survey" or not survey_id or survey_id == self._fields_for:
+        draft = self.context.draft(self.name)
+        source = draft.get("source") or {}
+        key = json.dumps(source, sort_keys=True)
+        if not source or key == self._fields_for:
             return
-        self._fields_for = survey_id
+        self._fields_for = key
         run_task(
             self.context.executor,
-            lambda: survey_fields(self.context.survey_metadata(survey_id)),
+            lambda: source_fields(self.context, draft),
             busy=self.busy,
-            label="Reading the survey's questions…",
+            label="Reading the export's columns from a small sample…",
             area=self.messages,
             on_done=self.merge_fields,
         )
@@ -136,7 +147,7 @@ class MappingStep(Step[Mapping]):
             data, problem = row.read()
             if problem:
                 problems[f"fields.{position}.transform"] = problem
-            if data["type"] != "skip" or data["name"] or "transform" in data:
+            if data["type"] != FieldType.SKIP or data["name"] or "transform" in data:
                 fields.append(data)  # untouched skipped fields stay out of the job file
                 positions.append(position)
         checked = validated(
@@ -167,7 +178,8 @@ class MappingStep(Step[Mapping]):
         for field in model.mapped:
             transform = f", {field.transform.kind}" if field.transform else ""
             rows.append((field.source, f"→ {field.name} ({field.type}{transform})"))
-        skipped = len(model.fields) - len(model.mapped)
+        listed = {row.source for row in self.rows} | {field.source for field in model.fields}
+        skipped = len(listed) - len(model.mapped)
         rows.append(("Not loaded", f"{skipped} field{'s' if skipped != 1 else ''}"))
         return rows
 

@@ -14,16 +14,27 @@ from qinbound_nb.job.config import (
     LookupTransform,
     RegexTransform,
 )
+from qinbound_nb.job.vocab import FieldType, TransformKind
 
-TYPES = [("Text", "text"), ("Number", "number"), ("Date", "date"), ("Verbatim", "verbatim")]
+# "skip" is the Load checkbox, not a type to pick
+TYPES = [(kind.capitalize(), kind) for kind in FieldType if kind != FieldType.SKIP]
+TRANSFORM_LABELS = {
+    TransformKind.LOOKUP: "Lookup table",
+    TransformKind.REGEX: "Regex replace",
+    TransformKind.EXPRESSION: "Expression",
+}
+NO_TRANSFORM = "none"
 TRANSFORMS = [
-    ("No transformation", "none"),
-    ("Lookup table", "lookup"),
-    ("Regex replace", "regex"),
-    ("Expression", "expression"),
+    ("No transformation", NO_TRANSFORM),
+    *((TRANSFORM_LABELS[kind], kind) for kind in TransformKind),
 ]
 HEADER = ["Source field", "Load", "Type", "Attribute name", "Transformation", ""]
 COLUMNS = "minmax(180px, 2fr) 50px 120px minmax(160px, 1.5fr) minmax(200px, 2fr) minmax(160px, 2fr)"
+
+
+def _wide() -> W.Layout:
+    """An editor as wide as its grid cell (not ipywidgets' 300 px); a new layout each time."""
+    return W.Layout(width="95%")
 
 
 def parse_lookup_table(text: str) -> dict[str, str]:
@@ -35,7 +46,7 @@ def parse_lookup_table(text: str) -> dict[str, str]:
             continue
         value, colon, replacement = line.partition(":")
         if not colon:
-            raise ValueError(f"line {number}: {line!r} has no ':'; write 'value : replacement'")
+            raise ValueError(f"line {number}: '{line}' has no ':'; write 'value : replacement'")
         table[value.strip()] = replacement.strip()
     if not table:
         raise ValueError("the lookup table is empty; write one 'value : replacement' per line")
@@ -49,18 +60,26 @@ class FieldRow:
         self.source = source
         self.label = W.HTML(_source_label(source, description))
         self.include = W.Checkbox(value=False, indent=False, layout=W.Layout(width="40px"))
-        self.type = W.Dropdown(options=TYPES, value="text", layout=W.Layout(width="110px"))
+        self.type = W.Dropdown(options=TYPES, value=FieldType.TEXT, layout=W.Layout(width="110px"))
         self.attribute = W.Text(placeholder="attribute name", layout=W.Layout(width="95%"))
-        self.transform = W.Dropdown(options=TRANSFORMS, value="none", layout=W.Layout(width="95%"))
-        self.lookup_table = W.Textarea(placeholder="value : replacement (one per line)", rows=3)
-        self.lookup_default = W.Text(placeholder="other values become (empty: unchanged)")
-        self.pattern = W.Text(placeholder="regular expression")
-        self.replacement = W.Text(placeholder="replacement (\\1 for groups)")
-        self.expression = W.Textarea(placeholder='e.g. IF(QID1 >= 9, "promoter", "other")', rows=2)
+        self.transform = W.Dropdown(
+            options=TRANSFORMS, value=NO_TRANSFORM, layout=W.Layout(width="95%")
+        )
+        self.lookup_table = W.Textarea(
+            placeholder="value : replacement (one per line)", rows=3, layout=_wide()
+        )
+        self.lookup_default = W.Text(
+            placeholder="other values become (empty: unchanged)", layout=_wide()
+        )
+        self.pattern = W.Text(placeholder="regular expression", layout=_wide())
+        self.replacement = W.Text(placeholder="replacement (\\1 for groups)", layout=_wide())
+        self.expression = W.Textarea(
+            placeholder='e.g. IF(QID1 >= 9, "promoter", "other")', rows=2, layout=_wide()
+        )
         self.editors = {
-            "lookup": W.VBox([self.lookup_table, self.lookup_default]),
-            "regex": W.VBox([self.pattern, self.replacement]),
-            "expression": W.VBox([self.expression]),
+            TransformKind.LOOKUP: W.VBox([self.lookup_table, self.lookup_default]),
+            TransformKind.REGEX: W.VBox([self.pattern, self.replacement]),
+            TransformKind.EXPRESSION: W.VBox([self.expression]),
         }
         self.error = W.HTML("")
         self.transform_cell = W.VBox([self.transform, *self.editors.values()])
@@ -107,24 +126,24 @@ class FieldRow:
         data: dict[str, Any] = {
             "source": self.source,
             "name": self.attribute.value.strip() or None,
-            "type": self.type.value if self.include.value else "skip",
+            "type": self.type.value if self.include.value else FieldType.SKIP,
         }
         kind = self.transform.value
         try:
-            if kind == "lookup":
+            if kind == TransformKind.LOOKUP:
                 default = self.lookup_default.value or None
                 data["transform"] = {
                     "kind": kind,
                     "table": parse_lookup_table(self.lookup_table.value),
                     "default": default,
                 }
-            elif kind == "regex":
+            elif kind == TransformKind.REGEX:
                 data["transform"] = {
                     "kind": kind,
                     "pattern": self.pattern.value,
                     "replacement": self.replacement.value,
                 }
-            elif kind == "expression":
+            elif kind == TransformKind.EXPRESSION:
                 data["transform"] = {"kind": kind, "expression": self.expression.value.strip()}
         except ValueError as exc:
             return data, str(exc)
@@ -132,12 +151,12 @@ class FieldRow:
 
     def load(self, mapping: FieldMapping) -> None:
         """Show a saved FieldMapping."""
-        self.include.value = mapping.type != "skip"
-        if mapping.type != "skip":
+        self.include.value = mapping.type != FieldType.SKIP
+        if mapping.type != FieldType.SKIP:
             self.type.value = mapping.type
         self.attribute.value = mapping.name or ""
         transform = mapping.transform
-        self.transform.value = transform.kind if transform else "none"
+        self.transform.value = transform.kind if transform else NO_TRANSFORM
         if isinstance(transform, LookupTransform):
             self.lookup_table.value = "\n".join(f"{k} : {v}" for k, v in transform.table.items())
             self.lookup_default.value = transform.default or ""

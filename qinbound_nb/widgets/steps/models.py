@@ -6,12 +6,13 @@ job, so the wizard can never accept what a job file would refuse.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from qinbound_nb.errors import QInboundError
 from qinbound_nb.job.config import Connection, JobConfig
+from qinbound_nb.job.vocab import DuplicateMode, SourceType
 from qinbound_nb.local.connections import ConnectionStore
 from qinbound_nb.widgets.base import check_job_fields
 
@@ -42,13 +43,13 @@ class DataType(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    type: Literal["survey", "orm", "tickets"] = "survey"
+    type: SourceType = SourceType.SURVEY
 
 
 class DuplicateHandling(StepModel):
     """What happens to a document whose natural_id is already in the project."""
 
-    duplicates: Literal["replace", "skip", "update"] = "replace"
+    duplicates: DuplicateMode = DuplicateMode.REPLACE
 
 
 def step_models(job: JobConfig, connections: ConnectionStore) -> dict[str, Any]:

@@ -11,13 +11,15 @@ from typing import Any
 import ipywidgets as W
 
 from qinbound_nb.job.config import Notifications
+from qinbound_nb.job.vocab import NotifyEvent
 from qinbound_nb.widgets.base import Checked, Step, validated
 
-EVENTS = (
-    ("failure", "Run failed"),
-    ("warning", "Run finished with warnings"),
-    ("success", "Run succeeded"),
-)
+# In the order the wizard shows them (and writes them), the worst news first.
+EVENTS = {
+    NotifyEvent.FAILURE: "Run failed",
+    NotifyEvent.WARNING: "Run finished with warnings",
+    NotifyEvent.SUCCESS: "Run succeeded",
+}
 
 
 def split_addresses(text: str) -> list[str]:
@@ -33,8 +35,8 @@ class NotificationsStep(Step[Notifications]):
 
     def build(self) -> list[W.Widget]:
         self.events = {
-            event: W.Checkbox(description=label, value=event == "failure")
-            for event, label in EVENTS
+            event: W.Checkbox(description=label, value=event == NotifyEvent.FAILURE)
+            for event, label in EVENTS.items()
         }
         self.email = W.Textarea(
             description="Email", placeholder="one or more addresses", layout=W.Layout(width="60%")

@@ -3,12 +3,15 @@ as .txt files), built-in PII detectors, the mask style and which fields the rule
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import ipywidgets as W
 
 from qinbound_nb.errors import RuleError
-from qinbound_nb.job.config import PII_KINDS, Rules
+from qinbound_nb.job.config import KNOWN_VALUE_FIELDS, Rules
+from qinbound_nb.job.rulesyntax import commented_patterns
+from qinbound_nb.job.vocab import ApplyTo, FieldType, MaskStyle, PiiKind
 from qinbound_nb.widgets.base import Checked, Step, validated
 from qinbound_nb.widgets.tasks import guarded
 
@@ -16,18 +19,22 @@ SUBSTITUTIONS_HINT = (
     "# one rule per line: phrase to replace : replacement\ncorroded virus : Coronavirus"
 )
 REDACTIONS_HINT = "# one regular expression per line\n\\d{3}-\\d{2}-\\d{4}"
-MASK_STYLES = [
-    ("Fixed text (the mask below)", "fixed"),
-    ("Typed: [EMAIL], [PHONE]…", "typed"),
-    ("Keyed hash: [EMAIL:3f2a9c1b]", "hash"),
-]
-PII_LABELS = {
-    "email": "Email",
-    "phone": "Phone",
-    "credit_card": "Credit card",
-    "ssn": "SSN",
-    "ip": "IP address",
+MASK_LABELS = {
+    MaskStyle.FIXED: "Fixed text (the mask below)",
+    MaskStyle.TYPED: "Typed: [EMAIL], [PHONE]…",
+    MaskStyle.HASH: "Keyed hash: [EMAIL:3f2a9c1b]",
 }
+PII_LABELS = {
+    PiiKind.EMAIL: "Email",
+    PiiKind.PHONE: "Phone",
+    PiiKind.CREDIT_CARD: "Credit card",
+    PiiKind.SSN: "SSN",
+    PiiKind.IP: "IP address",
+    PiiKind.PERSON: "Person name",
+    PiiKind.ADDRESS: "Street address",
+    PiiKind.IBAN: "IBAN",
+}
+CHOSEN = "chosen"  # the wizard's word for "a list of fields", beside ApplyTo's words
 
 
 def uploaded_text(upload: dict[str, Any]) -> str:
@@ -54,29 +61,51 @@ class RulesStep(Step[Rules]):
         self.substitutions_file = W.FileUpload(accept=".txt", description="Upload .txt")
         self.redactions_file = W.FileUpload(accept=".txt", description="Upload .txt")
         self.pii = {
-            kind: W.ToggleButton(description=PII_LABELS[kind], value=False) for kind in PII_KINDS
+            kind: W.ToggleButton(description=PII_LABELS[kind], value=False) for kind in PiiKind
         }
-        self.mask_style = W.Dropdown(description="Mask style", options=MASK_STYLES, value="fixed")
+        self.known_values = W.Text(
+            description="Own fields",
+            value=", ".join(KNOWN_VALUE_FIELDS),
+            layout=W.Layout(width="70%"),
+            style={"description_width": "initial"},
+        )
+        self.ner_model = W.Text(
+            description="spaCy model", placeholder="optional, e.g. en_core_web_sm"
+        )
+        self.mask_style = W.Dropdown(
+            description="Mask style",
+            options=[(MASK_LABELS[style], style) for style in MaskStyle],
+            value=MaskStyle.FIXED,
+        )
         self.mask = W.Text(description="Mask", value="[REDACTED]")
         self.apply_to = W.RadioButtons(
-            options=[("Verbatim fields", "verbatims"), ("Chosen fields", "chosen")],
-            value="verbatims",
+            options=[("Verbatim fields", ApplyTo.VERBATIMS), ("Chosen fields", CHOSEN)],
+            value=ApplyTo.VERBATIMS,
         )
         self.fields = W.SelectMultiple(options=[], rows=4)
+        self.redaction_notes = W.HTML("")
         for upload, target in (
             (self.substitutions_file, self.substitutions),
             (self.redactions_file, self.redactions),
         ):
             upload.observe(guarded(self.messages)(self._loader(upload, target)), names="value")
         self.watch(self.substitutions, self.redactions, *self.pii.values())
+        self.watch(self.known_values, self.ner_model)
         self.watch(self.mask_style, self.mask, self.apply_to, self.fields)
         return [
             W.HTML("<b>Substitutions</b> <small>(case-sensitive; <code># comments</code>)</small>"),
             self.field("substitutions", self.substitutions, self.substitutions_file),
             W.HTML("<b>Redactions</b> <small>(regular expressions, RE2 flavour)</small>"),
             self.field("redactions", self.redactions, self.redactions_file),
+            self.redaction_notes,
             W.HTML("<b>Built-in PII detectors</b> <small>(ours: XM Discover has none)</small>"),
             self.field("pii", W.HBox(list(self.pii.values()))),
+            W.HTML(
+                "<small>The respondent's own fields: their values are redacted wherever the "
+                "same response's comments mention them (comma-separated).</small>"
+            ),
+            self.field("known_values", self.known_values),
+            self.field("ner_model", self.ner_model),
             self.field("mask_style", self.mask_style),
             self.field("mask", self.mask),
             W.HTML("<b>Apply to</b>"),
@@ -99,7 +128,9 @@ class RulesStep(Step[Rules]):
     def enter(self) -> None:
         mapping = self.context.draft(self.name).get("mapping", {})
         names = [
-            f["name"] for f in mapping.get("fields", []) if f.get("type") in ("text", "verbatim")
+            f["name"]
+            for f in mapping.get("fields", [])
+            if f.get("type") in (FieldType.TEXT, FieldType.VERBATIM)
         ]
         chosen = [name for name in self.fields.value if name in names]
         with self.quietly():
@@ -107,10 +138,11 @@ class RulesStep(Step[Rules]):
             self.fields.value = tuple(chosen or self.fields.value)
 
     def check(self) -> Checked[Rules]:
-        self.fields.layout.display = "flex" if self.apply_to.value == "chosen" else "none"
-        self.mask.layout.display = "flex" if self.mask_style.value == "fixed" else "none"
-        apply_to: Any = "verbatims"
-        if self.apply_to.value == "chosen":
+        self.redaction_notes.value = commented_pattern_notes(self.redactions.value)
+        self.fields.layout.display = "flex" if self.apply_to.value == CHOSEN else "none"
+        self.mask.layout.display = "flex" if self.mask_style.value == MaskStyle.FIXED else "none"
+        apply_to: Any = ApplyTo.VERBATIMS
+        if self.apply_to.value == CHOSEN:
             apply_to = list(self.fields.value)
             if not apply_to:
                 return Checked(None, {"apply_to": "choose at least one field"})
@@ -123,6 +155,10 @@ class RulesStep(Step[Rules]):
                 "mask": self.mask.value,
                 "mask_style": self.mask_style.value,
                 "apply_to": apply_to,
+                "known_values": [
+                    n.strip() for n in self.known_values.value.split(",") if n.strip()
+                ],
+                "ner_model": self.ner_model.value.strip() or None,
             },
         )
 
@@ -134,26 +170,43 @@ class RulesStep(Step[Rules]):
                 toggle.value = kind in model.pii
             self.mask.value = model.mask
             self.mask_style.value = model.mask_style
-            chosen = [] if model.apply_to == "verbatims" else list(model.apply_to)
+            self.known_values.value = ", ".join(model.known_values)
+            self.ner_model.value = model.ner_model or ""
+            chosen = [] if model.apply_to == ApplyTo.VERBATIMS else list(model.apply_to)
             self.fields.options = list(dict.fromkeys([*self.fields.options, *chosen]))
             self.fields.value = tuple(chosen)
-            self.apply_to.value = "chosen" if chosen else "verbatims"
+            self.apply_to.value = CHOSEN if chosen else ApplyTo.VERBATIMS
 
     def job_fields(self, model: Rules) -> dict[str, Any]:
         return {"rules": model.model_dump(mode="json")}
 
     def summary(self, model: Rules) -> list[tuple[str, str]]:
-        mask = model.mask if model.mask_style == "fixed" else model.mask_style
+        mask = model.mask if model.mask_style == MaskStyle.FIXED else model.mask_style
         return [
             ("Substitution rules", str(_rule_count(model.substitutions))),
             ("Redaction rules", str(_rule_count(model.redactions))),
             ("PII detectors", ", ".join(model.pii) or "none"),
+            ("Respondent's own fields", ", ".join(model.known_values) or "none"),
             ("Mask", mask),
             (
                 "Applies to",
-                "verbatim fields" if model.apply_to == "verbatims" else ", ".join(model.apply_to),
+                "verbatim fields"
+                if model.apply_to == ApplyTo.VERBATIMS
+                else ", ".join(model.apply_to),
             ),
         ]
+
+
+def commented_pattern_notes(text: str) -> str:
+    """A warning (not an error) for each '#' line that looks like a pattern."""
+    notes = [
+        f"line {number}: '{line}' starts with '#', so it is a comment and redacts nothing "
+        "(rule files treat '#' lines as comments, as XM Discover does); to match a '#', "
+        f"write it as [#]: '[#]{line[1:]}'"
+        for number, line in commented_patterns(text)
+    ]
+    items = "".join(f"<li>{html.escape(note)}</li>" for note in notes)
+    return f'<ul class="qinbound-warning" style="color:#b45309">{items}</ul>' if notes else ""
 
 
 def _rule_count(text: str) -> int:

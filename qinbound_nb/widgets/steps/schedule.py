@@ -12,32 +12,13 @@ from zoneinfo import available_timezones
 import ipywidgets as W
 
 from qinbound_nb.errors import QInboundError
-from qinbound_nb.job.config import WEEKDAYS, Schedule
+from qinbound_nb.job.config import Schedule
+from qinbound_nb.job.vocab import Frequency, ScheduleKind, Weekday
+from qinbound_nb.scheduling.recurrence import describe_schedule, upcoming_runs
 from qinbound_nb.widgets.base import Checked, Step, validated
 
-FREQUENCIES = [
-    ("Hourly", "hourly"),
-    ("Daily", "daily"),
-    ("Weekly", "weekly"),
-    ("Monthly", "monthly"),
-]
-
-
-def describe_schedule(schedule: Schedule) -> str:
-    """The schedule in one sentence."""
-    if schedule.kind == "once":
-        return "one-time: " + (
-            "pulls data when created" if schedule.pull_on_create else "created without pulling data"
-        )
-    hours = schedule.every_hours
-    day = schedule.day_of_month
-    when = {
-        "hourly": f"every {hours} hour{'s' if hours > 1 else ''}, aligned to",
-        "daily": "daily at",
-        "weekly": f"weekly on {', '.join(d.capitalize() for d in schedule.days)} at",
-        "monthly": f"monthly on day {day}{' (the last day)' if day == 31 else ''} at",
-    }[schedule.frequency]
-    return f"{when} {schedule.starts_on} ({schedule.timezone}), looking back {schedule.lookback}"
+KIND_LABELS = {ScheduleKind.ONCE: "One-time", ScheduleKind.RECURRING: "Recurring"}
+FREQUENCIES = [(frequency.capitalize(), frequency) for frequency in Frequency]
 
 
 class ScheduleStep(Step[Schedule]):
@@ -48,7 +29,7 @@ class ScheduleStep(Step[Schedule]):
 
     def build(self) -> list[W.Widget]:
         self.kind = W.ToggleButtons(
-            options=[("One-time", "once"), ("Recurring", "recurring")], value="once"
+            options=[(KIND_LABELS[kind], kind) for kind in ScheduleKind], value=ScheduleKind.ONCE
         )
         self.pull_on_create = W.RadioButtons(
             options=[
@@ -57,13 +38,17 @@ class ScheduleStep(Step[Schedule]):
             ],
             value=True,
         )
-        self.frequency = W.Dropdown(description="Frequency", options=FREQUENCIES, value="daily")
+        self.frequency = W.Dropdown(
+            description="Frequency", options=FREQUENCIES, value=Frequency.DAILY
+        )
         self.every_hours = W.BoundedIntText(description="Every (h)", value=1, min=1, max=24)
         self.days = {
             day: W.ToggleButton(
-                description=day.capitalize(), value=day == "mon", layout=W.Layout(width="60px")
+                description=day.capitalize(),
+                value=day == Weekday.MON,
+                layout=W.Layout(width="60px"),
             )
-            for day in WEEKDAYS
+            for day in Weekday
         }
         self.day_of_month = W.BoundedIntText(description="Day", value=1, min=1, max=31)
         self.starts_on = W.Text(description="Starts on", value="06:00", placeholder="HH:MM")
@@ -94,16 +79,16 @@ class ScheduleStep(Step[Schedule]):
         return [self.kind, self.field("pull_on_create", self.pull_on_create), self.recurring_box]
 
     def _show(self) -> None:
-        recurring, frequency = self.kind.value == "recurring", self.frequency.value
+        recurring, frequency = self.kind.value == ScheduleKind.RECURRING, self.frequency.value
         shown = {
             self.recurring_box: recurring,
-            self.every_hours: frequency == "hourly",
-            self.day_of_month: frequency == "monthly",
+            self.every_hours: frequency == Frequency.HOURLY,
+            self.day_of_month: frequency == Frequency.MONTHLY,
         }
         for widget, visible in shown.items():
             widget.layout.display = "flex" if visible else "none"
         for toggle in self.days.values():
-            toggle.layout.display = "flex" if frequency == "weekly" else "none"
+            toggle.layout.display = "flex" if frequency == Frequency.WEEKLY else "none"
 
     def check(self) -> Checked[Schedule]:
         self._show()
@@ -145,12 +130,8 @@ class ScheduleStep(Step[Schedule]):
 
 
 def _next_runs(schedule: Schedule | None) -> str:
-    """The next three run times, when the scheduling module can compute them."""
-    if schedule is None or schedule.kind != "recurring":
-        return ""
-    try:
-        from qinbound_nb.scheduling.recurrence import upcoming_runs
-    except ImportError:  # scheduling is optional for the wizard
+    """The next three run times of a recurring schedule."""
+    if schedule is None or schedule.kind != ScheduleKind.RECURRING:
         return ""
     try:
         runs = upcoming_runs(schedule, datetime.now(UTC), 3)

@@ -8,14 +8,15 @@ from typing import Any
 import ipywidgets as W
 
 from qinbound_nb.job.config import SURVEY_ID, OrmSource, SurveySource, TicketsSource
+from qinbound_nb.job.vocab import SourceType
 from qinbound_nb.widgets.base import Checked, Step, fit_label, validated
 from qinbound_nb.widgets.tasks import Busy, guarded, run_task
 
 AnySource = SurveySource | OrmSource | TicketsSource
 MODELS: dict[str, type[AnySource]] = {
-    "survey": SurveySource,
-    "orm": OrmSource,
-    "tickets": TicketsSource,
+    SourceType.SURVEY: SurveySource,
+    SourceType.ORM: OrmSource,
+    SourceType.TICKETS: TicketsSource,
 }
 NO_FILTER = ("No filter: every response", "")
 
@@ -47,17 +48,24 @@ class SourceStep(Step[AnySource]):
     title = "Source"
 
     def build(self) -> list[W.Widget]:
-        self.kind = "survey"
+        self.kind: str = SourceType.SURVEY
         self._surveys: list[Any] = []
         self._filters_for = ""
         self.search = W.Text(description="Search", placeholder="survey name or id")
         self.survey_list = W.Select(options=[], rows=8, layout=W.Layout(width="60%"))
         self.reload_button = W.Button(description="Reload surveys", icon="refresh")
-        self.survey_id = W.Text(description="Survey id", placeholder="SV_…")
+        self.survey_id = W.Text(
+            description="Survey id", placeholder="SV_…", layout=W.Layout(width="28em")
+        )
         self.in_progress = W.Checkbox(
             description="Include in-progress responses", value=False, layout=fit_label()
         )
-        self.filter_id = W.Dropdown(description="Saved filter", options=[NO_FILTER], value="")
+        self.filter_id = W.Dropdown(
+            description="Saved filter",
+            options=[NO_FILTER],
+            value="",
+            layout=W.Layout(width="36em"),
+        )
         self.idp_source_id = W.Text(description="IDP source", placeholder="e.g. dcf04acc768f4ea5")
         self.start_date = W.DatePicker(description="Pull from")
         self.busy = Busy()
@@ -88,9 +96,9 @@ class SourceStep(Step[AnySource]):
         ]
 
     def _show_boxes(self) -> None:
-        for kind, box in (("survey", self.survey_box), ("orm", self.orm_box)):
+        for kind, box in ((SourceType.SURVEY, self.survey_box), (SourceType.ORM, self.orm_box)):
             box.layout.display = "flex" if self.kind == kind else "none"
-        self.tickets_box.layout.display = "block" if self.kind == "tickets" else "none"
+        self.tickets_box.layout.display = "block" if self.kind == SourceType.TICKETS else "none"
 
     def _current_kind(self) -> str:
         kind: str = self.context.draft(self.name).get("source", {}).get("type", self.kind)
@@ -101,7 +109,7 @@ class SourceStep(Step[AnySource]):
         self._entered = True
         self._show_boxes()
         self.changed()
-        if self.kind == "survey":
+        if self.kind == SourceType.SURVEY:
             self._load_surveys()
             self._load_filters()
 
@@ -169,13 +177,13 @@ class SourceStep(Step[AnySource]):
         self.kind = self._current_kind()
         self._show_boxes()
         data: dict[str, Any] = {"type": self.kind, "start_date": self.start_date.value}
-        if self.kind == "survey":
+        if self.kind == SourceType.SURVEY:
             data |= {
                 "survey_id": self.survey_id.value.strip(),
                 "include_in_progress": self.in_progress.value,
                 "filter_id": self.filter_id.value or None,
             }
-        elif self.kind == "orm":
+        elif self.kind == SourceType.ORM:
             data["idp_source_id"] = self.idp_source_id.value.strip()
         return validated(MODELS[self.kind], data)
 
@@ -194,12 +202,18 @@ class SourceStep(Step[AnySource]):
     def job_fields(self, model: AnySource) -> dict[str, Any]:
         return {"source": model.model_dump(mode="json")}
 
+    def survey_label(self, survey_id: str) -> str:
+        """'name (id)' when the survey list knows the survey, else its id."""
+        names = {_read(s, "id", "survey_id"): _read(s, "name") for s in self._surveys}
+        name = names.get(survey_id)
+        return f"{name} ({survey_id})" if name else survey_id
+
     def summary(self, model: AnySource) -> list[tuple[str, str]]:
         rows = [("Start date", str(model.start_date or "all available data"))]
         if isinstance(model, SurveySource):
             label = dict((v, k) for k, v in self.filter_id.options).get(model.filter_id or "")
             rows = [
-                ("Survey", model.survey_id),
+                ("Survey", self.survey_label(model.survey_id)),
                 (
                     "In-progress responses",
                     "included" if model.include_in_progress else "not included",

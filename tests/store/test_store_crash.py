@@ -20,7 +20,11 @@ import pytest
 from qinbound_nb import JobConfig
 from qinbound_nb.store.store import Store
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]  # kill -9 at chosen moments
+
+LOADED = 20_000  # the first run's documents
+RERUN_FROM, RERUN = 10_000, 40_000  # the second run replaces 10,000 of them and adds 30,000
+TOTAL = RERUN_FROM + RERUN
 
 CHILD = textwrap.dedent(
     """
@@ -119,7 +123,7 @@ def assert_same(left: dict[str, pd.DataFrame], right: dict[str, pd.DataFrame]) -
 
 @pytest.fixture
 def loaded_once(tmp_path: Path, location: Path | str, job: JobConfig) -> dict[str, pd.DataFrame]:
-    child = run_child(tmp_path, location, job, "run-1", first=0, count=50_000)
+    child = run_child(tmp_path, location, job, "run-1", first=0, count=LOADED)
     child.communicate(timeout=120)
     assert child.returncode == 0
     return snapshot(location)
@@ -134,22 +138,22 @@ def test_a_run_killed_mid_load_leaves_the_store_as_before_and_a_rerun_converges(
     kill_at: str,
 ) -> None:
     child = run_child(
-        tmp_path, location, job, "run-2", first=25_000, count=100_000, kill_at=kill_at
+        tmp_path, location, job, "run-2", first=RERUN_FROM, count=RERUN, kill_at=kill_at
     )
     child.communicate(timeout=120)
     assert child.returncode == -signal.SIGKILL
     assert_same(snapshot(location), loaded_once)
 
-    rerun = run_child(tmp_path, location, job, "run-2", first=25_000, count=100_000)
+    rerun = run_child(tmp_path, location, job, "run-2", first=RERUN_FROM, count=RERUN)
     rerun.communicate(timeout=120)
     assert rerun.returncode == 0
     with Store(location, read_only=True) as store:
         frame = store.documents("customer_feedback")
-        assert len(frame) == 125_000 and frame["natural_id"].is_unique
+        assert len(frame) == TOTAL and frame["natural_id"].is_unique
         by_id = frame.set_index("natural_id")["comment"]
-        assert by_id[f"{job.name};R_24999"] == "run-1 says 24999"
-        assert by_id[f"{job.name};R_25000"] == "run-2 says 25000"
-        assert store.run("run-2")["counts"].count('"replaced": 25000') == 1
+        assert by_id[f"{job.name};R_9999"] == "run-1 says 9999"
+        assert by_id[f"{job.name};R_10000"] == "run-2 says 10000"
+        assert store.run("run-2")["counts"].count('"replaced": 10000') == 1
         assert store.checkpoint(job.name).continuation_token == "run-2"  # type: ignore[union-attr]
 
 
@@ -159,7 +163,7 @@ def test_an_external_kill_at_any_moment_is_all_or_nothing(
     outcomes = set()
     for attempt in range(4):
         child = run_child(
-            tmp_path, location, job, f"run-{attempt + 2}", first=25_000, count=100_000
+            tmp_path, location, job, f"run-{attempt + 2}", first=RERUN_FROM, count=RERUN
         )
         assert child.stdout is not None
         wanted = ["staged 1", "staged 4", "finishing", "finishing"][attempt]
@@ -175,7 +179,7 @@ def test_an_external_kill_at_any_moment_is_all_or_nothing(
             assert_same(after, loaded_once)
             outcomes.add("before")
         else:  # the kill came after COMMIT: the whole run is there
-            assert len(after["documents"]) == 125_000
+            assert len(after["documents"]) == TOTAL
             assert after["checkpoints"]["continuation_token"].tolist() == [f"run-{attempt + 2}"]
             outcomes.add("after")
             break

@@ -12,7 +12,7 @@ import pytest
 
 from qinbound_nb.cli.main import main
 
-EXAMPLE = Path(__file__).parents[1] / "qinbound_nb" / "templates" / "nps-weekly.json"
+EXAMPLE = Path(__file__).parents[2] / "qinbound_nb" / "templates" / "nps-weekly.json"
 TOKEN = "cli-secret-token-0123456789abcdefghijklmn"
 
 

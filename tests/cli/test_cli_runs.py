@@ -12,7 +12,7 @@ import pytest
 from qinbound_nb.cli.main import main
 from qinbound_nb.store.store import Store
 
-TEMPLATE = Path(__file__).parents[1] / "qinbound_nb" / "templates" / "nps-weekly.json"
+TEMPLATE = Path(__file__).parents[2] / "qinbound_nb" / "templates" / "nps-weekly.json"
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def test_run_direct_then_history_report_purge(
     assert code == 0
     with open("report.csv", newline="") as stream:
         rows = list(csv.DictReader(stream))
-    assert rows and {"natural_id", "outcome"} <= set(rows[0])
+    assert len(rows) == 446 and {"natural_id", "outcome"} <= set(rows[0])
     assert {row["outcome"] for row in rows} == {"loaded"}
 
     code, out, _ = run_cli(capsys, "jobs", "--store", "s.duckdb")
@@ -200,3 +200,39 @@ def test_a_papermill_dry_run_reports_what_would_load(
     assert code == 0, out + err
     assert "would new" in out and "redaction_" in out
     assert not Path("s.duckdb").exists()
+
+
+def test_run_prints_warnings_and_failed_notifications(
+    job_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    job = json.loads(job_file.read_text())
+    job["notifications"] = {"on": ["success", "warning"], "email": ["team@example.com"]}
+    job["mapping"]["fields"].append({"source": "QID9", "name": "gone", "type": "text"})
+    job_file.write_text(json.dumps(job))
+    code, out, err = run_cli(capsys, "run", str(job_file), "--direct", "--store", "s.duckdb")
+    assert code == 0, err
+    assert "succeeded_with_warnings" in out
+    assert "warning:" in out and "QID9" in out
+    assert "notification failed: email notification not sent: no SMTP host" in out
+
+
+def test_a_papermill_run_prints_its_warnings_and_failed_notifications(
+    job_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qinbound_nb.notebooks import production
+    from qinbound_nb.notebooks.production import ProductionRun
+
+    outcome = ProductionRun(
+        "r1",
+        "succeeded_with_warnings",
+        Path("out.ipynb"),
+        {"loaded": 3},
+        warnings=("the export has no column 'QID9'",),
+        notification_failures=("webhook notification to https://hooks.example.com failed",),
+    )
+    # the command imports run_production when it runs (the CLI stays quick to start)
+    monkeypatch.setattr(production, "run_production", lambda *args, **kwargs: outcome)
+    code, out, _ = run_cli(capsys, "run", str(job_file), "--store", "s.duckdb")
+    assert code == 0
+    assert "  warning: the export has no column 'QID9'" in out
+    assert "  notification failed: webhook notification to https://hooks.example.com" in out

@@ -13,7 +13,7 @@ import pytest
 
 from qinbound_nb.errors import ScheduleError
 from qinbound_nb.job.config import Schedule
-from qinbound_nb.scheduling.crontab import crontab_lines, install_crontab, remove_crontab
+from qinbound_nb.scheduling.crontab import crontab_lines, install_crontab
 from qinbound_nb.scheduling.recurrence import runs_between
 
 WINDOW = (datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 6, tzinfo=UTC))  # EU + US DST
@@ -168,9 +168,6 @@ def test_install_replaces_the_jobs_block_and_leaves_other_jobs(fake_crontab: Pat
     text = fake_crontab.read_text()
     assert "15 8 * * * cd" in text and "30 6 * * *" not in text and "0 7 * * * cd" in text
     assert text.index("/jobs/a.json") < text.index("/jobs/b.json")
-    assert remove_crontab("/jobs/a.json") is True
-    assert "/jobs/a.json" not in fake_crontab.read_text()
-    assert remove_crontab("/jobs/a.json") is False
 
 
 def test_a_missing_or_failing_crontab_is_a_schedule_error(
@@ -184,26 +181,3 @@ def test_a_missing_or_failing_crontab_is_a_schedule_error(
     broken.chmod(0o755)
     with pytest.raises(ScheduleError, match="permission denied"):
         install_crontab(lines, crontab_cmd=str(broken))
-
-
-def test_schedule_summary_prints_next_runs_and_the_block() -> None:
-    from qinbound_nb.scheduling.crontab import schedule_summary
-
-    daily = schedule(frequency="daily", starts_on="06:30", timezone="Europe/Berlin")
-    text = schedule_summary("/jobs/a.json", daily, now=datetime(2026, 3, 28, 12, tzinfo=UTC))
-    lines = text.splitlines()
-    assert lines[0] == "/jobs/a.json: daily at 06:30 (Europe/Berlin), look-back 2h"
-    assert lines[2:4] == ["  2026-03-29T06:30+02:00", "  2026-03-30T06:30+02:00"]
-    assert "-m qinbound_nb run /jobs/a.json --if-due" in text
-    once = schedule_summary("/jobs/a.json", Schedule(kind="once"), now=WINDOW[0])
-    assert "none: a one-time job runs when created" in once
-
-
-def test_the_scheduling_module_reaches_its_helpers() -> None:
-    import qinbound_nb.scheduling.recurrence as scheduling
-    from qinbound_nb.scheduling.scheduler import Scheduler
-
-    assert scheduling.crontab_lines is crontab_lines
-    assert scheduling.Scheduler is Scheduler
-    with pytest.raises(AttributeError):
-        _ = scheduling.no_such_name

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from qinbound_nb import JobConfig, Preview, preview, run_job
+from qinbound_nb.job.vocab import DuplicateMode
 from qinbound_nb.local.connections import SANDBOX
 from qinbound_nb.qualtrics.client import QualtricsClient
 from qinbound_nb.sandbox.simulator import Sandbox
 
-TEMPLATE = Path(__file__).parents[1] / "qinbound_nb" / "templates" / "nps-weekly.json"
+TEMPLATE = Path(__file__).parents[2] / "qinbound_nb" / "templates" / "nps-weekly.json"
 NOW = "2026-11-04T09:00:00Z"
 
 
@@ -24,14 +26,13 @@ class CountingClient(QualtricsClient):
 
 
 @pytest.fixture
-def job(monkeypatch: pytest.MonkeyPatch) -> JobConfig:
-    monkeypatch.setenv("QINBOUND_SANDBOX_NOW", NOW)
+def job() -> JobConfig:
     return JobConfig.load(TEMPLATE)
 
 
 @pytest.fixture
-def sample(job: JobConfig) -> Preview:
-    return preview(job, limit=120)
+def sample(job: JobConfig, sandbox_at) -> Preview:
+    return preview(job, limit=120, client=sandbox_at(NOW)["client"])
 
 
 def test_raw_and_documents_are_row_aligned(sample: Preview) -> None:
@@ -42,7 +43,7 @@ def test_raw_and_documents_are_row_aligned(sample: Preview) -> None:
 
 
 def test_every_redaction_is_a_visible_span(sample: Preview) -> None:
-    assert len(sample.spans) > 10
+    assert len(sample.spans) == 79  # 53 from the detectors, 26 of the respondents' own details
     comments = sample.documents["nps_comment"]
     for span in sample.spans.itertuples():
         text = comments[span.row]
@@ -61,8 +62,20 @@ def test_html_shows_both_sides_with_highlights_and_legend(sample: Preview) -> No
         assert kind in html
 
 
+def test_compare_pairs_the_raw_comment_with_its_redacted_document(sample: Preview) -> None:
+    paired = sample.compare()
+    row = sample.spans.iloc[0]["row"]
+    assert paired.loc[row, ("nps_comment", "raw")] == sample.raw.loc[row, "QID2_TEXT"]
+    assert "[REDACTED]" in paired.loc[row, ("nps_comment", "doc")]
+    assert list(paired.columns[3:5]) == [("nps_comment", "raw"), ("nps_comment", "doc")]
+    html = sample.html()
+    assert f'data-row="{row}" data-field="nps_comment" data-side="raw"' in html
+    assert f'data-row="{row}" data-field="nps_comment" data-side="doc"' in html
+    assert "built-in personal data detector" in html  # the hover names the rule
+
+
 def test_update_reuses_the_sample_without_fetching(job: JobConfig) -> None:
-    client = CountingClient(SANDBOX, transport=Sandbox(now=None).transport())
+    client = CountingClient(SANDBOX, transport=Sandbox(now=datetime.fromisoformat(NOW)).transport())
     with client:
         first = preview(job, limit=60, client=client)
     assert CountingClient.exports == 1
@@ -71,23 +84,22 @@ def test_update_reuses_the_sample_without_fetching(job: JobConfig) -> None:
     )
     second = first.update(stricter)
     assert CountingClient.exports == 1
-    assert second.counts["filtered_out"] > 0
+    assert second.counts["filtered_out"] == 29
     assert "filtered out by filter" in second.html()
     assert second.raw is first.raw
 
 
-def test_outcomes_against_the_store(job: JobConfig, tmp_path: Path) -> None:
+def test_outcomes_against_the_store(job: JobConfig, tmp_path: Path, sandbox_at) -> None:
     store = tmp_path / "s.duckdb"
-    fresh = preview(job, limit=30, store=store)
-    assert fresh.outcomes is None  # no store yet: nothing to compare against
-    run_job(job, store=store)
-    again = preview(job, limit=30, store=store)
+    fresh = preview(job, limit=30, store=store, client=sandbox_at(NOW)["client"])
+    assert fresh.outcomes is not None and set(fresh.outcomes) == {"new"}  # no store yet
+    run_job(job, store=store, **sandbox_at(NOW))
+    again = preview(job, limit=30, store=store, client=sandbox_at(NOW)["client"])
     assert again.outcomes is not None and set(again.outcomes) == {"replaces"}
     assert "replaces" in again.html()
 
 
-def test_an_orm_preview_updates_with_its_unique_field(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("QINBOUND_SANDBOX_NOW", NOW)
+def test_an_orm_preview_updates_with_its_unique_field(sandbox_at) -> None:
     job = JobConfig.from_dict(
         {
             "name": "reviews",
@@ -101,7 +113,7 @@ def test_an_orm_preview_updates_with_its_unique_field(monkeypatch: pytest.Monkey
             "rules": {"pii": ["email", "phone"]},
         }
     )
-    first = preview(job, limit=10)
+    first = preview(job, limit=10, client=sandbox_at(NOW)["client"])
     assert first.documents["natural_id"].str.startswith("reviews;rv_").all()
-    second = first.update(job.model_copy(update={"duplicates": "skip"}))
+    second = first.update(job.model_copy(update={"duplicates": DuplicateMode.SKIP}))
     assert list(second.documents["natural_id"]) == list(first.documents["natural_id"])

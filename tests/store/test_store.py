@@ -14,6 +14,7 @@ import pytest
 
 from qinbound_nb import JobConfig
 from qinbound_nb.errors import StoreError
+from qinbound_nb.job.vocab import DuplicateMode
 from qinbound_nb.store.store import Checkpoint, Store
 
 LOAD_DATE = pd.Timestamp("2024-05-02T08:00:00Z")
@@ -78,7 +79,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path):
 
 
 def with_mode(job: JobConfig, mode: str) -> JobConfig:
-    return job.model_copy(update={"duplicates": mode})
+    return job.model_copy(update={"duplicates": DuplicateMode(mode)})
 
 
 FIRST = [

@@ -138,6 +138,7 @@ def test_a_raising_cell_is_named_and_a_token_in_its_message_is_masked(
     assert output.exists()
 
 
+@pytest.mark.serial  # a 2 s wall-clock limit
 def test_a_cell_over_the_timeout_is_stopped(tmp_path: Path, kernel_env: Path) -> None:
     notebook = tiny_notebook(tmp_path / "slow.ipynb", "import time\ntime.sleep(60)")
     output = tmp_path / "out.ipynb"

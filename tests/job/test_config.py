@@ -10,7 +10,7 @@ import pytest
 from qinbound_nb import ConfigError, JobConfig
 from qinbound_nb.job.config import check_attribute_name, check_datacenter
 
-EXAMPLE = Path(__file__).parents[1] / "qinbound_nb" / "templates" / "nps-weekly.json"
+EXAMPLE = Path(__file__).parents[2] / "qinbound_nb" / "templates" / "nps-weekly.json"
 
 
 def with_(base: dict, path: str, value: object) -> dict:
@@ -99,27 +99,39 @@ def test_bad_values_are_named_with_their_path(
 
 
 @pytest.mark.parametrize(
-    ("path", "value"),
+    ("path", "value", "kept"),
     [
-        ("source", {"type": "orm", "idp_source_id": "dcf04acc768f4ea5"}),
-        ("source", {"type": "tickets"}),
+        ("source", {"type": "orm", "idp_source_id": "dcf04acc768f4ea5"}, None),
+        ("source", {"type": "tickets"}, None),
         (
             "source",
             {"type": "survey", "survey_id": "SV_1NpsDemoSurvey1", "include_in_progress": True},
+            None,
         ),
-        ("filter.record_limit", 500),
-        ("filter.expression", "NOT ISBLANK(comment)"),
-        ("schedule.timezone", "America/Chicago"),
-        ("schedule.starts_on", "6:05"),
-        ("schedule.lookback", "1d"),
-        ("schedule.day_of_month", 31),
-        ("rules.redactions", "# ssn\n\\d{3}-\\d{2}-\\d{4}\n\nORD-[0-9]+"),
-        ("rules.substitutions", "# subs\ncorroded virus: Coronavirus\nURL: http://x"),
-        ("notifications.webhook", "https://hooks.example.test/qinbound"),
+        ("filter.record_limit", 500, None),
+        ("filter.expression", "NOT ISBLANK(comment)", None),
+        ("schedule.timezone", "America/Chicago", None),
+        ("schedule.starts_on", "6:05", "06:05"),
+        ("schedule.lookback", "1d", None),
+        ("schedule.day_of_month", 31, None),
+        ("rules.redactions", "# ssn\n\\d{3}-\\d{2}-\\d{4}\n\nORD-[0-9]+", None),
+        ("rules.substitutions", "# subs\ncorroded virus: Coronavirus\nURL: http://x", None),
+        ("notifications.webhook", "https://hooks.example.test/qinbound", None),
     ],
 )
-def test_good_values_pass(minimal_job: dict, path: str, value: object) -> None:
-    JobConfig.from_dict(with_(minimal_job, path, value))
+def test_good_values_pass_and_are_kept(
+    minimal_job: dict, path: str, value: object, kept: object
+) -> None:
+    """A good value loads, and the job holds it (or its normal form, ``kept``)."""
+    job = JobConfig.from_dict(with_(minimal_job, path, value))
+    saved = job.model_dump(mode="json")
+    for key in path.split("."):
+        saved = saved[key]
+    expected = value if kept is None else kept
+    if isinstance(expected, dict):  # a section: the given keys keep their values
+        assert {key: saved[key] for key in expected} == expected
+    else:
+        assert saved == expected
 
 
 @pytest.mark.parametrize("name", ["feedback", "Q5_text", "a" * 21, "nps2"])
@@ -153,13 +165,13 @@ def test_duplicate_attribute_names_are_an_error(minimal_job: dict) -> None:
         {"source": "QID1", "name": "score", "type": "number"},
         {"source": "QID2", "name": "Score", "type": "text"},
     ]
-    with pytest.raises(ConfigError, match="already used"):
+    with pytest.raises(ConfigError, match="already taken by field QID1"):
         JobConfig.from_dict(with_(minimal_job, "mapping.fields", fields))
 
 
 def test_a_field_may_not_take_a_default_field_name(minimal_job: dict) -> None:
     fields = [{"source": "QID1", "name": "natural_id", "type": "text"}]
-    with pytest.raises(ConfigError, match="already used"):
+    with pytest.raises(ConfigError, match="already taken by a default field"):
         JobConfig.from_dict(with_(minimal_job, "mapping.fields", fields))
 
 

@@ -76,6 +76,7 @@ def test_the_notebook_is_valid_and_exporting_twice_gives_the_same_file(
     assert first == second
     notebook = nbformat.reads(first, as_version=4)
     nbformat.validate(notebook)
+    assert first == nbformat.writes(notebook) + "\n"  # written by hand exactly as nbformat would
     assert notebook.metadata.kernelspec.name == "python3"
     tagged = [cell for cell in notebook.cells if "parameters" in cell.metadata.get("tags", [])]
     assert len(tagged) == 1
@@ -97,7 +98,7 @@ def test_the_summary_shows_the_job_but_not_rule_texts(rich_job: JobConfig, tmp_p
     assert "Redaction patterns: 1" in summary and "ORD-[0-9]" not in summary
     assert "Substitutions: 1 rule(s)" in summary and "Jane Doe" not in summary
     assert "Include documents where `NOT ISBLANK(feedback)`; record limit 500" in summary
-    assert "weekly on mon at 06:30 (Europe/Berlin)" in summary
+    assert "Weekly on mon at 06:30 (Europe/Berlin)" in summary
 
 
 def test_no_token_reaches_the_notebook(

@@ -1,12 +1,18 @@
-"""run_job against the sandbox: loads, duplicate modes across runs, incremental pulls, failures."""
+"""run_job against the sandbox: loads, duplicate modes across runs, incremental pulls, failures.
+
+Each run passes its client and clock (``**sandbox_at(moment)``): the seeded sandbox living at
+that moment, as the composition root would build it from ``QINBOUND_SANDBOX_NOW``.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from qinbound_nb import JobConfig, run_job
+from qinbound_nb.job.vocab import DuplicateMode
 from qinbound_nb.runs.execute import RunFailedError, check_job
 from qinbound_nb.store.store import Store
 
@@ -14,22 +20,14 @@ DAY_ONE = "2026-11-05T12:00:00Z"
 DAY_TWO = "2026-11-06T12:00:00Z"
 
 
-@pytest.fixture
-def sandbox_now(monkeypatch: pytest.MonkeyPatch):
-    def pin(moment: str) -> None:
-        monkeypatch.setenv("QINBOUND_SANDBOX_NOW", moment)
-
-    pin(DAY_ONE)
-    return pin
-
-
 def test_first_run_loads_every_response_redacted(
-    nps_job: JobConfig, tmp_path: Path, sandbox_now
+    nps_job: JobConfig, tmp_path: Path, sandbox_at
 ) -> None:
-    report = run_job(nps_job, store=tmp_path / "s.duckdb")
+    report = run_job(nps_job, store=tmp_path / "s.duckdb", **sandbox_at(DAY_ONE))
     assert report.status == "succeeded", report.summary()
-    assert report.counts["fetched"] == report.counts["loaded"] > 500
-    assert sum(report.redaction_counts.values()) > 50
+    assert report.counts["fetched"] == report.counts["loaded"] == 597
+    hits = {"email": 63, "phone": 70, "credit_card": 68, "ssn": 33, "ip": 64, "known_value": 130}
+    assert report.redaction_counts == hits
     with Store.open(tmp_path / "s.duckdb") as store:
         documents = store.documents(nps_job.project)
     assert len(documents) == report.counts["loaded"]
@@ -38,24 +36,24 @@ def test_first_run_loads_every_response_redacted(
     assert set(documents["feedback_type"]) == {"Survey"}
 
 
-def test_second_run_pulls_only_what_is_new(nps_job: JobConfig, tmp_path: Path, sandbox_now) -> None:
+def test_second_run_pulls_only_what_is_new(nps_job: JobConfig, tmp_path: Path, sandbox_at) -> None:
     store = tmp_path / "s.duckdb"
-    first = run_job(nps_job, store=store)
-    sandbox_now(DAY_TWO)
-    second = run_job(nps_job, store=store)
+    first = run_job(nps_job, store=store, **sandbox_at(DAY_ONE))
+    second = run_job(nps_job, store=store, **sandbox_at(DAY_TWO))
     assert second.ok
-    assert 100 < second.counts["fetched"] < 250  # about one day of responses
+    counts = second.counts  # one day of responses, 4 of them replacing day-one documents
+    assert (counts["fetched"], counts["loaded"], counts["replaced"]) == (139, 135, 4)
     with Store.open(store) as opened:
         total = len(opened.documents(nps_job.project))
     assert total == first.counts["loaded"] + second.counts.get("loaded", 0)
 
 
 def test_rerunning_at_the_same_time_converges(
-    nps_job: JobConfig, tmp_path: Path, sandbox_now
+    nps_job: JobConfig, tmp_path: Path, sandbox_at
 ) -> None:
     store = tmp_path / "s.duckdb"
-    first = run_job(nps_job, store=store)
-    again = run_job(nps_job, store=store)
+    first = run_job(nps_job, store=store, **sandbox_at(DAY_ONE))
+    again = run_job(nps_job, store=store, **sandbox_at(DAY_ONE))
     assert again.ok and again.counts.get("loaded", 0) == 0
     with Store.open(store) as opened:
         assert len(opened.documents(nps_job.project)) == first.counts["loaded"]
@@ -63,14 +61,14 @@ def test_rerunning_at_the_same_time_converges(
 
 @pytest.mark.parametrize("mode", ["replace", "skip", "update"])
 def test_duplicate_modes_when_the_checkpoint_is_lost(
-    nps_job: JobConfig, tmp_path: Path, sandbox_now, mode: str
+    nps_job: JobConfig, tmp_path: Path, sandbox_at, mode: str
 ) -> None:
-    job = nps_job.model_copy(update={"duplicates": mode})
+    job = nps_job.model_copy(update={"duplicates": DuplicateMode(mode)})
     store = tmp_path / "s.duckdb"
-    first = run_job(job, store=store)
+    first = run_job(job, store=store, **sandbox_at(DAY_ONE))
     with Store.open(store) as opened:  # forget where we were: the whole survey comes again
         opened.query("DELETE FROM checkpoints")
-    second = run_job(job, store=store)
+    second = run_job(job, store=store, **sandbox_at(DAY_ONE))
     expected = {"replace": "replaced", "skip": "skipped_duplicate", "update": "updated"}[mode]
     assert second.counts[expected] == first.counts["loaded"]
     with Store.open(store) as opened:
@@ -78,7 +76,7 @@ def test_duplicate_modes_when_the_checkpoint_is_lost(
 
 
 def test_filter_and_record_limit_are_counted(
-    nps_job: JobConfig, tmp_path: Path, sandbox_now
+    nps_job: JobConfig, tmp_path: Path, sandbox_at
 ) -> None:
     job = nps_job.model_copy(
         update={
@@ -87,9 +85,9 @@ def test_filter_and_record_limit_are_counted(
             )
         }
     )
-    report = run_job(job, store=tmp_path / "s.duckdb")
+    report = run_job(job, store=tmp_path / "s.duckdb", **sandbox_at(DAY_ONE))
     assert report.counts["loaded"] == 100
-    assert report.counts["filtered_out"] > 0 and report.counts["over_limit"] > 0
+    assert report.counts["filtered_out"] == 307 and report.counts["over_limit"] == 190
     assert (
         report.counts["loaded"] + report.counts["filtered_out"] + report.counts["over_limit"]
         == report.counts["fetched"]
@@ -101,33 +99,38 @@ def test_filter_and_record_limit_are_counted(
     assert reasons.str.contains("nps_score >= 9", regex=False).all()
 
 
-def test_dry_run_writes_nothing(nps_job: JobConfig, tmp_path: Path, sandbox_now) -> None:
+def test_dry_run_writes_nothing(nps_job: JobConfig, tmp_path: Path, sandbox_at) -> None:
     store = tmp_path / "s.duckdb"
-    report = run_job(nps_job, store=store, dry_run=True)
+    report = run_job(nps_job, store=store, dry_run=True, **sandbox_at(DAY_ONE))
     assert report.ok and report.would == {"new": report.counts["fetched"]}
     assert not store.exists()
-    run_job(nps_job, store=store)
+    run_job(nps_job, store=store, **sandbox_at(DAY_ONE))
     with Store.open(store) as opened:
         before = len(opened.runs())
-    again = run_job(nps_job.model_copy(update={"duplicates": "skip"}), store=store, dry_run=True)
+    again = run_job(
+        nps_job.model_copy(update={"duplicates": DuplicateMode.SKIP}),
+        store=store,
+        dry_run=True,
+        **sandbox_at(DAY_ONE),
+    )
     assert again.would == {"skipped": 0} or "new" not in again.would
     with Store.open(store) as opened:
         assert len(opened.runs()) == before
 
 
 def test_in_progress_sessions_are_a_snapshot(
-    nps_job: JobConfig, tmp_path: Path, sandbox_now
+    nps_job: JobConfig, tmp_path: Path, sandbox_at
 ) -> None:
     job = nps_job.model_copy(
         update={"source": nps_job.source.model_copy(update={"include_in_progress": True})}
     )
-    report = run_job(job, store=tmp_path / "s.duckdb")
-    assert report.counts["in_progress"] > 0
+    report = run_job(job, store=tmp_path / "s.duckdb", **sandbox_at(DAY_ONE))
+    assert report.counts["in_progress"] == 51
     with Store.open(tmp_path / "s.duckdb") as opened:
         documents = opened.documents(job.project)
     sessions = documents[documents["natural_id"].str.contains(";FS_", regex=False)]
     assert len(sessions) == report.counts["in_progress"]
-    again = run_job(job, store=tmp_path / "s.duckdb")
+    again = run_job(job, store=tmp_path / "s.duckdb", **sandbox_at(DAY_ONE))
     with Store.open(tmp_path / "s.duckdb") as opened:
         later = opened.documents(job.project)
     assert (
@@ -137,15 +140,13 @@ def test_in_progress_sessions_are_a_snapshot(
 
 
 def test_an_expired_token_fails_the_run_and_loads_nothing(
-    nps_job: JobConfig, tmp_path: Path, sandbox_now, monkeypatch: pytest.MonkeyPatch
+    nps_job: JobConfig, tmp_path: Path, sandbox_at
 ) -> None:
     store = tmp_path / "s.duckdb"
-    first = run_job(nps_job, store=store)
+    first = run_job(nps_job, store=store, **sandbox_at(DAY_ONE))
     with Store.open(store) as opened:
         checkpoint = opened.checkpoint(nps_job.name)
-    monkeypatch.setenv("QINBOUND_TOKEN_SANDBOX", "expired-token")
-    sandbox_now(DAY_TWO)
-    failed = run_job(nps_job, store=store)
+    failed = run_job(nps_job, store=store, **sandbox_at(DAY_TWO, token="expired-token"))
     assert failed.status == "failed"
     assert "token" in failed.error.lower()
     with pytest.raises(RunFailedError):
@@ -157,15 +158,15 @@ def test_an_expired_token_fails_the_run_and_loads_nothing(
 
 
 def test_a_stale_continuation_token_falls_back_to_the_window(
-    nps_job: JobConfig, tmp_path: Path, sandbox_now
+    nps_job: JobConfig, tmp_path: Path, sandbox_at
 ) -> None:
     store = tmp_path / "s.duckdb"
-    run_job(nps_job, store=store)
-    sandbox_now("2026-11-15T12:00:00Z")  # ten days later: the token has expired
-    report = run_job(nps_job, store=store)
+    run_job(nps_job, store=store, **sandbox_at(DAY_ONE))
+    # ten days later: the token has expired
+    report = run_job(nps_job, store=store, **sandbox_at("2026-11-15T12:00:00Z"))
     assert report.status == "succeeded_with_warnings"
     assert any("7 days" in warning for warning in report.warnings)
-    assert report.counts["loaded"] > 1000
+    assert report.counts["loaded"] == 1438
 
 
 def test_check_job_names_the_bad_expression(nps_job: JobConfig) -> None:
@@ -178,8 +179,8 @@ def test_check_job_names_the_bad_expression(nps_job: JobConfig) -> None:
         check_job(bad)
 
 
-def test_report_summary_reads_well(nps_job: JobConfig, tmp_path: Path, sandbox_now) -> None:
-    report = run_job(nps_job, store=tmp_path / "s.duckdb")
+def test_report_summary_reads_well(nps_job: JobConfig, tmp_path: Path, sandbox_at) -> None:
+    report = run_job(nps_job, store=tmp_path / "s.duckdb", **sandbox_at(DAY_ONE))
     text = report.summary()
     assert text.startswith(f"run {report.run_id} of 'nps-weekly': succeeded")
     assert "redaction hits:" in text
@@ -187,7 +188,7 @@ def test_report_summary_reads_well(nps_job: JobConfig, tmp_path: Path, sandbox_n
 
 
 def test_the_store_is_free_for_others_while_the_export_downloads(
-    nps_job: JobConfig, tmp_path: Path, sandbox_now
+    nps_job: JobConfig, tmp_path: Path, sandbox_at
 ) -> None:
     import subprocess
     import sys
@@ -197,7 +198,7 @@ def test_the_store_is_free_for_others_while_the_export_downloads(
     from qinbound_nb.sandbox.simulator import Sandbox
 
     store = tmp_path / "s.duckdb"
-    run_job(nps_job, store=store)
+    run_job(nps_job, store=store, **sandbox_at(DAY_ONE))
     readers: list[int] = []
 
     class ReadingClient(QualtricsClient):
@@ -206,50 +207,52 @@ def test_the_store_is_free_for_others_while_the_export_downloads(
             readers.append(subprocess.run([sys.executable, "-c", probe], check=False).returncode)
             return super().export_responses(*args, **kwargs)
 
-    sandbox_now(DAY_TWO)
-    with ReadingClient(SANDBOX, transport=Sandbox.from_env().transport()) as client:
-        report = run_job(nps_job, store=store, client=client)
+    now = datetime.fromisoformat(DAY_TWO)
+    with ReadingClient(SANDBOX, transport=Sandbox(now=now).transport()) as client:
+        report = run_job(nps_job, store=store, client=client, now=now)
     assert report.status == "succeeded" and readers == [0]
 
 
 def test_closed_sessions_leave_the_in_progress_snapshot(
-    nps_job: JobConfig, tmp_path: Path, sandbox_now
+    nps_job: JobConfig, tmp_path: Path, sandbox_at
 ) -> None:
     job = nps_job.model_copy(
         update={
-            "duplicates": "skip",
+            "duplicates": DuplicateMode.SKIP,
             "source": nps_job.source.model_copy(update={"include_in_progress": True}),
         }
     )
     store = tmp_path / "s.duckdb"
-    first = run_job(job, store=store)
+    first = run_job(job, store=store, **sandbox_at(DAY_ONE))
     assert first.status == "succeeded", first.summary()  # unfinished sessions are no warning
-    sandbox_now("2026-11-25T12:00:00Z")  # weeks later: those sessions have closed
-    later = run_job(job, store=store)
+    # weeks later: those sessions have closed
+    later = run_job(job, store=store, **sandbox_at("2026-11-25T12:00:00Z"))
     with Store.open(store) as opened:
         documents = opened.documents(job.project, bookkeeping=True)
     sessions = documents[documents["natural_id"].str.contains(";FS_", regex=False)]
     assert len(sessions) == later.counts["in_progress"]  # only the current snapshot is stored
     assert sessions["_in_progress"].all()
-    assert later.counts["in_progress_removed"] > 0
+    assert later.counts["in_progress_removed"] == 51  # every session of the first run closed
 
 
-def test_a_renamed_job_is_warned_about(nps_job: JobConfig, tmp_path: Path, sandbox_now) -> None:
+def test_a_renamed_job_is_warned_about(nps_job: JobConfig, tmp_path: Path, sandbox_at) -> None:
     store = tmp_path / "s.duckdb"
-    run_job(nps_job, store=store)
-    renamed = run_job(nps_job.model_copy(update={"name": "nps-weekly-v2"}), store=store)
+    run_job(nps_job, store=store, **sandbox_at(DAY_ONE))
+    renamed = run_job(
+        nps_job.model_copy(update={"name": "nps-weekly-v2"}), store=store, **sandbox_at(DAY_ONE)
+    )
     assert renamed.status == "succeeded_with_warnings"
     assert any("a rename?" in warning and "'nps-weekly'" in warning for warning in renamed.warnings)
 
 
 def test_a_new_survey_is_pulled_from_the_start(
-    nps_job: JobConfig, tmp_path: Path, sandbox_now
+    nps_job: JobConfig, tmp_path: Path, sandbox_at
 ) -> None:
     store = tmp_path / "s.duckdb"
-    run_job(nps_job, store=store)
+    run_job(nps_job, store=store, **sandbox_at(DAY_ONE))
     other = nps_job.model_copy(
         update={"source": nps_job.source.model_copy(update={"survey_id": "SV_2CsatPulseDemo2"})}
     )
-    report = run_job(other, store=store)
+    report = run_job(other, store=store, **sandbox_at(DAY_ONE))
     assert any("source changed" in warning for warning in report.warnings)
-    assert report.counts.get("loaded", 0) > 100  # its whole history, not just since the watermark
+    assert report.counts.get("loaded", 0) == 104  # its whole history, not since the watermark

@@ -1,0 +1,92 @@
+"""CLI commands that read the store's history: jobs, history, report, purge.
+
+They open the store and print a few rows, so they read plain rows (``Store.run_records``,
+``Store.job_records``) and never load pandas, papermill or the widgets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from qinbound_nb.job.config import JobConfig
+from qinbound_nb.job.vocab import ScheduleKind
+from qinbound_nb.scheduling.recurrence import describe_schedule, next_run
+from qinbound_nb.store.backend import Location, describe, resolve_location
+from qinbound_nb.store.store import Store
+
+
+def store_path(args: argparse.Namespace) -> Location:
+    """The store named by ``--store`` (a path or a postgresql:// URL), else the default."""
+    return resolve_location(args.store)
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    with Store.open(store_path(args), read_only=True) as store:
+        jobs = store.job_records()
+        runs = store.run_records()
+    if not jobs:
+        print("no jobs yet: run one with 'qinbound run JOB'")
+        return 0
+    now = datetime.now(UTC)
+    for row in jobs:
+        last = next((run for run in runs if run["job_name"] == row["job_name"]), None)
+        status = f"{last['status']} ({last['run_id']})" if last else "never run"
+        job = _job_or_none(row["job_path"])
+        schedule = describe_schedule(job.schedule) if job else "?"
+        upcoming = (
+            next_run(job.schedule, now)
+            if job and job.schedule.kind == ScheduleKind.RECURRING
+            else None
+        )
+        when = upcoming.isoformat(timespec="minutes") if upcoming else "-"
+        print(f"{row['job_name']}\t{status}\t{schedule}\tnext: {when}")
+    return 0
+
+
+def _job_or_none(path: str) -> JobConfig | None:
+    try:
+        return JobConfig.load(path)
+    except Exception:
+        return None
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    job_name = _job_name(args.job)
+    with Store.open(store_path(args), read_only=True) as store:
+        runs = store.run_records(job_name)
+    if not runs:
+        print(f"no runs of {job_name!r} in {describe(store_path(args))}")
+        return 0
+    for row in runs:
+        counts = _counts(row["counts"])
+        shown = ", ".join(f"{k} {v}" for k, v in counts.items() if isinstance(v, int) and v)
+        error = f"  error: {row['error']}" if row["error"] is not None else ""
+        print(f"{row['run_id']}\t{row['started_at']}\t{row['status']}\t{shown}{error}")
+    return 0
+
+
+def _counts(value: Any) -> dict[str, Any]:
+    counts = json.loads(value) if isinstance(value, str) else value
+    return counts if isinstance(counts, dict) else {}
+
+
+def _job_name(job: str) -> str:
+    return JobConfig.load(job).name if Path(job).is_file() else job
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    with Store.open(store_path(args), read_only=True) as store:
+        path = store.write_report(args.run, args.output)
+    print(f"processed-documents report of run {args.run} written to {path}")
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    with Store.open(store_path(args)) as store:
+        result = store.purge(args.run)
+    print(f"purged run {args.run}: {result}")
+    return 0

@@ -1,0 +1,91 @@
+"""Capitalised words of a UTF-8 buffer, found with numpy, and byte slices as one Arrow array.
+
+A word is a run of letters (ASCII letters and non-ASCII characters other than punctuation,
+symbols and emoji), with an apostrophe or hyphen inside it when a capital follows
+("O'Neill", "Anne-Marie"). A word is capitalised when its first character is upper case and
+its second, if any, is not ("Sarah", "Łukasz", "McDonald"; not "ATM"). Two-byte characters
+(Latin-1 Supplement, Latin Extended, Greek, Cyrillic) are classed by Python's own case tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+_ASCII_LETTER = np.zeros(256, dtype=bool)
+_ASCII_LETTER[list(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")] = True
+_ASCII_UPPER = np.zeros(256, dtype=bool)
+_ASCII_UPPER[list(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")] = True
+_JOINER = np.zeros(256, dtype=bool)
+_JOINER[[0x27, 0x2D]] = True
+_CAPITAL_LEAD = _ASCII_UPPER.copy()
+_CAPITAL_LEAD[0xC0:0xE0] = True
+_UPPER_2BYTE = np.array([chr(point).isupper() for point in range(0x800)], dtype=bool)
+_LETTER_2BYTE = np.array([chr(point).isalpha() for point in range(0x800)], dtype=bool)
+
+
+@dataclass(frozen=True)
+class TokenTable:
+    """Byte spans of the capitalised words, in buffer order."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+
+
+def capitalised_words(raw: np.ndarray) -> TokenTable:
+    """Every capitalised word of ``raw`` (the buffer's bytes; it starts and ends with a newline)."""
+    letter = _letters(raw)
+    joiners = np.flatnonzero(_JOINER[raw[1:-1]]) + 1
+    inside = letter[joiners - 1] & _upper_at(raw, joiners + 1)
+    letter[joiners[inside]] = True
+    # a capitalised word starts where a capital (or a two-byte lead) follows a non-letter
+    starts = np.flatnonzero(_CAPITAL_LEAD[raw[1:]] & ~letter[:-1]) + 1
+    starts = starts[_upper_at(raw, starts)]
+    breaks = np.flatnonzero(~letter)  # the buffer ends with a newline: every word ends
+    ends = breaks[np.searchsorted(breaks, starts)]
+    first_size = np.where(raw[starts] >= 0xC0, 2, 1)
+    second = np.minimum(starts + first_size, len(raw) - 1)
+    capital = (second >= ends) | ~_upper_at(raw, second)
+    return TokenTable(starts[capital].astype(np.int64), ends[capital].astype(np.int64))
+
+
+def cut(data: bytes, starts: np.ndarray, ends: np.ndarray) -> pa.LargeBinaryArray:
+    """``data[starts[i]:ends[i]]`` for sorted, non-overlapping spans, as one Arrow array."""
+    count = len(starts)
+    if count == 0:
+        return pa.array([], pa.large_binary())
+    cuts = np.empty(2 * count, dtype=np.int64)
+    cuts[0::2], cuts[1::2] = starts, ends
+    pieces = pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(), 2 * count - 1, [None, pa.py_buffer(cuts), pa.py_buffer(data)]
+    )
+    return pieces.take(pa.array(np.arange(0, 2 * count - 1, 2)))
+
+
+def _letters(raw: np.ndarray) -> np.ndarray:
+    """ASCII letters, and every byte of a multi-byte character that is a letter."""
+    letter = _ASCII_LETTER[raw].copy()
+    lead2 = np.flatnonzero((raw[:-1] >= 0xC0) & (raw[:-1] < 0xE0))
+    alpha = _LETTER_2BYTE[_point(raw, lead2)]
+    letter[lead2[alpha]] = True
+    letter[lead2[alpha] + 1] = True
+    # three-byte characters outside General Punctuation and symbols (CJK, Indic...) are letters
+    lead3 = np.flatnonzero((raw[:-2] >= 0xE0) & (raw[:-2] < 0xF0) & (raw[:-2] != 0xE2))
+    for offset in range(3):
+        letter[lead3 + offset] = True
+    return letter
+
+
+def _upper_at(raw: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Whether the character starting at each position is upper case."""
+    lead = raw[positions]
+    upper = _ASCII_UPPER[lead]
+    two_byte = (lead >= 0xC0) & (lead < 0xE0)
+    upper[two_byte] = _UPPER_2BYTE[_point(raw, positions[two_byte])]
+    return upper
+
+
+def _point(raw: np.ndarray, leads: np.ndarray) -> np.ndarray:
+    return ((raw[leads].astype(np.int64) & 0x1F) << 6) | (raw[leads + 1] & 0x3F)
