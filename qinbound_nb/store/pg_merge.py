@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import pyarrow as pa
 
 from qinbound_nb.job.config import JobConfig
+from qinbound_nb.job.vocab import DuplicateMode, Outcome
 from qinbound_nb.store.backend import Backend
 from qinbound_nb.store.merge import (
     CLASSIFIED,
@@ -22,7 +23,7 @@ from qinbound_nb.store.merge import (
     WINNERS,
     outcome_counts,
 )
-from qinbound_nb.store.schema import STAGE, STAGED_OUTCOMES, fetch_first, quote
+from qinbound_nb.store.schema import STAGE, STAGED_OUTCOMES, fetch_first, literal, quote
 
 WINDOW = "PARTITION BY natural_id"
 SUPERSEDED = {
@@ -47,9 +48,9 @@ def merge_batch(
         IN_PROGRESS, pa.table({"natural_id": pa.array(in_progress_ids or [], pa.string())})
     )
     _select_winners(backend, job.duplicates, stage_types)
-    reason = SUPERSEDED["update" if job.duplicates == "update" else "other"]
+    reason = SUPERSEDED["update" if job.duplicates == DuplicateMode.UPDATE else "other"]
     backend.execute(
-        f"INSERT INTO {STAGED_OUTCOMES} SELECT s.natural_id, 'skipped_duplicate', "
+        f"INSERT INTO {STAGED_OUTCOMES} SELECT s.natural_id, {literal(Outcome.SKIPPED_DUPLICATE)}, "
         f"CAST(? AS text), {_date('s', has_date)}, s._position, s._seq FROM {STAGE} s "
         f"WHERE NOT EXISTS (SELECT 1 FROM {WINNERS} w WHERE w._seq = s._seq)",
         [reason],
@@ -98,7 +99,7 @@ def _date(alias: str, has_date: bool) -> str:
 
 
 def _select_winners(backend: Backend, mode: str, stage_types: dict[str, str]) -> None:
-    if mode != "update":
+    if mode != DuplicateMode.UPDATE:
         backend.execute(
             f"CREATE TEMP TABLE {WINNERS} AS SELECT DISTINCT ON (natural_id) * FROM {STAGE} "
             "ORDER BY natural_id, _seq DESC"
@@ -152,11 +153,12 @@ def _write_documents(
         f"FROM {WINNERS} w JOIN {CLASSIFIED} c USING (natural_id) "
     )
     # new ids go in plainly (merges into a project take turns, so none can appear meanwhile)
-    backend.execute(insert + "WHERE c.outcome = 'loaded'", [run_id, now])
+    backend.execute(insert + f"WHERE c.outcome = {literal(Outcome.LOADED)}", [run_id, now])
     stored = [quote(c) for c in backend.column_types(table) if c != "natural_id"]
     replace = ", ".join(f"{c} = EXCLUDED.{c}" for c in stored)
     backend.execute(
-        insert + f"WHERE c.outcome = 'replaced' ON CONFLICT (natural_id) DO UPDATE SET {replace}",
+        insert + f"WHERE c.outcome = {literal(Outcome.REPLACED)} "
+        f"ON CONFLICT (natural_id) DO UPDATE SET {replace}",
         [run_id, now],
     )
     kept = [
@@ -167,7 +169,7 @@ def _write_documents(
     ]
     bookkeeping = [f"{c} = EXCLUDED.{c}" for c in ("_run_id", "_in_progress", "_updated_at")]
     backend.execute(
-        insert + "WHERE c.outcome = 'updated' "
+        insert + f"WHERE c.outcome = {literal(Outcome.UPDATED)} "
         f"ON CONFLICT (natural_id) DO UPDATE SET {', '.join(kept + bookkeeping)}",
         [run_id, now],
     )
