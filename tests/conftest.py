@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from hypothesis import HealthCheck, settings
+from pg_server import pg_server, pg_url  # noqa: F401  (fixtures: a throwaway PostgreSQL)
 from pydantic import SecretStr
 
 from qinbound_nb import JobConfig

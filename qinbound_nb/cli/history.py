@@ -15,12 +15,13 @@ from typing import Any
 from qinbound_nb.job.config import JobConfig
 from qinbound_nb.job.vocab import ScheduleKind
 from qinbound_nb.scheduling.recurrence import describe_schedule, next_run
-from qinbound_nb.store.store import Store, default_store_path
+from qinbound_nb.store.backend import Location, describe, resolve_location
+from qinbound_nb.store.store import Store
 
 
-def store_path(args: argparse.Namespace) -> Path:
-    """The ``--store`` given, else ``$QINBOUND_STORE`` or ``./qinbound.duckdb``."""
-    return Path(args.store) if args.store else default_store_path()
+def store_path(args: argparse.Namespace) -> Location:
+    """The store named by ``--store`` (a path or a postgresql:// URL), else the default."""
+    return resolve_location(args.store)
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
@@ -58,7 +59,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     with Store.open(store_path(args), read_only=True) as store:
         runs = store.run_records(job_name)
     if not runs:
-        print(f"no runs of {job_name!r} in {store_path(args)}")
+        print(f"no runs of {job_name!r} in {describe(store_path(args))}")
         return 0
     for row in runs:
         counts = _counts(row["counts"])

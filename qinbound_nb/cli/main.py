@@ -21,7 +21,10 @@ from qinbound_nb.errors import ConfigError, QInboundError
 from qinbound_nb.job.vocab import FeedbackFormat
 
 Handler = Callable[[argparse.Namespace], int]
-STORE_HELP = "the DuckDB store (default: $QINBOUND_STORE or ./qinbound.duckdb)"
+STORE_HELP = (
+    "the store: a DuckDB file, or a postgresql://user@host:port/db URL (password from "
+    "PGPASSWORD or ~/.pgpass; default: $QINBOUND_STORE or ./qinbound.duckdb)"
+)
 
 
 def _command(

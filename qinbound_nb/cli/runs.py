@@ -15,16 +15,18 @@ from typing import TYPE_CHECKING
 
 from qinbound_nb.errors import ConfigError
 from qinbound_nb.job.config import JobConfig
-from qinbound_nb.local.settings import Settings
 from qinbound_nb.runs.checks import check_job
 
 if TYPE_CHECKING:
     from qinbound_nb.qualtrics.models import ExportProgress
+    from qinbound_nb.store.backend import Location
 
 
-def store_path(args: argparse.Namespace) -> Path:
-    """The ``--store`` given, else ``$QINBOUND_STORE`` or ``./qinbound.duckdb``."""
-    return Path(args.store) if args.store else Settings().store_path
+def store_path(args: argparse.Namespace) -> Location:
+    """The store named by ``--store`` (a path or a postgresql:// URL), else the default."""
+    from qinbound_nb.store.backend import resolve_location
+
+    return resolve_location(args.store)
 
 
 def progress_line(update: ExportProgress) -> None:
@@ -94,10 +96,11 @@ def _run_through_papermill(job: JobConfig, args: argparse.Namespace) -> int:
 
 
 def _register(job: JobConfig, args: argparse.Namespace) -> None:
+    from qinbound_nb.store.backend import exists
     from qinbound_nb.store.store import Store
 
     path = store_path(args)
-    if path.exists() and not args.dry_run:
+    if exists(path) and not args.dry_run:
         with Store.open(path) as store:
             store.register_job(job, Path(args.job).resolve())
 

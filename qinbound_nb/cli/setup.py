@@ -23,6 +23,10 @@ from qinbound_nb.scheduling.recurrence import describe_schedule, upcoming_runs
 # Every run of 'qinbound scheduler' writes the same store, and DuckDB takes one writing
 # process at a time: a second run in parallel would fail with "store is locked".
 SCHEDULER_PARALLEL_RUNS = 1
+# A PostgreSQL store takes several writers: due jobs run side by side.
+SCHEDULER_PARALLEL_RUNS_SERVER = 4
+# A tick that finds the store busy lists the jobs it knew rather than waiting for the writer.
+SCHEDULER_LIST_WAIT_S = 1.0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -79,18 +83,19 @@ def _write_airflow_dag(job: JobConfig, job_path: Path, dag_path: Path) -> None:
 def cmd_scheduler(args: argparse.Namespace) -> int:
     from qinbound_nb.notebooks.production import run_production
     from qinbound_nb.scheduling.scheduler import Scheduler
-    from qinbound_nb.store.store import Store, default_store_path
+    from qinbound_nb.store.backend import exists, is_url, resolve_location
+    from qinbound_nb.store.store import Store
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    store = Path(args.store) if args.store else default_store_path()
+    store = resolve_location(args.store)
 
     known: list[Path] = []
 
     def list_jobs() -> list[Path]:
-        if not store.exists():
+        if not exists(store):
             return []
         try:
-            with Store.open(store, read_only=True) as opened:
+            with Store.open(store, read_only=True, wait_s=SCHEDULER_LIST_WAIT_S) as opened:
                 jobs = opened.job_records()
         except StoreError as exc:  # a run is writing the store: keep the jobs we knew
             logging.getLogger("qinbound_nb.scheduling.scheduler").info(
@@ -103,7 +108,8 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     def run(job_path: Path) -> int:
         return 0 if run_production(job_path, store=store).ok else 1
 
-    scheduler = Scheduler(list_jobs, run, max_parallel=SCHEDULER_PARALLEL_RUNS)
+    parallel = SCHEDULER_PARALLEL_RUNS_SERVER if is_url(store) else SCHEDULER_PARALLEL_RUNS
+    scheduler = Scheduler(list_jobs, run, max_parallel=parallel)
     if args.once:
         scheduler.tick()
         return 0

@@ -56,8 +56,10 @@ class Settings(BaseSettings):
 
     home: Path | None = None
     """``QINBOUND_HOME``: the per-user folder (default ``~/.qinbound``)."""
-    store: Path | None = None
-    """``QINBOUND_STORE``: the default store file (default ``./qinbound.duckdb``)."""
+    store: str | None = None
+    """``QINBOUND_STORE``: the default store, a file or ``postgresql://`` URL."""
+    store_wait: float = 60.0
+    """``QINBOUND_STORE_WAIT``: seconds opening a DuckDB file another process writes waits."""
     store_memory: str = "2GB"
     """``QINBOUND_STORE_MEMORY``: DuckDB's memory limit before a load spills to disk."""
     api_base_url: str | None = None
@@ -109,7 +111,7 @@ class Settings(BaseSettings):
     @property
     def store_path(self) -> Path:
         """``$QINBOUND_STORE`` if set, else ``qinbound.duckdb`` in the working folder."""
-        return self.store or Path("qinbound.duckdb")
+        return Path(self.store or "qinbound.duckdb")
 
     def generated_surveys(self) -> dict[str, int]:
         """``QINBOUND_SANDBOX_SURVEYS`` as survey id → number of responses."""

@@ -17,7 +17,13 @@ from qinbound_nb.scheduling.recurrence import describe_schedule
 
 PARAMETER_HELP = {
     "job_path": ("str", "the job file to run"),
-    "store": ("Optional[str]", "the DuckDB store; None: $QINBOUND_STORE or ./qinbound.duckdb"),
+    "store": (
+        "Optional[str]",
+        (
+            "a DuckDB file or postgresql:// URL (no password in it); "
+            "None: $QINBOUND_STORE or ./qinbound.duckdb"
+        ),
+    ),
     "dry_run": ("bool", "True: run every step but load nothing"),
     "run_id": ("Optional[str]", "set by `qinbound run` so run history and this notebook match"),
     "output_notebook": ("Optional[str]", "this run's output notebook, recorded in run history"),

@@ -18,12 +18,14 @@ from typing import Any
 
 import pandas as pd
 
-from qinbound_nb.job.vocab import RunStatus
 from qinbound_nb.errors import NotebookRunError, StoreError
 from qinbound_nb.job.config import JobConfig
+from qinbound_nb.job.vocab import RunStatus
+from qinbound_nb.local.connections import qinbound_home
 from qinbound_nb.notebooks.export import export_notebook, run_notebook
 from qinbound_nb.runs.execute import RunReport, new_run_id
-from qinbound_nb.store.store import Store, default_store_path
+from qinbound_nb.store import Location, absolute, exists, is_url, resolve_location
+from qinbound_nb.store.store import Store
 
 
 @dataclass(frozen=True)
@@ -44,9 +46,12 @@ class ProductionRun:
         return self.status != RunStatus.FAILED
 
 
-def runs_folder(store_path: Path) -> Path:
-    """Where output notebooks are kept: ``runs/`` beside the store file."""
-    return store_path.resolve().parent / "runs"
+def runs_folder(store_path: Location) -> Path:
+    """Where output notebooks are kept: ``runs/`` beside the store file (for a server
+    store: ``runs/`` in ``$QINBOUND_HOME``)."""
+    if is_url(store_path):
+        return qinbound_home() / "runs"
+    return Path(store_path).resolve().parent / "runs"
 
 
 def run_production(
@@ -66,14 +71,14 @@ def run_production(
     """
     job_file = Path(job_path).resolve()
     job = JobConfig.load(job_file)
-    store_path = Path(store) if store is not None else default_store_path()
+    store_path = resolve_location(store)
     run_id = run_id or new_run_id()
     folder = runs_folder(store_path) / job.name
     notebook = export_notebook(job, folder / "production.ipynb", job_path=job_file)
     output = folder / f"{run_id}.ipynb"
     parameters = {
         "job_path": str(job_file),
-        "store": str(store_path.resolve()),
+        "store": str(absolute(store_path)),
         "dry_run": dry_run,
         "run_id": run_id,
         "output_notebook": str(output),
@@ -91,7 +96,7 @@ def run_production(
 def _outcome(
     job: JobConfig,
     run_id: str,
-    store_path: Path,
+    store_path: Location,
     output: Path,
     failure: NotebookRunError | None,
     dry_run: bool,
@@ -113,13 +118,13 @@ def _outcome(
 def _outcome_from_store(
     job: JobConfig,
     run_id: str,
-    store_path: Path,
+    store_path: Location,
     output: Path,
     failure: NotebookRunError | None,
     dry_run: bool,
 ) -> ProductionRun:
     recorded = None
-    if store_path.exists() and not dry_run:
+    if exists(store_path) and not dry_run:
         with Store.open(store_path) as store:
             recorded = _recorded_run(store, run_id)
             if recorded is None and failure is not None:

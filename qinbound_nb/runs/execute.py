@@ -14,7 +14,7 @@ import dataclasses
 import os
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -28,7 +28,10 @@ from qinbound_nb.runs.clients import open_client, run_clock
 from qinbound_nb.runs.pulls import Progress
 from qinbound_nb.runs.report import RunFailedError, RunReport
 from qinbound_nb.runs.runner import Runner, Stores, compile_rules
-from qinbound_nb.store.store import Store, default_store_path
+from qinbound_nb.store import Location, exists, resolve_location
+from qinbound_nb.store.job_lock import job_lock
+from qinbound_nb.store.pending import remember_failed_run
+from qinbound_nb.store.store import Store
 
 __all__ = [
     "RunFailedError",
@@ -65,7 +68,9 @@ def run_job(
 
     Args:
         job: the job, or the path of its job file.
-        store: a Store, a store file path, or None for ``$QINBOUND_STORE`` / ./qinbound.duckdb.
+        store: a Store, a store file path or ``postgresql://`` URL (no password in it: libpq
+            reads PGPASSWORD or ~/.pgpass), or None for ``$QINBOUND_STORE`` /
+            ./qinbound.duckdb.
         dry_run: compute what would be loaded, replaced and skipped; write nothing.
         run_id: the id to record (papermill runs pass the one their output notebook is named by).
         client: an API client (tests inject one); default from the job's connection.
@@ -90,14 +95,22 @@ def run_job(
         output_notebook=output_notebook,
         feedback=None if feedback_files is None else (Path(feedback_files), feedback_format),
     )
+    location = store.path if isinstance(store, Store) else resolve_location(store)
     try:
-        with _api(job, client) as api, TemporaryDirectory(prefix="qinbound-") as folder:
+        with ExitStack() as stack:
+            if not dry_run:  # one run per job at a time: the same job never loads twice
+                stack.enter_context(job_lock(location, job.name))
+            api = stack.enter_context(_api(job, client))
+            folder = stack.enter_context(TemporaryDirectory(prefix="qinbound-"))
             prepared = run.prepare()
             pulled = run.fetch(api, prepared, Path(folder))
             ended = run.rehearse(prepared, pulled) if dry_run else run.load(prepared, pulled)
         run.write_feedback()
     except QInboundError as exc:
         ended = run.fail(exc)
+        if run.unrecorded:  # the store was out of reach: keep the run for its next open
+            counts = run.tally.all_counts()
+            remember_failed_run(location, run.run_id, job, str(exc), run.now, counts)
     report = run.report(ended)
     failures = run.notify(report)
     return dataclasses.replace(report, notification_failures=tuple(failures))
@@ -118,7 +131,7 @@ def _api(job: JobConfig, client: QualtricsClient | None) -> Iterator[QualtricsCl
         yield owned
 
 
-def _store_opener(store: Store | str | os.PathLike[str] | None, dry_run: bool) -> Stores:
+def _store_opener(store: Store | Location | os.PathLike[str] | None, dry_run: bool) -> Stores:
     """Open the store only while a step needs it, so a long download locks nobody out.
 
     DuckDB lets one process write a file at a time; holding it through the export's polling
@@ -130,11 +143,11 @@ def _store_opener(store: Store | str | os.PathLike[str] | None, dry_run: bool) -
         if isinstance(store, Store):
             yield store
             return
-        path = Path(store) if store is not None else None
-        if dry_run and not (path or default_store_path()).exists():
+        location = resolve_location(store)
+        if dry_run and not exists(location):
             yield None  # nothing stored yet: every document would be new
             return
-        with Store.open(path, read_only=dry_run) as handle:
+        with Store.open(location, read_only=dry_run) as handle:
             yield handle
 
     return opened

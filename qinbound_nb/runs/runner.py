@@ -76,6 +76,7 @@ class Runner:
         self.dry_run, self.chunk_rows, self.progress = dry_run, chunk_rows, progress
         self.output_notebook, self.feedback = output_notebook, feedback
         self.tally = Tally()
+        self.unrecorded = False  # True when a failure could not be written to the store
         self._began = time.monotonic()
 
     def clock(self) -> datetime:
@@ -235,4 +236,5 @@ class Runner:
                         finished_at=self.clock(),
                     )
         except QInboundError as unrecorded:  # e.g. the store itself is what failed
+            self.unrecorded = True
             log.warning("run %s could not be recorded in the store: %s", self.run_id, unrecorded)

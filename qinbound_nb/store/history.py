@@ -14,23 +14,27 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from qinbound_nb.errors import StoreError
 from qinbound_nb.job.config import JobConfig
 from qinbound_nb.job.vocab import Outcome, RunStatus
-from qinbound_nb.store.schema import fetch_arrow, fetch_first, literal, literals, quote
+from qinbound_nb.store.backend import Backend, Executes
+from qinbound_nb.store.schema import fetch_first, literal, literals, quote
 
 WRITTEN = literals((Outcome.LOADED, Outcome.REPLACED, Outcome.UPDATED))
 SUCCESSES = tuple(status for status in RunStatus if status.succeeded)
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_START = r"^[=+\-@\t\r]"
+RUN_COLUMNS = (
+    "run_id, job_name, project, started_at, finished_at, status, counts, warnings, error, "
+    "output_notebook, job, continuation_token, watermark, host"
+)
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ class PurgeResult:
 
 
 def write_run_row(
-    connection: duckdb.DuckDBPyConnection,
+    connection: Executes,
     *,
     run_id: str,
     job: JobConfig,
@@ -70,7 +74,7 @@ def write_run_row(
     """
     connection.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
     connection.execute(
-        "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+        f"INSERT INTO runs ({RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             run_id,
             job.name,
@@ -85,11 +89,12 @@ def write_run_row(
             json.dumps(job.model_dump(mode="json")),
             checkpoint.continuation_token if checkpoint else None,
             checkpoint.watermark if checkpoint else None,
+            socket.gethostname(),
         ],
     )
 
 
-def write_job_row(connection: duckdb.DuckDBPyConnection, job: JobConfig, path: Path) -> None:
+def write_job_row(connection: Executes, job: JobConfig, path: Path) -> None:
     """Register (or re-register) a job file, keeping its first registration time."""
     now = datetime.now(UTC)
     row = fetch_first(connection, "SELECT registered_at FROM jobs WHERE job_name = ?", [job.name])
@@ -102,7 +107,7 @@ def write_job_row(connection: duckdb.DuckDBPyConnection, job: JobConfig, path: P
 
 
 def write_checkpoint(
-    connection: duckdb.DuckDBPyConnection,
+    connection: Executes,
     job_name: str,
     run_id: str,
     checkpoint: Checkpoint | None,
@@ -117,7 +122,7 @@ def write_checkpoint(
     )
 
 
-def purge_run(connection: duckdb.DuckDBPyConnection, run_id: str, table: str | None) -> PurgeResult:
+def purge_run(connection: Executes, run_id: str, table: str | None) -> PurgeResult:
     """Delete what run ``run_id`` wrote, inside the caller's transaction (see module doc)."""
     job_name, status, purged_at = _run_row(connection, run_id)
     if status == RunStatus.PURGED:
@@ -146,7 +151,7 @@ def purge_run(connection: duckdb.DuckDBPyConnection, run_id: str, table: str | N
     return PurgeResult(run_id=run_id, deleted=deleted, kept=kept)
 
 
-def _run_row(connection: duckdb.DuckDBPyConnection, run_id: str) -> tuple[str, str, datetime]:
+def _run_row(connection: Executes, run_id: str) -> tuple[str, str, datetime]:
     row = fetch_first(
         connection, "SELECT job_name, status, purged_at FROM runs WHERE run_id = ?", [run_id]
     )
@@ -155,7 +160,7 @@ def _run_row(connection: duckdb.DuckDBPyConnection, run_id: str) -> tuple[str, s
     return row[0], row[1], row[2]
 
 
-def _restore_checkpoint(connection: duckdb.DuckDBPyConnection, run_id: str, job_name: str) -> None:
+def _restore_checkpoint(connection: Executes, run_id: str, job_name: str) -> None:
     current = fetch_first(
         connection, "SELECT run_id FROM checkpoints WHERE job_name = ?", [job_name]
     )
@@ -172,23 +177,19 @@ def _restore_checkpoint(connection: duckdb.DuckDBPyConnection, run_id: str, job_
     )
 
 
-def neutralised(column: str) -> str:
-    """SQL for a text column with formula-like cells prefixed by ``'``."""
-    return (
-        f"CASE WHEN regexp_matches({column}, '{FORMULA_START}') THEN '''' || {column} "
-        f"ELSE {column} END"
-    )
-
-
-def write_run_report(connection: duckdb.DuckDBPyConnection, run_id: str, path: Path) -> Path:
+def write_run_report(connection: Backend, run_id: str, path: Path) -> Path:
     """Write the processed-documents status CSV of ``run_id``: one line per document."""
     _run_row(connection, run_id)
-    table = fetch_arrow(
-        connection,
+
+    def neutralised(column: str) -> str:
+        matches = connection.text_matches(column, FORMULA_START)
+        return f"CASE WHEN {matches} THEN '''' || {column} ELSE {column} END"
+
+    table = connection.fetch_arrow(
         f"""SELECT o.run_id, {neutralised("r.job_name")} AS job_name,
                {neutralised("o.natural_id")} AS natural_id, o.outcome,
                {neutralised("o.reason")} AS reason,
-               strftime(o.document_date, '%Y-%m-%dT%H:%M:%SZ') AS document_date,
+               {connection.iso_utc("o.document_date")} AS document_date,
                o.position
         FROM document_outcomes o JOIN runs r USING (run_id)
         WHERE o.run_id = ? ORDER BY o.position NULLS LAST""",

@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
 
@@ -22,17 +21,21 @@ from qinbound_nb.errors import StoreError
 from qinbound_nb.job.config import JobConfig
 from qinbound_nb.job.vocab import Outcome, RunStatus
 from qinbound_nb.store.history import Checkpoint, write_checkpoint, write_run_row
-from qinbound_nb.store.merge import STAGE, STAGED_OUTCOMES, merge_batch, record_outcomes_only
 from qinbound_nb.store.schema import (
     BOOKKEEPING,
+    STAGE,
+    STAGED_OUTCOMES,
     UNTYPED,
-    column_types,
+    arrow_types,
     compatible,
     fetch_first,
     quote,
     table_name_for,
     type_conflict,
 )
+
+if TYPE_CHECKING:
+    from qinbound_nb.store.backend import Backend
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ class RunLoad:
 
     def __init__(
         self,
-        connection: duckdb.DuckDBPyConnection,
+        connection: Backend,
         run_id: str,
         job: JobConfig,
         table: str | None,
@@ -60,7 +63,7 @@ class RunLoad:
         self.run_id = run_id
         self.job = job
         self._table = table
-        self._stored_types = column_types(connection, quote(table)) if table else {}
+        self._stored_types = connection.column_types(table) if table else {}
         self._stage_types: dict[str, str] = {}
         self._untyped: set[str] = set()
         self._staged_rows = 0
@@ -114,13 +117,14 @@ class RunLoad:
         self._require_open()
         warnings = list(warnings)
         ids = None if in_progress_ids is None else list(in_progress_ids)
+        self._lock_project()
         if self._staged_rows or self._table is not None:
             self._ensure_project_table()
-            outcome_counts = merge_batch(
-                self._connection, self._table or "", self.run_id, self.job, ids
+            outcome_counts = self._connection.merge_batch(
+                self._table or "", self.run_id, self.job, ids
             )
         else:  # nothing to load into a project that does not exist yet
-            outcome_counts = record_outcomes_only(self._connection, self.run_id)
+            outcome_counts = self._connection.record_outcomes_only(self.run_id)
         status = status or (RunStatus.SUCCEEDED_WITH_WARNINGS if warnings else RunStatus.SUCCEEDED)
         all_counts = {**(counts or {}), **outcome_counts}
         write_checkpoint(self._connection, self.job.name, self.run_id, checkpoint)
@@ -155,13 +159,8 @@ class RunLoad:
         if "natural_id" not in documents.columns or documents["natural_id"].isna().any():
             raise ValueError("every staged document needs a natural_id (report the rest as failed)")
         chunk = self._to_arrow(documents)
-        self._connection.register("_qinbound_chunk", chunk)
-        try:
-            incoming = column_types(self._connection, "_qinbound_chunk")
-            self._grow_stage(incoming)
-            self._connection.execute(f"INSERT INTO {STAGE} BY NAME SELECT * FROM _qinbound_chunk")
-        finally:
-            self._connection.unregister("_qinbound_chunk")
+        self._grow_stage(arrow_types(chunk))
+        self._connection.insert_arrow(STAGE, chunk)
         self._staged_rows += len(documents)
 
     def _to_arrow(self, documents: pd.DataFrame) -> pa.Table:
@@ -185,17 +184,20 @@ class RunLoad:
                 if sql_type == UNTYPED and not known:
                     self._untyped.add(column)
                 self._stage_types[column] = known or sql_type.replace(UNTYPED, "VARCHAR")
-        definition = ", ".join(f"{quote(c)} {t}" for c, t in self._stage_types.items())
+        to_sql = self._connection.sql_type
+        definition = ", ".join(f"{quote(c)} {to_sql(t)}" for c, t in self._stage_types.items())
         if not self._staged_rows:
             self._connection.execute(f"CREATE TEMP TABLE {STAGE} ({definition})")
             return
-        existing = column_types(self._connection, STAGE)
-        for column, sql_type in self._stage_types.items():
-            change = "ADD COLUMN" if column not in existing else "ALTER COLUMN"
-            if column not in existing or column in retyped:
-                kind = "" if change == "ADD COLUMN" else "SET DATA TYPE "
+        existing = self._connection.column_types(STAGE)
+        for column, logical in self._stage_types.items():
+            target = to_sql(logical)
+            if column not in existing:
+                self._connection.execute(f"ALTER TABLE {STAGE} ADD COLUMN {quote(column)} {target}")
+            elif column in retyped:
                 self._connection.execute(
-                    f"ALTER TABLE {STAGE} {change} {quote(column)} {kind}{sql_type}"
+                    f"ALTER TABLE {STAGE} ALTER COLUMN {quote(column)} SET DATA TYPE {target} "
+                    f"USING CAST({quote(column)} AS {target})"
                 )
 
     def _stage_outcomes(self, outcomes: pd.DataFrame) -> None:
@@ -213,15 +215,14 @@ class RunLoad:
         chunk = pa.Table.from_pandas(
             frame.astype({"reason": "string[pyarrow]"}), preserve_index=False
         )
+        dates = chunk.column("document_date")
+        if not pa.types.is_timestamp(dates.type) or dates.type.tz is None:
+            dates = dates.cast(pa.timestamp("us"), safe=False).cast(pa.timestamp("us", tz="UTC"))
+        chunk = chunk.set_column(
+            chunk.schema.get_field_index("document_date"), "document_date", dates
+        )
         chunk = chunk.append_column("position", _positions(outcomes))
-        self._connection.register("_qinbound_outcome_chunk", chunk)
-        try:
-            self._connection.execute(
-                f"INSERT INTO {STAGED_OUTCOMES} SELECT natural_id, outcome, reason, "
-                "CAST(document_date AS TIMESTAMPTZ), position, NULL FROM _qinbound_outcome_chunk"
-            )
-        finally:
-            self._connection.unregister("_qinbound_outcome_chunk")
+        self._connection.insert_arrow(STAGED_OUTCOMES, chunk)
 
     def _ensure_project_table(self) -> None:
         if not self._staged_rows:
@@ -231,17 +232,13 @@ class RunLoad:
         if self._table is not None:
             self._add_new_columns()
             return
-        taken = {
-            str(row[0]).lower()
-            for row in self._connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()
-        }
+        taken = {name.lower() for name in self._connection.table_names()}
         self._table = table_name_for(self.job.project, taken)
         columns = [(c, t) for c, t in self._stage_types.items() if not c.startswith("_")]
         if not columns:
             columns = [("natural_id", "VARCHAR")]
         columns += list(BOOKKEEPING.items())
-        definition = ", ".join(f"{quote(c)} {t}" for c, t in columns)
-        self._connection.execute(f"CREATE TABLE {quote(self._table)} ({definition})")
+        self._connection.create_document_table(self._table, columns)
         self._connection.execute(
             "INSERT INTO projects VALUES (?, ?, ?)", [self.job.project, self._table, _now()]
         )
@@ -250,13 +247,30 @@ class RunLoad:
         for column, sql_type in self._stage_types.items():
             if column.startswith("_") or column in self._stored_types:
                 continue
-            stored_type = "VARCHAR" if sql_type == UNTYPED else sql_type
+            stored_type = self._connection.sql_type("VARCHAR" if sql_type == UNTYPED else sql_type)
             self._connection.execute(
                 f"ALTER TABLE {quote(self._table or '')} ADD COLUMN {quote(column)} {stored_type}"
             )
 
+    def _lock_project(self) -> None:
+        """Merge under the project's lock, seeing the table as other runs left it."""
+        self._connection.lock_project(self.job.project)
+        row = fetch_first(
+            self._connection,
+            "SELECT table_name FROM projects WHERE project = ?",
+            [self.job.project],
+        )
+        self._table = None if row is None else str(row[0])
+        if self._table is None:
+            return
+        self._stored_types = self._connection.column_types(self._table)
+        for column, sql_type in self._stage_types.items():
+            stored = self._stored_types.get(column)
+            if stored and not compatible(stored, sql_type) and column not in self._untyped:
+                raise type_conflict(self.job.project, column, stored, sql_type)
 
-def _refuse_used_run_id(connection: duckdb.DuckDBPyConnection, run_id: str) -> None:
+
+def _refuse_used_run_id(connection: Backend, run_id: str) -> None:
     row = fetch_first(connection, "SELECT status FROM runs WHERE run_id = ?", [run_id])
     if row is not None and row[0] != RunStatus.FAILED:
         raise StoreError(

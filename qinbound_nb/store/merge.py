@@ -24,10 +24,16 @@ import pyarrow as pa
 
 from qinbound_nb.job.config import JobConfig
 from qinbound_nb.job.vocab import DuplicateMode, Outcome, PreviewOutcome
-from qinbound_nb.store.schema import column_types, fetch_first, literal, quote
+from qinbound_nb.store.backend import Backend, Executes
+from qinbound_nb.store.schema import (
+    STAGE,
+    STAGED_OUTCOMES,
+    column_types,
+    fetch_first,
+    literal,
+    quote,
+)
 
-STAGE = "_qinbound_stage"
-STAGED_OUTCOMES = "_qinbound_staged_outcomes"
 WINNERS = "_qinbound_winners"
 CLASSIFIED = "_qinbound_classified"
 MERGED = "_qinbound_merged"
@@ -90,7 +96,7 @@ def record_outcomes_only(connection: duckdb.DuckDBPyConnection, run_id: str) -> 
     return {**outcome_counts(connection, run_id), "in_progress_removed": 0}
 
 
-def outcome_counts(connection: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
+def outcome_counts(connection: Executes, run_id: str) -> dict[str, int]:
     """How many documents of run ``run_id`` had each outcome."""
     rows = connection.execute(
         "SELECT outcome, count(*) FROM document_outcomes WHERE run_id = ? GROUP BY outcome",
@@ -249,23 +255,28 @@ def _record_outcomes(connection: duckdb.DuckDBPyConnection, run_id: str, has_dat
     )
 
 
-def preview_outcomes(
-    connection: duckdb.DuckDBPyConnection, table: str | None, ids: pd.Series, mode: str
-) -> pd.Series:
+def preview_outcomes(backend: Backend, table: str | None, ids: pd.Series, mode: str) -> pd.Series:
     """Per id, what a load in ``mode`` would do: new / replaces / skipped / updates."""
     result = pd.Series(PreviewOutcome.NEW, index=ids.index, dtype="string[pyarrow]", name="preview")
     if table is None or ids.empty:
         return result
+    in_progress = ids.map(dict(backend.stored_in_progress(table, ids)))
+    result[in_progress.notna()] = PreviewOutcome.for_duplicate(mode)
+    result[in_progress.eq(True).fillna(False).astype(bool)] = PreviewOutcome.REPLACES
+    return result
+
+
+def stored_in_progress(
+    connection: duckdb.DuckDBPyConnection, table: str, ids: pd.Series
+) -> list[tuple[str, bool]]:
+    """(natural_id, _in_progress) of the ``ids`` already stored in ``table``."""
     probe = pa.table({"natural_id": pa.array(ids.astype("string").tolist(), pa.string())})
     connection.register("_qinbound_probe", probe)
     try:
-        stored = connection.execute(
+        rows = connection.execute(
             f"SELECT natural_id, _in_progress FROM {quote(table)} "
             "WHERE natural_id IN (SELECT natural_id FROM _qinbound_probe)"
         ).fetchall()
     finally:
         connection.unregister("_qinbound_probe")
-    in_progress = ids.map(dict(stored))
-    result[in_progress.notna()] = PreviewOutcome.for_duplicate(mode)
-    result[in_progress.eq(True).fillna(False).astype(bool)] = PreviewOutcome.REPLACES
-    return result
+    return [(str(natural_id), bool(flag)) for natural_id, flag in rows]

@@ -6,11 +6,11 @@ Tables (query them with plain SQL; ``projects`` names each project's document ta
     project_<name>     one per project: the document columns, keyed by natural_id, plus
                        _run_id (last run that wrote the row), _in_progress, _updated_at
     runs               one row per run: status, counts (JSON), warnings, error, job (JSON),
-                       the checkpoint it set, purge record
+                       the checkpoint it set, purge record, the host that ran it
     document_outcomes  run_id, natural_id, outcome, reason, document_date, position
     checkpoints        job_name, continuation_token, watermark, run_id, updated_at
     jobs               job_name, job_path, project, schedule (JSON), registered_at, updated_at
-    store_meta         key, value (the layout version)
+    store_meta         key, value (the layout version, migrated on open)
 """
 
 from __future__ import annotations
@@ -29,7 +29,11 @@ from qinbound_nb.local.settings import Settings
 if TYPE_CHECKING:  # Arrow results load pyarrow when asked for; a few plain rows do not
     import pyarrow as pa
 
-LAYOUT_VERSION = "1"
+    from qinbound_nb.store.backend import Executes
+
+LAYOUT_VERSION = "2"
+STAGE = "_qinbound_stage"
+STAGED_OUTCOMES = "_qinbound_staged_outcomes"
 BOOKKEEPING = {"_run_id": "VARCHAR", "_in_progress": "BOOLEAN", "_updated_at": "TIMESTAMPTZ"}
 TABLES_DDL = """
 CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR, value VARCHAR);
@@ -50,6 +54,10 @@ CREATE TABLE IF NOT EXISTS jobs (
     job_name VARCHAR, job_path VARCHAR, project VARCHAR, schedule JSON,
     registered_at TIMESTAMPTZ, updated_at TIMESTAMPTZ);
 """
+# Each step brings a store from the version before it to its own (see migrate.py).
+MIGRATIONS = {
+    "2": ["ALTER TABLE runs ADD COLUMN IF NOT EXISTS host VARCHAR"],
+}
 
 
 def connect_config() -> dict[str, str | bool | int | float | list[str]]:
@@ -100,8 +108,11 @@ def literals(words: Iterable[str]) -> str:
 
 
 def table_name_for(project: str, taken: set[str]) -> str:
-    """A table name for ``project``, unique even where DuckDB ignores case."""
-    base = "project_" + re.sub(r"[^a-z0-9_]", "_", project.lower())
+    """A table name for ``project``, unique even where DuckDB ignores case.
+
+    At most 56 characters plus a suffix, within PostgreSQL's 63-byte identifiers.
+    """
+    base = ("project_" + re.sub(r"[^a-z0-9_]", "_", project.lower()))[:56]
     name, suffix = base, 2
     while name.lower() in taken:
         name, suffix = f"{base}_{suffix}", suffix + 1
@@ -135,8 +146,18 @@ def column_types(connection: duckdb.DuckDBPyConnection, relation: str) -> dict[s
     return {str(row[0]): str(row[1]) for row in rows}
 
 
+def arrow_types(chunk: pa.Table) -> dict[str, str]:
+    """Column name → the store type (DuckDB's spelling) an Arrow chunk's columns take."""
+    connection = duckdb.connect()
+    try:
+        connection.register("_qinbound_chunk", chunk.slice(0, 0))
+        return column_types(connection, "_qinbound_chunk")
+    finally:
+        connection.close()
+
+
 def fetch_first(
-    connection: duckdb.DuckDBPyConnection, sql: str, parameters: Sequence[Any] = ()
+    connection: Executes, sql: str, parameters: Sequence[Any] = ()
 ) -> tuple[Any, ...] | None:
     """The first row of a statement's result, or None (the result is read to its end)."""
     rows = connection.execute(sql, list(parameters)).fetchall()

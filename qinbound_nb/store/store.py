@@ -1,11 +1,14 @@
-"""The project store: one DuckDB file holding documents per project, runs and checkpoints.
+"""The project store: documents per project, runs and checkpoints, in DuckDB or PostgreSQL.
 
-``Store.open()`` resolves the file: an explicit path, else ``$QINBOUND_STORE``, else
-``./qinbound.duckdb``. A run loads through ``with store.load_run(run_id, job) as load:``,
-one transaction (see :mod:`qinbound_nb.store.load`); the duplicate rules live in
-:mod:`qinbound_nb.store.merge`, run rows, reports and purge in :mod:`qinbound_nb.store.history`, the
-table layout (for plain SQL) in :mod:`qinbound_nb.store.schema`. DuckDB lets one process
-write a file at a time; a second process gets a StoreError saying the store is locked.
+``Store.open()`` resolves the location: an explicit path or ``postgresql://`` URL, else
+``$QINBOUND_STORE``, else ``./qinbound.duckdb``. A file is a DuckDB store (zero setup, one
+writer at a time: a second process waits for it, see
+:mod:`qinbound_nb.store.duckdb_backend`); a URL is a PostgreSQL store a team shares
+(:mod:`qinbound_nb.store.postgres`). Both have the same tables and semantics. A run loads
+through ``with store.load_run(run_id, job) as load:``, one transaction (see
+:mod:`qinbound_nb.store.load`); the duplicate rules live in :mod:`qinbound_nb.store.merge`,
+run rows, reports and purge in :mod:`qinbound_nb.store.history`, the table layout (for
+plain SQL) in :mod:`qinbound_nb.store.schema`, its versions in :mod:`qinbound_nb.store.migrate`.
 """
 
 from __future__ import annotations
@@ -20,12 +23,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-import duckdb
-
 from qinbound_nb.errors import QInboundError, StoreError
 from qinbound_nb.job.config import JobConfig
 from qinbound_nb.job.vocab import RunStatus
-from qinbound_nb.local.settings import Settings
+from qinbound_nb.store import pending
+from qinbound_nb.store.backend import Backend, Location, is_url, resolve_location
+from qinbound_nb.store.duckdb_backend import DuckDBBackend
 from qinbound_nb.store.history import (
     Checkpoint,
     PurgeResult,
@@ -34,16 +37,8 @@ from qinbound_nb.store.history import (
     write_run_report,
     write_run_row,
 )
-from qinbound_nb.store.schema import (
-    BOOKKEEPING,
-    LAYOUT_VERSION,
-    TABLES_DDL,
-    connect_config,
-    fetch_arrow,
-    fetch_first,
-    quote,
-    translated_errors,
-)
+from qinbound_nb.store.migrate import check_readable, migrate
+from qinbound_nb.store.schema import BOOKKEEPING, fetch_first, quote
 
 if TYPE_CHECKING:  # loading and answering in frames need pandas; opening a store does not
     import pandas as pd
@@ -56,14 +51,23 @@ log = logging.getLogger(__name__)
 REGISTERED_JOBS_SQL = """SELECT j.*, r.run_id AS last_run_id, r.status AS last_status,
           r.started_at AS last_started_at
     FROM jobs j LEFT JOIN (
-        SELECT * FROM runs QUALIFY row_number() OVER
-            (PARTITION BY job_name ORDER BY started_at DESC) = 1) r USING (job_name)
+        SELECT DISTINCT ON (job_name) * FROM runs ORDER BY job_name, started_at DESC
+    ) r USING (job_name)
     ORDER BY j.job_name"""
 
 
-def default_store_path() -> Path:
-    """``$QINBOUND_STORE`` if set, else ``qinbound.duckdb`` in the working folder."""
-    return Settings().store_path
+def default_store_path() -> Location:
+    """``$QINBOUND_STORE`` if set (a path or a URL), else ``qinbound.duckdb`` here."""
+    return resolve_location(None)
+
+
+def open_backend(location: Location, read_only: bool, wait_s: float | None = None) -> Backend:
+    """The backend for a location: PostgreSQL for a URL, DuckDB for a file path."""
+    if is_url(location):
+        from qinbound_nb.store.postgres import PostgresBackend  # psycopg only for a URL
+
+        return PostgresBackend(str(location), read_only=read_only)
+    return DuckDBBackend(Path(location), read_only=read_only, wait_s=wait_s)
 
 
 def __getattr__(name: str) -> Any:
@@ -77,27 +81,47 @@ def __getattr__(name: str) -> Any:
 
 
 class Store:
-    """A connection to one store file; use as a context manager so it is closed."""
+    """A connection to one store; use as a context manager so it is closed.
 
-    def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False) -> None:
-        self.path = Path(path)
+    ``wait_s``: how long to wait for a DuckDB file another process is writing (default
+    ``$QINBOUND_STORE_WAIT``, 60 s).
+    """
+
+    def __init__(
+        self,
+        location: str | os.PathLike[str],
+        *,
+        read_only: bool = False,
+        wait_s: float | None = None,
+    ) -> None:
+        self.path: Location = resolve_location(location)
         self.read_only = read_only
-        with translated_errors(self.path, "open the store"):
-            self._connection = duckdb.connect(
-                str(self.path), read_only=read_only, config=connect_config()
-            )
-            try:
-                if not read_only:
-                    self._connection.execute(TABLES_DDL)
-                self._check_layout()
-            except BaseException:
-                self._connection.close()
-                raise
+        self._backend = open_backend(self.path, read_only, wait_s)
+        self.label = self._backend.label
+        try:
+            with self._backend.errors("open the store"):
+                check_readable(self._backend) if read_only else migrate(self._backend)
+        except BaseException:
+            self._backend.close()
+            raise
+        if not read_only:
+            pending.record_pending_runs(self)
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> Store:
-        """Open ``path``, or the default store (``$QINBOUND_STORE``, ``./qinbound.duckdb``)."""
-        return cls(path if path is not None else default_store_path(), read_only=read_only)
+    def open(
+        cls,
+        location: str | os.PathLike[str] | None = None,
+        *,
+        read_only: bool = False,
+        wait_s: float | None = None,
+    ) -> Store:
+        """Open a path or ``postgresql://`` URL, else the default (``$QINBOUND_STORE``...)."""
+        return cls(resolve_location(location), read_only=read_only, wait_s=wait_s)
+
+    @property
+    def is_server(self) -> bool:
+        """True for a PostgreSQL store (shared, several writers), False for a DuckDB file."""
+        return is_url(self.path)
 
     def __enter__(self) -> Store:
         return self
@@ -111,20 +135,8 @@ class Store:
         self.close()
 
     def close(self) -> None:
-        """Close the file (and release the lock on it)."""
-        self._connection.close()
-
-    def _check_layout(self) -> None:
-        row = fetch_first(self._connection, "SELECT value FROM store_meta WHERE key = 'layout'")
-        if row is None and not self.read_only:
-            self._connection.execute(
-                "INSERT INTO store_meta VALUES ('layout', ?)", [LAYOUT_VERSION]
-            )
-        elif row is not None and row[0] != LAYOUT_VERSION:
-            raise StoreError(
-                f"store {self.path} has layout version {row[0]}, this qinbound_nb reads "
-                f"version {LAYOUT_VERSION}; use the qinbound_nb version that wrote it"
-            )
+        """Close the connection (and release a DuckDB file's lock)."""
+        self._backend.close()
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -141,12 +153,12 @@ class Store:
         from qinbound_nb.store.load import RunLoad
 
         started = started_at or datetime.now(UTC)
-        with translated_errors(self.path, f"load run {run_id}"):
-            self._connection.execute("BEGIN TRANSACTION")
+        with self._backend.errors(f"load run {run_id}"):
+            self._backend.begin()
         load: RunLoad | None = None
         try:
-            with translated_errors(self.path, f"load run {run_id}"):
-                load = RunLoad(self._connection, run_id, job, self.table_of(job.project), started)
+            with self._backend.errors(f"load run {run_id}"):
+                load = RunLoad(self._backend, run_id, job, self.table_of(job.project), started)
                 yield load
         except BaseException as exc:
             self._rollback()
@@ -181,12 +193,12 @@ class Store:
             text = f"{type(error).__name__} (an internal error; see the run's log)"
         try:
             earlier = fetch_first(
-                self._connection, "SELECT status FROM runs WHERE run_id = ?", [run_id]
+                self._backend, "SELECT status FROM runs WHERE run_id = ?", [run_id]
             )
             if earlier is not None and earlier[0] != RunStatus.FAILED:
                 return  # never overwrite the history of a committed run with a reused id
             write_run_row(
-                self._connection,
+                self._backend,
                 run_id=run_id,
                 job=job,
                 started_at=started_at or datetime.now(UTC),
@@ -197,13 +209,13 @@ class Store:
                 error=text[:4000],
                 finished_at=finished_at,
             )
-        except duckdb.Error as exc:
-            log.warning("could not record failed run %s in %s: %s", run_id, self.path, exc)
+        except self._backend.error_types as exc:
+            log.warning("could not record failed run %s in %s: %s", run_id, self.label, exc)
 
     def _rollback(self) -> None:
         # a failed COMMIT may have ended the transaction already: nothing left to roll back
-        with suppress(duckdb.Error):
-            self._connection.execute("ROLLBACK")
+        with suppress(*self._backend.error_types):
+            self._backend.rollback()
 
     def preview_outcomes(self, project: str, natural_ids: Iterable[str], mode: str) -> pd.Series:
         """What a load would do to each id, without writing: new / replaces / skipped / updates.
@@ -216,8 +228,8 @@ class Store:
 
         ids = natural_ids if isinstance(natural_ids, pd.Series) else pd.Series(list(natural_ids))
         table = self.table_of(project)
-        with translated_errors(self.path, "preview outcomes"):
-            return preview_outcomes(self._connection, table, ids, mode)
+        with self._backend.errors("preview outcomes"):
+            return preview_outcomes(self._backend, table, ids, mode)
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -225,22 +237,22 @@ class Store:
         """Run plain SQL against the store and return an Arrow-backed DataFrame."""
         import pandas as pd
 
-        with translated_errors(self.path, "run the query"):
-            table = fetch_arrow(self._connection, sql, parameters or [])
+        with self._backend.errors("run the query"):
+            table = self._backend.fetch_arrow(sql, parameters or [])
         return table.to_pandas(types_mapper=pd.ArrowDtype)
 
     def records(self, sql: str, parameters: list[Any] | None = None) -> list[dict[str, Any]]:
         """Run plain SQL and return its rows as dicts: for a few rows, without pandas."""
-        with translated_errors(self.path, "run the query"):
-            cursor = self._connection.execute(sql, parameters or [])
-            names = [column[0] for column in cursor.description or ()]
+        with self._backend.errors("run the query"):
+            cursor = self._backend.execute(sql, parameters or [])
+            names = [column[0] for column in getattr(cursor, "description", None) or ()]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def table_of(self, project: str) -> str | None:
         """The document table of ``project``, or None before its first load."""
-        with translated_errors(self.path, "look up the project"):
+        with self._backend.errors("look up the project"):
             row = fetch_first(
-                self._connection, "SELECT table_name FROM projects WHERE project = ?", [project]
+                self._backend, "SELECT table_name FROM projects WHERE project = ?", [project]
             )
         return None if row is None else str(row[0])
 
@@ -249,15 +261,20 @@ class Store:
         table = self.table_of(project)
         if table is None:
             known = ", ".join(self.projects()["project"].tolist()) or "none yet"
-            raise StoreError(f"no project {project!r} in store {self.path} (projects: {known})")
-        hidden = "" if bookkeeping else f" EXCLUDE ({', '.join(BOOKKEEPING)})"
-        return self.query(f"SELECT *{hidden} FROM {quote(table)} ORDER BY natural_id")
+            raise StoreError(f"no project {project!r} in store {self.label} (projects: {known})")
+        columns = self._columns(table, bookkeeping)
+        return self.query(f"SELECT {columns} FROM {quote(table)} ORDER BY natural_id")
+
+    def _columns(self, table: str, bookkeeping: bool) -> str:
+        with self._backend.errors("read the project's columns"):
+            names = self._backend.column_types(table)
+        return ", ".join(quote(c) for c in names if bookkeeping or c not in BOOKKEEPING)
 
     def checkpoint_job(self, job_name: str) -> dict[str, Any] | None:
         """The job settings of the run that set ``job_name``'s checkpoint (None if no such run)."""
-        with translated_errors(self.path, "read the checkpoint's run"):
+        with self._backend.errors("read the checkpoint's run"):
             row = fetch_first(
-                self._connection,
+                self._backend,
                 "SELECT r.job FROM checkpoints c JOIN runs r USING (run_id) WHERE c.job_name = ?",
                 [job_name],
             )
@@ -266,6 +283,16 @@ class Store:
         value = json.loads(row[0]) if isinstance(row[0], str) else row[0]
         return value if isinstance(value, dict) else None
 
+    def documents_per_job(self, project: str) -> dict[str, int]:
+        """How many documents of ``project`` each job name loaded."""
+        table = self.table_of(project)
+        if table is None:
+            return {}
+        sql = f"SELECT job_name, count(*) FROM {quote(table)} GROUP BY job_name"
+        with self._backend.errors("count documents per job"):
+            rows = self._backend.execute(sql).fetchall()
+        return {str(name): int(count) for name, count in rows}
+
     def run_documents(self, project: str, run_id: str) -> pd.DataFrame:
         """The documents of ``project`` that run ``run_id`` loaded, replaced or updated."""
         table = self.table_of(project)
@@ -273,8 +300,8 @@ class Store:
             import pandas as pd
 
             return pd.DataFrame()
-        hidden = f" EXCLUDE ({', '.join(BOOKKEEPING)})"
-        sql = f"SELECT *{hidden} FROM {quote(table)} WHERE _run_id = ? ORDER BY natural_id"
+        columns = self._columns(table, bookkeeping=False)
+        sql = f"SELECT {columns} FROM {quote(table)} WHERE _run_id = ? ORDER BY natural_id"
         return self.query(sql, [run_id])
 
     def projects(self) -> pd.DataFrame:
@@ -293,7 +320,7 @@ class Store:
         """One run's row; StoreError if the store has no such run."""
         found = self.query("SELECT * FROM runs WHERE run_id = ?", [run_id])
         if found.empty:
-            raise StoreError(f"no run {run_id!r} in store {self.path}")
+            raise StoreError(f"no run {run_id!r} in store {self.label}")
         return found.iloc[0]
 
     def outcomes(self, run_id: str) -> pd.DataFrame:
@@ -305,9 +332,9 @@ class Store:
 
     def checkpoint(self, job_name: str) -> Checkpoint | None:
         """Where the job's next incremental run starts; None before its first commit."""
-        with translated_errors(self.path, "read the checkpoint"):
+        with self._backend.errors("read the checkpoint"):
             row = fetch_first(
-                self._connection,
+                self._backend,
                 "SELECT continuation_token, watermark FROM checkpoints WHERE job_name = ?",
                 [job_name],
             )
@@ -317,8 +344,8 @@ class Store:
 
     def register_job(self, job: JobConfig, path: str | os.PathLike[str]) -> None:
         """Remember a job file (for ``qinbound jobs`` and the scheduler); re-registering updates."""
-        with translated_errors(self.path, f"register job {job.name!r}"), self._transaction():
-            write_job_row(self._connection, job, Path(path).resolve())
+        with self._backend.errors(f"register job {job.name!r}"), self._transaction():
+            write_job_row(self._backend, job, Path(path).resolve())
 
     def registered_jobs(self) -> pd.DataFrame:
         """Registered jobs with their last run's status and time."""
@@ -331,23 +358,23 @@ class Store:
     def purge(self, run_id: str) -> PurgeResult:
         """Delete the documents run ``run_id`` wrote; see :mod:`qinbound_nb.store.history`."""
         project = str(self.run(run_id)["project"])
-        with translated_errors(self.path, f"purge run {run_id}"), self._transaction():
-            return purge_run(self._connection, run_id, self.table_of(project))
+        with self._backend.errors(f"purge run {run_id}"), self._transaction():
+            return purge_run(self._backend, run_id, self.table_of(project))
 
     def write_report(self, run_id: str, path: str | os.PathLike[str]) -> Path:
         """Write the run's processed-documents status CSV (formula cells neutralised)."""
-        with translated_errors(self.path, f"write the report of run {run_id}"):
-            return write_run_report(self._connection, run_id, Path(path))
+        with self._backend.errors(f"write the report of run {run_id}"):
+            return write_run_report(self._backend, run_id, Path(path))
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
-        self._connection.execute("BEGIN TRANSACTION")
+        self._backend.begin()
         try:
             yield
         except BaseException:
             self._rollback()
             raise
-        self._connection.execute("COMMIT")
+        self._backend.execute("COMMIT")
 
 
 def _runs_sql(job_name: str | None) -> tuple[str, list[Any]]:

@@ -59,7 +59,7 @@ class WizardContext:
     draft: Callable[[str | None], dict[str, Any]] = _no_draft
     go_to: Callable[[str], None] = _nowhere
     # run(job, store path, progress) runs a saved job (None: run_job in this kernel)
-    run: Callable[[JobConfig, Path, Callable[[Any], None]], Any] | None = None
+    run: Callable[[JobConfig, Path | str, Callable[[Any], None]], Any] | None = None
     # the mapping problems the latest preview found (a DataFrame: row, field, value, problem)
     mapping_problems: Callable[[], Any] = lambda: None
     _apis: dict[str, QualtricsApi] = field(default_factory=dict)

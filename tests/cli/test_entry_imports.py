@@ -18,7 +18,7 @@ from qinbound_nb.store.store import Store
 ROOT = Path(__file__).parents[2]
 EXAMPLE = ROOT / "qinbound_nb" / "templates" / "nps-weekly.json"
 HEAVY = {"pandas", "pyarrow", "numpy", "duckdb", "lark", "httpx", "nbformat", "jsonschema",
-         "papermill", "nbclient", "ipywidgets", "IPython"}  # fmt: skip
+         "papermill", "nbclient", "ipywidgets", "IPython", "psycopg"}  # fmt: skip
 NOTEBOOK_AND_WIDGETS = {"nbformat", "jsonschema", "papermill", "nbclient", "ipywidgets", "IPython"}
 RUN_COMMAND = """
 import contextlib, io, json, sys

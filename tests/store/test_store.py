@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -66,9 +67,14 @@ def stored(store: Store, project: str = "customer_feedback") -> dict[str, dict]:
     }
 
 
-@pytest.fixture
-def store(tmp_path: Path):
-    with Store(tmp_path / "store.duckdb") as opened:
+@pytest.fixture(params=["duckdb", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path):
+    """The contract runs against both backends: a DuckDB file and a PostgreSQL database."""
+    if request.param == "duckdb":
+        location: Path | str = tmp_path / "store.duckdb"
+    else:
+        location = request.getfixturevalue("pg_url")
+    with Store(location) as opened:
         yield opened
 
 
@@ -290,24 +296,51 @@ def test_open_resolves_the_environment_default(
     assert (tmp_path / "from-env.duckdb").exists()
 
 
-def test_a_store_locked_by_another_process_is_reported(tmp_path: Path) -> None:
-    path = tmp_path / "locked.duckdb"
-    Store(path).close()
+def hold_lock(path: Path, seconds: float | None = None) -> subprocess.Popen:
+    """Another process holding the store file's lock (until stdin closes, or ``seconds``)."""
+    release = "sys.stdin.read()" if seconds is None else f"time.sleep({seconds})"
     holder = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            f"import duckdb,sys; c=duckdb.connect({str(path)!r}); "
-            "print('ready', flush=True); sys.stdin.read()",
+            f"import duckdb,sys,time; c=duckdb.connect({str(path)!r}); "
+            f"print('ready', flush=True); {release}",
         ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+    return holder
+
+
+def test_a_store_locked_by_another_process_is_reported_after_the_wait(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "locked.duckdb"
+    Store(path).close()
+    monkeypatch.setenv("QINBOUND_STORE_WAIT", "0.5")
+    holder = hold_lock(path)
     try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        started = time.monotonic()
         with pytest.raises(StoreError, match="locked by another process"):
             Store(path)
+        assert time.monotonic() - started >= 0.5
+        assert "waiting for it" in caplog.text
+    finally:
+        holder.communicate("")
+
+
+def test_opening_a_locked_store_waits_for_the_other_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "busy.duckdb"
+    Store(path).close()
+    monkeypatch.setenv("QINBOUND_STORE_WAIT", "20")
+    holder = hold_lock(path, seconds=1.0)
+    try:
+        with Store(path) as opened:
+            assert opened.runs().empty
     finally:
         holder.communicate("")
 
@@ -330,8 +363,11 @@ def test_an_all_empty_column_takes_the_type_of_a_later_chunk(store: Store, job: 
         run.stage(empty)
         run.stage(typed)
         run.finish()
-    types = store.query("DESCRIBE SELECT region, score FROM project_customer_feedback")
-    assert types["column_type"].tolist() == ["VARCHAR", "DOUBLE"]
+    frame = store.documents("customer_feedback")
+    assert [str(frame[c].dtype) for c in ("region", "score")] == [
+        "string[pyarrow]",
+        "double[pyarrow]",
+    ]
     assert stored(store)["R_6"] == {"comment": None, "score": 2.0}
 
 

@@ -75,19 +75,34 @@ CHILD = textwrap.dedent(
 )
 
 
+@pytest.fixture(params=["duckdb", "postgresql"])
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Both backends: a DuckDB file, and a PostgreSQL database (the child is its client)."""
+    if request.param == "duckdb":
+        return tmp_path / "store.duckdb"
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
 def run_child(
-    tmp_path: Path, job: JobConfig, run_id: str, first: int, count: int, kill_at: str = "none"
+    tmp_path: Path,
+    location: Path | str,
+    job: JobConfig,
+    run_id: str,
+    first: int,
+    count: int,
+    kill_at: str = "none",
 ) -> subprocess.Popen[str]:
     script = tmp_path / "child.py"
     script.write_text(CHILD)
-    arguments = [str(tmp_path / "store.duckdb"), job.model_dump_json(), run_id]
+    arguments = [str(location), job.model_dump_json(), run_id]
     arguments += [str(first), str(count), str(count // 5), kill_at]
     return subprocess.Popen(
         [sys.executable, str(script), *arguments], stdout=subprocess.PIPE, text=True
     )
 
 
-def snapshot(path: Path) -> dict[str, pd.DataFrame]:
+def snapshot(path: Path | str) -> dict[str, pd.DataFrame]:
     with Store(path, read_only=True) as store:
         tables = {
             "runs": "SELECT * FROM runs ORDER BY run_id",
@@ -107,26 +122,32 @@ def assert_same(left: dict[str, pd.DataFrame], right: dict[str, pd.DataFrame]) -
 
 
 @pytest.fixture
-def loaded_once(tmp_path: Path, job: JobConfig) -> dict[str, pd.DataFrame]:
-    child = run_child(tmp_path, job, "run-1", first=0, count=LOADED)
+def loaded_once(tmp_path: Path, location: Path | str, job: JobConfig) -> dict[str, pd.DataFrame]:
+    child = run_child(tmp_path, location, job, "run-1", first=0, count=LOADED)
     child.communicate(timeout=120)
     assert child.returncode == 0
-    return snapshot(tmp_path / "store.duckdb")
+    return snapshot(location)
 
 
 @pytest.mark.parametrize("kill_at", ["stage-0", "stage-3", "before-commit"])
 def test_a_run_killed_mid_load_leaves_the_store_as_before_and_a_rerun_converges(
-    tmp_path: Path, job: JobConfig, loaded_once: dict[str, pd.DataFrame], kill_at: str
+    tmp_path: Path,
+    location: Path | str,
+    job: JobConfig,
+    loaded_once: dict[str, pd.DataFrame],
+    kill_at: str,
 ) -> None:
-    child = run_child(tmp_path, job, "run-2", first=RERUN_FROM, count=RERUN, kill_at=kill_at)
+    child = run_child(
+        tmp_path, location, job, "run-2", first=RERUN_FROM, count=RERUN, kill_at=kill_at
+    )
     child.communicate(timeout=120)
     assert child.returncode == -signal.SIGKILL
-    assert_same(snapshot(tmp_path / "store.duckdb"), loaded_once)
+    assert_same(snapshot(location), loaded_once)
 
-    rerun = run_child(tmp_path, job, "run-2", first=RERUN_FROM, count=RERUN)
+    rerun = run_child(tmp_path, location, job, "run-2", first=RERUN_FROM, count=RERUN)
     rerun.communicate(timeout=120)
     assert rerun.returncode == 0
-    with Store(tmp_path / "store.duckdb", read_only=True) as store:
+    with Store(location, read_only=True) as store:
         frame = store.documents("customer_feedback")
         assert len(frame) == TOTAL and frame["natural_id"].is_unique
         by_id = frame.set_index("natural_id")["comment"]
@@ -137,11 +158,13 @@ def test_a_run_killed_mid_load_leaves_the_store_as_before_and_a_rerun_converges(
 
 
 def test_an_external_kill_at_any_moment_is_all_or_nothing(
-    tmp_path: Path, job: JobConfig, loaded_once: dict[str, pd.DataFrame]
+    tmp_path: Path, location: Path | str, job: JobConfig, loaded_once: dict[str, pd.DataFrame]
 ) -> None:
     outcomes = set()
     for attempt in range(4):
-        child = run_child(tmp_path, job, f"run-{attempt + 2}", first=RERUN_FROM, count=RERUN)
+        child = run_child(
+            tmp_path, location, job, f"run-{attempt + 2}", first=RERUN_FROM, count=RERUN
+        )
         assert child.stdout is not None
         wanted = ["staged 1", "staged 4", "finishing", "finishing"][attempt]
         for line in child.stdout:
@@ -151,7 +174,7 @@ def test_an_external_kill_at_any_moment_is_all_or_nothing(
             child.stdout.readline()  # lands inside finish or just after the commit
         os.kill(child.pid, signal.SIGKILL)
         child.communicate(timeout=60)
-        after = snapshot(tmp_path / "store.duckdb")
+        after = snapshot(location)
         if len(after["runs"]) == len(loaded_once["runs"]):
             assert_same(after, loaded_once)
             outcomes.add("before")

@@ -48,9 +48,14 @@ def load(
         return run.finish(checkpoint=checkpoint)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "store.duckdb") as opened:
+@pytest.fixture(params=["duckdb", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """Both backends: a DuckDB file and a PostgreSQL database."""
+    if request.param == "duckdb":
+        location: Path | str = tmp_path / "store.duckdb"
+    else:
+        location = request.getfixturevalue("pg_url")
+    with Store(location) as opened:
         yield opened
 
 

@@ -27,6 +27,8 @@ def test_table_names_stay_unique_where_duckdb_ignores_case() -> None:
     assert table_name_for("Customer-Feedback", set()) == "project_customer_feedback"
     taken = {"project_customer_feedback", "project_customer_feedback_2"}
     assert table_name_for("customer_feedback", taken) == "project_customer_feedback_3"
+    long_names = table_name_for("x" * 80, set()), table_name_for("x" * 81, {"project_" + "x" * 48})
+    assert long_names == ("project_" + "x" * 48, "project_" + "x" * 48 + "_2")
 
 
 @pytest.mark.parametrize(

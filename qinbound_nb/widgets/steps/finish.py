@@ -26,14 +26,12 @@ def default_exporter(job: JobConfig, path: Path, job_path: Path, store_path: str
     return export_notebook(job, path, job_path=job_path, store_path=store_path)
 
 
-def store_path(store: Any) -> Path:
-    """Where runs load: the wizard's store, else the default store (absolute)."""
-    given = getattr(store, "path", None)
-    if given:
-        return Path(given).resolve()
-    from qinbound_nb.store.store import default_store_path
+def store_path(store: Any) -> Path | str:
+    """Where runs load: the wizard's store, else the default store (absolute; a URL as is)."""
+    from qinbound_nb.store.backend import absolute, resolve_location
 
-    return default_store_path().resolve()
+    given = getattr(store, "path", None)
+    return absolute(given if given else resolve_location(None))
 
 
 def problems_html(problems: Any, shown: int = 10) -> str:

@@ -18,12 +18,12 @@ from qinbound_nb.widgets.steps.schedule import describe_schedule
 from qinbound_nb.widgets.tasks import Busy, MessageArea, guarded, run_task
 
 # run(job, store path, progress) -> a RunReport (status, counts, redaction_counts, warnings...)
-RunFunction = Callable[[JobConfig, Path, Callable[[Any], None]], Any]
+RunFunction = Callable[[JobConfig, Path | str, Callable[[Any], None]], Any]
 STATUS_COLOURS = {"succeeded": "#16a34a", "succeeded_with_warnings": "#d97706", "failed": "#b91c1c"}
 COPY = "navigator.clipboard.writeText(this.previousElementSibling.textContent)"
 
 
-def library_run(job: JobConfig, store: Path, progress: Callable[[Any], None]) -> Any:
+def library_run(job: JobConfig, store: Path | str, progress: Callable[[Any], None]) -> Any:
     """The default: ``run_job`` straight in this kernel (no papermill)."""
     from qinbound_nb.runs.execute import run_job
 
@@ -36,10 +36,13 @@ def launcher() -> str:
 
 
 def run_commands(
-    job: JobConfig, job_path: Path, notebook: Path | None, store: Path
+    job: JobConfig, job_path: Path, notebook: Path | None, store: Path | str
 ) -> list[tuple[str, str]]:
     """(what it does, the command or sentence) for the saved job; every path absolute."""
-    quoted, at = shlex.quote(str(job_path.resolve())), shlex.quote(str(store.resolve()))
+    quoted, at = (
+        shlex.quote(str(job_path.resolve())),
+        shlex.quote(str(store if isinstance(store, str) else store.resolve())),
+    )
     lines = [("Run it from a terminal", f"{launcher()} run {quoted} --store {at}")]
     if notebook is not None:
         lines.append(("Production notebook", f"{notebook.resolve()} (the run executes it)"))
@@ -97,11 +100,11 @@ class RunPanel:
         self.messages = MessageArea()
         self.summary = W.HTML("")
         self.report: Any = None
-        self._target: tuple[JobConfig, Path] | None = None
+        self._target: tuple[JobConfig, Path | str] | None = None
         self.button.on_click(guarded(self.messages)(lambda _b: self.start()))
         self.widget = W.VBox([self.button, self.busy.widget, self.messages.widget, self.summary])
 
-    def ready(self, job: JobConfig, store: Path) -> None:
+    def ready(self, job: JobConfig, store: Path | str) -> None:
         """The job is saved: it can run now, into ``store``."""
         self._target = (job, store)
         self.button.disabled = False
