@@ -78,6 +78,7 @@ def _write_airflow_dag(job: JobConfig, job_path: Path, dag_path: Path) -> None:
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
     from qinbound_nb.notebooks.production import run_production
+    from qinbound_nb.runs.expiry import send_expiry_notice
     from qinbound_nb.scheduling.scheduler import Scheduler
     from qinbound_nb.store.store import Store, default_store_path
 
@@ -103,7 +104,9 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     def run(job_path: Path) -> int:
         return 0 if run_production(job_path, store=store).ok else 1
 
-    scheduler = Scheduler(list_jobs, run, max_parallel=SCHEDULER_PARALLEL_RUNS)
+    scheduler = Scheduler(
+        list_jobs, run, max_parallel=SCHEDULER_PARALLEL_RUNS, expiry_notice=send_expiry_notice
+    )
     if args.once:
         scheduler.tick()
         return 0

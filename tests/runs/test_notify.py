@@ -18,7 +18,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from qinbound_nb.job.config import Connection, Notifications
-from qinbound_nb.runs.notify import SmtpSettings, expiry_warning, notify
+from qinbound_nb.runs.expiry import expiry_warning
+from qinbound_nb.runs.notify import SmtpSettings, notify
 
 SUMMARY = {
     "job": "nps-weekly",
