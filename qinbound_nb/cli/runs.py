@@ -45,9 +45,12 @@ def progress_line(update: ExportProgress) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     if args.if_due:
+        from qinbound_nb.runs.expiry import send_expiry_notice
         from qinbound_nb.scheduling.scheduler import run_if_due
 
-        return run_if_due(Path(args.job), lambda _path: _run_once(args))
+        return run_if_due(
+            Path(args.job), lambda _path: _run_once(args), expiry_notice=send_expiry_notice
+        )
     return _run_once(args)
 
 

@@ -82,6 +82,7 @@ def _write_airflow_dag(job: JobConfig, job_path: Path, dag_path: Path) -> None:
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
     from qinbound_nb.notebooks.production import run_production
+    from qinbound_nb.runs.expiry import send_expiry_notice
     from qinbound_nb.scheduling.scheduler import Scheduler
     from qinbound_nb.store.backend import exists, is_url, resolve_location
     from qinbound_nb.store.store import Store
@@ -109,7 +110,7 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
         return 0 if run_production(job_path, store=store).ok else 1
 
     parallel = SCHEDULER_PARALLEL_RUNS_SERVER if is_url(store) else SCHEDULER_PARALLEL_RUNS
-    scheduler = Scheduler(list_jobs, run, max_parallel=parallel)
+    scheduler = Scheduler(list_jobs, run, max_parallel=parallel, expiry_notice=send_expiry_notice)
     if args.once:
         scheduler.tick()
         return 0

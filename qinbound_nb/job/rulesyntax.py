@@ -14,14 +14,16 @@ it uses positive lookarounds or backreferences. Every pattern is compiled by the
 engine on load. RE2 matches in time linear in the text, so catastrophic backtracking cannot
 happen; we still bound a pattern's length, RE2 bounds repetition counts (at most 1000, nested
 counts included) and we bound the compiled program's size, so one rule cannot make a run slow.
-Every problem names the rule source and its line number.
+Every problem names the rule source and its line number. :func:`rule_template` returns the
+commented example file of each kind shipped with the package (the rules step's Template).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from importlib import resources
+from typing import Any, Literal
 
 from qinbound_nb.errors import RuleError
 
@@ -74,6 +76,12 @@ class RedactionPattern:
 
     pattern: str
     line: int
+
+
+def rule_template(kind: Literal["substitutions", "redactions"]) -> str:
+    """The commented example rule file of ``kind``, shipped in ``qinbound_nb/templates``."""
+    template = resources.files("qinbound_nb").joinpath("templates", f"{kind}.txt")
+    return template.read_text(encoding="utf-8")
 
 
 def _rule_lines(text: str) -> list[tuple[int, str]]:

@@ -37,7 +37,7 @@ import httpx
 from pydantic import SecretStr
 
 from qinbound_nb.errors import ConfigError
-from qinbound_nb.job.config import Connection, Notifications
+from qinbound_nb.job.config import Notifications
 from qinbound_nb.job.vocab import NotifyEvent, RunStatus
 from qinbound_nb.local.settings import Settings
 
@@ -131,7 +131,17 @@ def notify(
     """
     if event not in notifications.on:
         return []
-    payload = summary_payload(event, summary)
+    return deliver(summary_payload(event, summary), notifications, settings, transport=transport)
+
+
+def deliver(
+    payload: dict[str, Any],
+    notifications: Notifications,
+    settings: SmtpSettings | None = None,
+    *,
+    transport: httpx.BaseTransport | None = None,
+) -> list[str]:
+    """Send ``payload`` to the job's email recipients and webhook; return what failed."""
     warnings = []
     if notifications.email:
         warnings += _email_warnings(payload, notifications.email, settings)
@@ -191,9 +201,8 @@ def _email_warnings(
 def email_message(payload: dict[str, Any], sender: str, recipients: list[str]) -> EmailMessage:
     """The notification email: a subject naming job, status and run, a plain-text body."""
     message = EmailMessage()
-    message["Subject"] = (
-        f"[qinbound] {payload['job']}: {payload['status']} (run {payload['run_id']})"
-    )
+    run = f" (run {payload['run_id']})" if payload.get("run_id") else ""
+    message["Subject"] = f"[qinbound] {payload['job']}: {payload['status']}{run}"
     message["From"] = sender
     message["To"] = ", ".join(recipients)
     lines = [f"{key}: {payload[key]}" for key in SUMMARY_KEYS if payload.get(key) is not None]
@@ -232,20 +241,3 @@ def _webhook_warnings(
     if not response.is_success:
         return [f"webhook notification to {where} was refused with HTTP {response.status_code}"]
     return []
-
-
-def expiry_warning(connection: Connection, today: date) -> str | None:
-    """A warning when the connection's token expires within its notice window (or has)."""
-    days = connection.days_to_expiry(today)
-    if days is None or days > connection.notice_days:
-        return None
-    when = connection.expires.isoformat() if connection.expires else "?"
-    if days < 0:
-        return (
-            f"the token of connection {connection.name!r} expired on {when}; create a new "
-            f"token in Qualtrics and save it with 'qinbound connections add {connection.name}'"
-        )
-    return (
-        f"the token of connection {connection.name!r} expires in {days} day(s), on {when}; "
-        f"renew it and save it with 'qinbound connections add {connection.name}'"
-    )

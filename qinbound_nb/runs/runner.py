@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -28,7 +28,8 @@ from qinbound_nb.job.rulesyntax import substitution_warnings
 from qinbound_nb.job.vocab import FeedbackFormat, MaskStyle, PreviewOutcome, RunStatus
 from qinbound_nb.local.connections import ConnectionStore, project_hash_key
 from qinbound_nb.qualtrics.client import QualtricsClient
-from qinbound_nb.runs.notify import expiry_warning, notify, subscribed_event
+from qinbound_nb.runs.expiry import expiry_warning, refuse_expired
+from qinbound_nb.runs.notify import notify, subscribed_event
 from qinbound_nb.runs.pulls import (
     Progress,
     fetch_in_progress,
@@ -84,8 +85,10 @@ class Runner:
         return self.now + timedelta(seconds=time.monotonic() - self._began)
 
     def prepare(self) -> Prepared:
-        """Warn of an expiring token, find the checkpoint, plan the pull, compile the rules."""
-        self.tally.warn(expiry_warning(ConnectionStore().get(self.job.connection), date.today()))
+        """Refuse an expired token (warn of one expiring), find the checkpoint, plan the pull."""
+        connection = ConnectionStore().get(self.job.connection)
+        refuse_expired(connection, self.now.date())
+        self.tally.warn(expiry_warning(connection, self.now.date()))
         rules = self.job.rules.substitutions
         self.tally.warn(*substitution_warnings(rules, source="rules.substitutions"))
         with self.stores() as store:

@@ -10,7 +10,8 @@ either run it, or log why not. The rules:
   slot is scheduled as usual;
 - **catch up once**: after downtime, however many slots were missed, the job runs once;
 - **new jobs**: the first time a job is seen counts as its creation, so a job with
-  ``pull_on_create`` runs at once and an hourly lattice is anchored on that day.
+  ``pull_on_create`` runs at once and an hourly lattice is anchored on that day;
+- **expiry notices**: each due one is sent once (:mod:`qinbound_nb.scheduling.notices`).
 
 State (first seen, last slot, last exit code) is one JSON file per job in ``state_dir``,
 rewritten atomically under its own lock, so several processes can share the folder.
@@ -30,6 +31,7 @@ from typing import IO, Any, Literal
 from qinbound_nb.errors import QInboundError
 from qinbound_nb.job.config import JobConfig, Schedule
 from qinbound_nb.local.connections import qinbound_home
+from qinbound_nb.scheduling.notices import ExpiryNotice, send_due_notices
 from qinbound_nb.scheduling.recurrence import next_run, runs_between
 from qinbound_nb.scheduling.state import JobState, parse_instant
 
@@ -77,6 +79,7 @@ class Scheduler:
         log: the logger that records every decision.
         max_parallel: how many different jobs may run at the same time.
         poll_s: the longest pause between ticks (new job files are noticed this fast).
+        expiry_notice: sends a job's connection-expiry notice (``scheduling.notices``).
     """
 
     def __init__(
@@ -91,10 +94,12 @@ class Scheduler:
         max_parallel: int = 2,
         poll_s: float = 60.0,
         read_schedule: Callable[[Path], Schedule] = load_schedule,
+        expiry_notice: ExpiryNotice | None = None,
     ) -> None:
         self.list_jobs, self.run, self.clock, self.sleep = list_jobs, run, clock, sleep
         self.state_dir = state_dir or default_state_dir()
         self.log, self.poll_s, self.read_schedule = log, poll_s, read_schedule
+        self.expiry_notice = expiry_notice
         self._pool = ThreadPoolExecutor(max_parallel, thread_name_prefix="qinbound-run")
         self._running: set[Future[int]] = set()
         self.exit_codes: dict[Path, int] = {}  # the last exit code of each job run by this object
@@ -102,7 +107,10 @@ class Scheduler:
     def tick(self, *, wait_for_runs: bool = True) -> list[Decision]:
         """Consider every job once; start the due ones (and wait for them unless told not to)."""
         now = self.clock()
-        decisions = [self._consider(Path(job_path), now) for job_path in self.list_jobs()]
+        job_paths = [Path(job_path) for job_path in self.list_jobs()]
+        if self.expiry_notice is not None:  # due notices go out whether or not a job runs
+            send_due_notices(job_paths, now.date(), self.state_dir, self.expiry_notice, self.log)
+        decisions = [self._consider(job_path, now) for job_path in job_paths]
         if wait_for_runs:
             self.wait()
         return decisions
@@ -236,9 +244,11 @@ def run_if_due(
     state_dir: Path | None = None,
     clock: Callable[[], datetime] = utc_now,
     log: logging.Logger = LOGGER,
+    expiry_notice: ExpiryNotice | None = None,
 ) -> int:
     """``qinbound run JOB --if-due``: run the job if a slot is due; return its exit code, else 0."""
     scheduler = Scheduler(lambda: [job_path], run, clock=clock, state_dir=state_dir, log=log)
+    scheduler.expiry_notice = expiry_notice
     scheduler.tick()
     return scheduler.exit_codes.get(job_path, 0)
 

@@ -74,3 +74,24 @@ class JobState:
 
 def parse_instant(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
+
+
+class Notices:
+    """The notices already sent: one JSON list of keys in the state folder, shared under a lock."""
+
+    def __init__(self, state_dir: Path) -> None:
+        self.path = state_dir / "notices.json"
+
+    def first_time(self, key: str) -> bool:
+        """Record ``key``; True only for the call that recorded it first (across processes)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_suffix(".json.lock"), "a+b") as guard:
+            fcntl.flock(guard, fcntl.LOCK_EX)
+            try:
+                sent = set(json.loads(self.path.read_text(encoding="utf-8")))
+            except (FileNotFoundError, ValueError, TypeError):
+                sent = set()
+            if key in sent:
+                return False
+            write_atomically(self.path, json.dumps(sorted(sent | {key}), indent=2) + "\n")
+            return True

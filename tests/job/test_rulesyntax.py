@@ -6,17 +6,27 @@ import pandas as pd
 import pytest
 
 from qinbound_nb import JobConfig, RedactionRules, redact
-from qinbound_nb.job.rulesyntax import parse_substitution_rules
+from qinbound_nb.job.rulesyntax import (
+    commented_patterns,
+    parse_redaction_rules,
+    parse_substitution_rules,
+    rule_template,
+    substitution_warnings,
+)
 
 
 def _substitute(rules_text: str, text: str) -> str:
+    return _redact(rules_text, "", text)
+
+
+def _redact(substitutions: str, redactions: str, text: str) -> str:
     job = JobConfig.model_validate(
         {
             "name": "colons",
             "project": "p",
             "connection": "sandbox",
             "source": {"type": "survey", "survey_id": "SV_1NpsDemoSurvey1"},
-            "rules": {"substitutions": rules_text},
+            "rules": {"substitutions": substitutions, "redactions": redactions},
         }
     )
     rules = RedactionRules.from_config(job.rules, hash_key=b"k")
@@ -58,3 +68,22 @@ def test_a_line_that_stays_ambiguous_is_split_at_the_first_and_warned(
     assert warning is not None
     assert warning.startswith("subs.txt, line 1: more than one ':'")
     assert "' : '" in warning and "'\\:'" in warning
+
+
+def test_the_shipped_templates_parse_without_warnings_and_show_every_syntax_rule() -> None:
+    substitutions = rule_template("substitutions")
+    rules = parse_substitution_rules(substitutions, source="substitutions.txt")
+    pairs = {(rule.phrase, rule.replacement) for rule in rules}
+    assert {("10:30 am", "half past ten"), ("w:o", "without"), ("colour", "color")} <= pairs
+    assert substitution_warnings(substitutions) == []
+    redactions = rule_template("redactions")
+    assert len(parse_redaction_rules(redactions, source="redactions.txt")) == 4
+    assert commented_patterns(redactions) == []  # no comment line reads as a lost pattern
+
+
+def test_the_templates_work_as_a_job_s_rules() -> None:
+    text = "Meeting at 10:30 am w:o ticket #A123456, SSN 123-45-6789, MBR98765."
+    masked = _redact(rule_template("substitutions"), rule_template("redactions"), text)
+    assert masked == (
+        "Meeting at half past ten without ticket [REDACTED], SSN [REDACTED], [REDACTED]."
+    )

@@ -17,8 +17,9 @@ import respx
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from qinbound_nb.job.config import Connection, Notifications
-from qinbound_nb.runs.notify import SmtpSettings, expiry_warning, notify
+from qinbound_nb.job.config import Connection, JobConfig, Notifications
+from qinbound_nb.runs.expiry import expiry_warning, send_expiry_notice
+from qinbound_nb.runs.notify import SmtpSettings, notify
 
 SUMMARY = {
     "job": "nps-weekly",
@@ -180,3 +181,22 @@ def test_expiry_warning_within_the_notice_window(
         assert warning is None
     else:
         assert warning is not None and expected in warning and "'prod'" in warning
+
+
+def test_the_expiry_notice_is_emailed_whatever_events_the_job_subscribes_to(
+    inbox: tuple[Inbox, int], job: JobConfig
+) -> None:
+    handler, port = inbox
+    subscribed = job.model_copy(
+        update={"notifications": Notifications(on=["failure"], email=["ops@example.com"])}
+    )
+    connection = Connection(name="prod", datacenter="iad1", expires=date(2024, 5, 8))
+    assert send_expiry_notice(subscribed, connection, date(2024, 4, 1), settings=plain(port)) == []
+    assert handler.envelopes == []  # 37 days ahead: outside the 14-day notice window
+    assert send_expiry_notice(subscribed, connection, date(2024, 5, 1), settings=plain(port)) == []
+    (envelope,) = handler.envelopes
+    message = message_from_bytes(envelope.content)
+    assert message["Subject"] == "[qinbound] nps-weekly: connection_expiring"
+    body = message.get_payload()
+    assert "'prod' expires in 7 day(s), on 2024-05-08" in body
+    assert "qinbound connections add prod" in body

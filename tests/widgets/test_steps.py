@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 import stat
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -11,7 +13,9 @@ from datetime import UTC, date, datetime
 import pytest
 
 from qinbound_nb.job.config import Connection
+from qinbound_nb.job.rulesyntax import rule_template
 from qinbound_nb.local.connections import ConnectionStore
+from qinbound_nb.widgets.steps.rules import template_link
 
 from .conftest import OTHER_SURVEY, SURVEY_ID, RecordingApi, walk_to
 
@@ -402,3 +406,34 @@ def test_long_labels_are_shown_whole(make_wizard) -> None:
     assert in_progress.layout.width == connection.notify.layout.width == "auto"
     assert in_progress.layout is not connection.notify.layout  # hiding one never hides both
     assert connection.mode.style.button_width == "auto"
+
+
+def test_the_template_buttons_fill_an_empty_box_with_a_file_that_checks(make_wizard) -> None:
+    wizard = make_wizard()
+    walk_to(wizard, "rules")
+    step = wizard.current
+    step.substitutions_template.click()
+    step.redactions_template.click()
+    assert "corroded virus : Coronavirus" in step.substitutions.value
+    assert "\\d{3}-\\d{2}-\\d{4}" in step.redactions.value
+    assert "Loaded the redactions template" in step.messages.text
+    assert step.error_for("substitutions") == step.error_for("redactions") == ""
+    assert not wizard.next.disabled
+    assert step.value.substitutions == step.substitutions.value
+
+
+def test_a_template_never_overwrites_rules_already_typed(make_wizard) -> None:
+    wizard = make_wizard()
+    walk_to(wizard, "rules")
+    step = wizard.current
+    step.substitutions.value = "mine : kept"
+    step.substitutions_template.click()
+    assert step.substitutions.value == "mine : kept"
+    assert "already holds rules" in step.messages.text
+
+
+def test_the_template_link_downloads_the_shipped_file() -> None:
+    link = template_link("redactions").value
+    data = re.search(r"base64,([A-Za-z0-9+/=]+)", link)
+    assert data and 'download="redactions.txt"' in link
+    assert base64.b64decode(data.group(1)).decode("utf-8") == rule_template("redactions")

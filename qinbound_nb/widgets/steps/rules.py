@@ -3,14 +3,15 @@ as .txt files), built-in PII detectors, the mask style and which fields the rule
 
 from __future__ import annotations
 
+import base64
 import html
-from typing import Any
+from typing import Any, Literal
 
 import ipywidgets as W
 
 from qinbound_nb.errors import RuleError
 from qinbound_nb.job.config import KNOWN_VALUE_FIELDS, Rules
-from qinbound_nb.job.rulesyntax import commented_patterns
+from qinbound_nb.job.rulesyntax import commented_patterns, rule_template
 from qinbound_nb.job.vocab import ApplyTo, FieldType, MaskStyle, PiiKind
 from qinbound_nb.widgets.base import Checked, Step, validated
 from qinbound_nb.widgets.tasks import guarded
@@ -35,6 +36,7 @@ PII_LABELS = {
     PiiKind.IBAN: "IBAN",
 }
 CHOSEN = "chosen"  # the wizard's word for "a list of fields", beside ApplyTo's words
+RuleKind = Literal["substitutions", "redactions"]
 
 
 def uploaded_text(upload: dict[str, Any]) -> str:
@@ -46,6 +48,15 @@ def uploaded_text(upload: dict[str, Any]) -> str:
         raise RuleError(
             "is not UTF-8 text; save it as UTF-8 and upload it again", source=name
         ) from None
+
+
+def template_link(kind: RuleKind) -> W.HTML:
+    """A link that downloads the commented example file of ``kind`` (XM Discover's Template)."""
+    data = base64.b64encode(rule_template(kind).encode("utf-8")).decode("ascii")
+    return W.HTML(
+        f'<a download="{kind}.txt" href="data:text/plain;charset=utf-8;base64,{data}" '
+        f'title="the example file, to edit and upload">Download {kind}.txt</a>'
+    )
 
 
 class RulesStep(Step[Rules]):
@@ -60,6 +71,9 @@ class RulesStep(Step[Rules]):
         self.redactions = W.Textarea(placeholder=REDACTIONS_HINT, layout=area)
         self.substitutions_file = W.FileUpload(accept=".txt", description="Upload .txt")
         self.redactions_file = W.FileUpload(accept=".txt", description="Upload .txt")
+        hint = "fill the empty box with a commented example file in XM Discover's format"
+        self.substitutions_template = W.Button(description="Template", tooltip=hint)
+        self.redactions_template = W.Button(description="Template", tooltip=hint)
         self.pii = {
             kind: W.ToggleButton(description=PII_LABELS[kind], value=False) for kind in PiiKind
         }
@@ -89,14 +103,16 @@ class RulesStep(Step[Rules]):
             (self.redactions_file, self.redactions),
         ):
             upload.observe(guarded(self.messages)(self._loader(upload, target)), names="value")
+        self.substitutions_template.on_click(self._filler("substitutions", self.substitutions))
+        self.redactions_template.on_click(self._filler("redactions", self.redactions))
         self.watch(self.substitutions, self.redactions, *self.pii.values())
         self.watch(self.known_values, self.ner_model)
         self.watch(self.mask_style, self.mask, self.apply_to, self.fields)
         return [
             W.HTML("<b>Substitutions</b> <small>(case-sensitive; <code># comments</code>)</small>"),
-            self.field("substitutions", self.substitutions, self.substitutions_file),
+            self.field("substitutions", self.substitutions, self._buttons("substitutions")),
             W.HTML("<b>Redactions</b> <small>(regular expressions, RE2 flavour)</small>"),
-            self.field("redactions", self.redactions, self.redactions_file),
+            self.field("redactions", self.redactions, self._buttons("redactions")),
             self.redaction_notes,
             W.HTML("<b>Built-in PII detectors</b> <small>(ours: XM Discover has none)</small>"),
             self.field("pii", W.HBox(list(self.pii.values()))),
@@ -111,6 +127,32 @@ class RulesStep(Step[Rules]):
             W.HTML("<b>Apply to</b>"),
             self.field("apply_to", self.apply_to, self.fields),
         ]
+
+    def _buttons(self, kind: RuleKind) -> W.VBox:
+        """Upload, Template and the template's download link, stacked beside the rule box."""
+        if kind == "substitutions":
+            upload, template = self.substitutions_file, self.substitutions_template
+        else:
+            upload, template = self.redactions_file, self.redactions_template
+        return W.VBox([upload, template, template_link(kind)])
+
+    def _filler(self, kind: RuleKind, target: W.Textarea) -> Any:
+        @guarded(self.messages)
+        def fill(_button: W.Button) -> None:
+            if target.value.strip():
+                self.messages.error(
+                    f"The {kind} box already holds rules, so the template was not loaded over "
+                    f"them: clear the box first, or download {kind}.txt with the link below "
+                    "the button."
+                )
+                return
+            target.value = rule_template(kind)
+            self.messages.success(
+                f"Loaded the {kind} template: its comments explain the format; edit or "
+                "delete its example rules."
+            )
+
+        return fill
 
     def _loader(self, upload: W.FileUpload, target: W.Textarea) -> Any:
         def load(change: dict[str, Any]) -> None:
