@@ -88,7 +88,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_purge(args: argparse.Namespace) -> int:
     with Store.open(store_path(args)) as store:
         result = store.purge(args.run)
-    print(f"purged run {args.run}: {result}")
+    print(result.summary())
     return 0
 
 

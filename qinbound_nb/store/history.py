@@ -47,11 +47,22 @@ class Checkpoint:
 
 @dataclass(frozen=True)
 class PurgeResult:
-    """What a purge did."""
+    """What a purge did: documents deleted, kept (a later run wrote them), and the checkpoint."""
 
     run_id: str
     deleted: int
     kept: int
+    job_name: str = ""
+    checkpoint: str = ""  # what the job's checkpoint is now, when the purge moved it
+
+    def summary(self) -> str:
+        """A few lines a person reads after ``qinbound purge``."""
+        lines = [f"purged run {self.run_id}: {self.deleted} document(s) deleted"]
+        if self.kept:
+            lines.append(f"  {self.kept} document(s) it wrote were kept: a later run wrote them")
+        if self.checkpoint:
+            lines.append(f"  {self.checkpoint}")
+        return "\n".join(lines)
 
 
 def write_run_row(
@@ -147,8 +158,8 @@ def purge_run(connection: Executes, run_id: str, table: str | None) -> PurgeResu
         "purged_documents = ? WHERE run_id = ?",
         [datetime.now(UTC), deleted, run_id],
     )
-    _restore_checkpoint(connection, run_id, job_name)
-    return PurgeResult(run_id=run_id, deleted=deleted, kept=kept)
+    checkpoint = _restore_checkpoint(connection, run_id, job_name)
+    return PurgeResult(run_id, deleted, kept, job_name, checkpoint)
 
 
 def _run_row(connection: Executes, run_id: str) -> tuple[str, str, datetime]:
@@ -160,12 +171,13 @@ def _run_row(connection: Executes, run_id: str) -> tuple[str, str, datetime]:
     return row[0], row[1], row[2]
 
 
-def _restore_checkpoint(connection: Executes, run_id: str, job_name: str) -> None:
+def _restore_checkpoint(connection: Executes, run_id: str, job_name: str) -> str:
+    """Rewind the job's checkpoint to before ``run_id`` when it was that run's; say what it is."""
     current = fetch_first(
         connection, "SELECT run_id FROM checkpoints WHERE job_name = ?", [job_name]
     )
     if current is None or current[0] != run_id:
-        return
+        return ""
     connection.execute("DELETE FROM checkpoints WHERE job_name = ?", [job_name])
     connection.execute(
         f"""INSERT INTO checkpoints
@@ -174,6 +186,18 @@ def _restore_checkpoint(connection: Executes, run_id: str, job_name: str) -> Non
           AND (continuation_token IS NOT NULL OR watermark IS NOT NULL)
         ORDER BY started_at DESC LIMIT 1""",
         [datetime.now(UTC), job_name],
+    )
+    earlier = fetch_first(
+        connection, "SELECT run_id FROM checkpoints WHERE job_name = ?", [job_name]
+    )
+    if earlier is None:
+        return (
+            f"job {job_name!r} has no checkpoint now: its next run pulls every response "
+            "again, the purged run's included"
+        )
+    return (
+        f"the checkpoint of job {job_name!r} is back to run {earlier[0]}: its next run pulls "
+        "the purged run's responses again"
     )
 
 
