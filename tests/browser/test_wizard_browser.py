@@ -137,8 +137,9 @@ def walk_to_mapping(wizard: WizardPage) -> None:
     surveys.select_option(label=SURVEY)
     expect(root.get_by_placeholder("SV_…")).to_have_value("SV_1NpsDemoSurvey1")
     wizard.next_step(5, "Data mapping")
-    # the suggested mapping: the comment is loaded as a verbatim named from its question
-    expect(wizard.text("QID2_TEXT")).to_be_visible()
+    # the suggested mapping: the comment is loaded as a verbatim named from its question; the
+    # fields come from a small sample export, which may queue behind the preview's own fetch
+    expect(wizard.text("QID2_TEXT")).to_be_visible(timeout=90_000)
     names = root.get_by_placeholder("attribute name")
     expect(names.first).to_be_visible()
     assert "main_reason_score" in names.evaluate_all("inputs => inputs.map(i => i.value)")
