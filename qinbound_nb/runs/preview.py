@@ -61,6 +61,7 @@ class Preview:
     problems: pd.DataFrame = field(default_factory=pd.DataFrame)
     store_path: Path | None = None
     source_id_column: str | None = None
+    store: Store | None = field(default=None, repr=False)  # an open store the caller lent
 
     def html(self) -> str:
         """The comparison view: each response's raw values beside its document's, spans marked."""
@@ -100,7 +101,11 @@ class Preview:
     def update(self, job: JobConfig) -> Preview:
         """The same sample run through a changed job (no fetching)."""
         return build_preview(
-            job, self.raw, store_path=self.store_path, source_id_column=self.source_id_column
+            job,
+            self.raw,
+            store_path=self.store_path,
+            store=self.store,
+            source_id_column=self.source_id_column,
         )
 
 
@@ -109,7 +114,7 @@ def preview(
     limit: int = 100,
     *,
     client: QualtricsClient | None = None,
-    store: str | os.PathLike[str] | None = None,
+    store: Store | str | os.PathLike[str] | None = None,
     progress: Callable[[ExportProgress], None] | None = None,
 ) -> Preview:
     """Fetch up to ``limit`` responses and show what the job would make of them.
@@ -118,7 +123,8 @@ def preview(
         job: the job (or its job file).
         limit: how many responses to sample.
         client: an API client; default from the job's connection.
-        store: a store file; when it exists, each document is marked new / replaces / skipped.
+        store: an open Store (used as it is: one connection per store per process), or a
+            store file or URL; each document is then marked new / replaces / skipped.
         progress: called with export progress.
     """
     job = as_job(job)
@@ -127,6 +133,8 @@ def preview(
             raw, id_column = _sample(owned, job, limit, progress)
     else:
         raw, id_column = _sample(client, job, limit, progress)
+    if isinstance(store, Store):
+        return build_preview(job, raw, store=store, source_id_column=id_column)
     return build_preview(
         job, raw, store_path=Path(store) if store else None, source_id_column=id_column
     )
@@ -137,14 +145,18 @@ def build_preview(
     raw: pd.DataFrame,
     *,
     store_path: Path | None = None,
+    store: Store | None = None,
     source_id_column: str | None = None,
 ) -> Preview:
-    """Run the stages over an already fetched sample."""
+    """Run the stages over an already fetched sample (``store``: an open store to compare with)."""
     result = process_chunk(
         raw, job, compile_rules(job), load_date=datetime.now(UTC), source_id_column=source_id_column
     )
     outcomes = None
-    if store_path is not None and store_path.exists():
+    if store is not None:  # the caller's open store: opening the file again would conflict
+        ids = result.documents["natural_id"]
+        outcomes = store.preview_outcomes(job.project, ids, job.duplicates)
+    elif store_path is not None and store_path.exists():
         with Store.open(store_path, read_only=True) as store:
             ids = result.documents["natural_id"]
             outcomes = store.preview_outcomes(job.project, ids, job.duplicates)
@@ -167,6 +179,7 @@ def build_preview(
         problems=result.problems,
         store_path=store_path,
         source_id_column=source_id_column,
+        store=store,
     )
 
 

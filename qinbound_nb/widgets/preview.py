@@ -97,7 +97,8 @@ class PreviewPanel:
         from qinbound_nb import preview
 
         progress = lambda report: self.busy.progress(report.percent)  # noqa: E731
-        store = getattr(self._store, "path", None)
+        # the wizard's own open store, never a second connection to its file
+        store = self._store if hasattr(self._store, "preview_outcomes") else None
         return preview(job, limit, store=store, progress=progress)
 
     def _fetch(self, _button: object = None) -> None:
