@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from pg_server import pg_server, pg_url  # noqa: F401  (fixtures: a throwaway PostgreSQL)
 from pydantic import SecretStr
+from webhook_receiver import webhook  # noqa: F401  (fixture: a loopback webhook receiver)
 
 from qinbound_nb import JobConfig
 from qinbound_nb.local.connections import SANDBOX

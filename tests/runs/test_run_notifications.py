@@ -5,46 +5,15 @@ A loopback webhook receiver (an ``http.server`` thread) records each POST body.
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
-import pytest
+from webhook_receiver import Receiver
 
 from qinbound_nb import JobConfig, run_job
 from qinbound_nb.store.store import Store
 
 DAY_ONE = "2026-11-05T12:00:00Z"
-
-
-class Receiver(ThreadingHTTPServer):
-    bodies: list[dict[str, Any]]
-
-
-class Hook(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:
-        length = int(self.headers["Content-Length"])
-        self.server.bodies.append(json.loads(self.rfile.read(length)))  # type: ignore[attr-defined]
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def webhook() -> Iterator[Receiver]:
-    server = Receiver(("127.0.0.1", 0), Hook)
-    server.bodies = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 def subscribed(job: JobConfig, receiver: Receiver, on: list[str]) -> JobConfig:
