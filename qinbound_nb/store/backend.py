@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from qinbound_nb.local.settings import Settings
 
 if TYPE_CHECKING:  # annotations only: opening a store needs neither
+    from datetime import datetime
+
     import pandas as pd
     import pyarrow as pa
 
@@ -76,6 +78,18 @@ class Backend(Executes, Protocol):
     def create_document_table(self, table: str, columns: list[tuple[str, str]]) -> None: ...
 
     def lock_project(self, project: str) -> None: ...
+
+    @property
+    def direct_loads(self) -> bool:
+        """Whether a chunk's new documents may skip the stage (see ``store.pg_direct``)."""
+
+    def try_lock_project(self, project: str) -> bool:
+        """Take the project's lock if it is free (until COMMIT); False when another run has it."""
+
+    def load_direct(
+        self, table: str, run_id: str, chunk: pa.Table, written_at: datetime
+    ) -> pa.Table:
+        """Write the chunk's new documents into ``table``; return the rows to stage."""
 
     def merge_batch(
         self, table: str, run_id: str, job: JobConfig, in_progress_ids: list[str] | None

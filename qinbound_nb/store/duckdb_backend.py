@@ -27,6 +27,8 @@ from qinbound_nb.store.schema import (
 )
 
 if TYPE_CHECKING:  # loads need pandas and pyarrow; opening a store does not
+    from datetime import datetime
+
     import pandas as pd
     import pyarrow as pa
 
@@ -119,6 +121,18 @@ class DuckDBBackend:
 
     def lock_project(self, project: str) -> None:
         """Nothing to do: the file has one writer."""
+
+    direct_loads = False  # DuckDB's insert from the stage is already a bulk append
+
+    def try_lock_project(self, project: str) -> bool:
+        """Always free: the file has one writer."""
+        return True
+
+    def load_direct(
+        self, table: str, run_id: str, chunk: pa.Table, written_at: datetime
+    ) -> pa.Table:
+        """No fast path: every row is staged."""
+        return chunk
 
     def merge_batch(
         self, table: str, run_id: str, job: JobConfig, in_progress_ids: list[str] | None

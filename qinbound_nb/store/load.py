@@ -67,6 +67,8 @@ class RunLoad:
         self._stage_types: dict[str, str] = {}
         self._untyped: set[str] = set()
         self._staged_rows = 0
+        self._stage_made = False
+        self._written_at = datetime.now(UTC)
         self.started_at = started_at
         self.finished = False
         connection.execute(
@@ -159,9 +161,29 @@ class RunLoad:
         if "natural_id" not in documents.columns or documents["natural_id"].isna().any():
             raise ValueError("every staged document needs a natural_id (report the rest as failed)")
         chunk = self._to_arrow(documents)
-        self._grow_stage(arrow_types(chunk))
-        self._connection.insert_arrow(STAGE, chunk)
+        types = arrow_types(chunk)
+        self._grow_stage(types)
         self._staged_rows += len(documents)
+        table = self._direct_table(types) if self._connection.direct_loads else None
+        if table is not None:
+            chunk = self._connection.load_direct(table, self.run_id, chunk, self._written_at)
+        if chunk.num_rows:
+            self._connection.insert_arrow(STAGE, chunk)
+
+    def _direct_table(self, types: dict[str, str]) -> str | None:
+        """The project table when the chunk's new rows may go straight in (same columns)."""
+        documents = {c: t for c, t in types.items() if not c.startswith("_")}
+        if UNTYPED in documents.values():
+            return None
+        if self._table is None:
+            self._table = self._registered_table()
+        if self._table is None:
+            if not self._connection.try_lock_project(self.job.project):
+                return None  # another run is creating it: stage, merge once it exists
+            self._create_project_table()
+        self._stored_types = self._connection.column_types(self._table or "")
+        same = all(self._stored_types.get(c) == t for c, t in documents.items())
+        return self._table if same else None
 
     def _to_arrow(self, documents: pd.DataFrame) -> pa.Table:
         chunk = pa.Table.from_pandas(documents, preserve_index=False)
@@ -186,8 +208,9 @@ class RunLoad:
                 self._stage_types[column] = known or sql_type.replace(UNTYPED, "VARCHAR")
         to_sql = self._connection.sql_type
         definition = ", ".join(f"{quote(c)} {to_sql(t)}" for c, t in self._stage_types.items())
-        if not self._staged_rows:
+        if not self._stage_made:
             self._connection.execute(f"CREATE TEMP TABLE {STAGE} ({definition})")
+            self._stage_made = True
             return
         existing = self._connection.column_types(STAGE)
         for column, logical in self._stage_types.items():
@@ -225,13 +248,17 @@ class RunLoad:
         self._connection.insert_arrow(STAGED_OUTCOMES, chunk)
 
     def _ensure_project_table(self) -> None:
-        if not self._staged_rows:
+        if not self._stage_made:
             self._connection.execute(
                 f"CREATE TEMP TABLE {STAGE} (natural_id VARCHAR, _position BIGINT, _seq BIGINT)"
             )
+            self._stage_made = True
         if self._table is not None:
             self._add_new_columns()
             return
+        self._create_project_table()
+
+    def _create_project_table(self) -> None:
         taken = {name.lower() for name in self._connection.table_names()}
         self._table = table_name_for(self.job.project, taken)
         columns = [(c, t) for c, t in self._stage_types.items() if not c.startswith("_")]
@@ -255,12 +282,7 @@ class RunLoad:
     def _lock_project(self) -> None:
         """Merge under the project's lock, seeing the table as other runs left it."""
         self._connection.lock_project(self.job.project)
-        row = fetch_first(
-            self._connection,
-            "SELECT table_name FROM projects WHERE project = ?",
-            [self.job.project],
-        )
-        self._table = None if row is None else str(row[0])
+        self._table = self._registered_table()
         if self._table is None:
             return
         self._stored_types = self._connection.column_types(self._table)
@@ -268,6 +290,14 @@ class RunLoad:
             stored = self._stored_types.get(column)
             if stored and not compatible(stored, sql_type) and column not in self._untyped:
                 raise type_conflict(self.job.project, column, stored, sql_type)
+
+    def _registered_table(self) -> str | None:
+        row = fetch_first(
+            self._connection,
+            "SELECT table_name FROM projects WHERE project = ?",
+            [self.job.project],
+        )
+        return None if row is None else str(row[0])
 
 
 def _refuse_used_run_id(connection: Backend, run_id: str) -> None:

@@ -68,6 +68,12 @@ def merge_batch(
     removed = _remove_stale_in_progress(backend, table, job.name, in_progress_ids)
     _write_documents(backend, table, run_id, columns, stage_types)
     _record_outcomes(backend, run_id, has_date)
+    if in_progress_ids:  # rows written straight in (store.pg_direct) learn their flag here
+        backend.execute(
+            f"UPDATE {quote(table)} SET _in_progress = true WHERE _run_id = ? "
+            f"AND NOT _in_progress AND natural_id IN (SELECT natural_id FROM {IN_PROGRESS})",
+            [run_id],
+        )
     for name in (WINNERS, CLASSIFIED, IN_PROGRESS):
         backend.execute(f"DROP TABLE IF EXISTS {name}")
     return {**outcome_counts(backend, run_id), "in_progress_removed": removed}

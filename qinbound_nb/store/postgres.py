@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -21,7 +22,7 @@ from psycopg.types.string import TextLoader
 
 from qinbound_nb.errors import StoreError
 from qinbound_nb.job.config import JobConfig
-from qinbound_nb.store import pg_merge
+from qinbound_nb.store import pg_direct, pg_merge
 from qinbound_nb.store.backend import describe
 from qinbound_nb.store.pg_copy import copy_arrow, pg_type
 from qinbound_nb.store.pg_errors import explain
@@ -178,6 +179,21 @@ class PostgresBackend:
     def lock_project(self, project: str) -> None:
         """Merges into one project take turns (until COMMIT); other projects run alongside."""
         self.execute("SELECT pg_advisory_xact_lock(hashtext(?))", [f"qinbound-project:{project}"])
+
+    direct_loads = True
+
+    def try_lock_project(self, project: str) -> bool:
+        """The project's lock if no other run holds it (kept until COMMIT)."""
+        row = self.execute(
+            "SELECT pg_try_advisory_xact_lock(hashtext(?))", [f"qinbound-project:{project}"]
+        ).fetchall()
+        return bool(row[0][0])
+
+    def load_direct(
+        self, table: str, run_id: str, chunk: pa.Table, written_at: datetime
+    ) -> pa.Table:
+        """New documents go straight into the project table (see ``store.pg_direct``)."""
+        return pg_direct.load_direct(self, table, run_id, chunk, written_at)
 
     def merge_batch(
         self, table: str, run_id: str, job: JobConfig, in_progress_ids: list[str] | None
