@@ -19,6 +19,7 @@ from qinbound_nb.local.settings import Settings
 if TYPE_CHECKING:  # annotations only: opening a store needs neither
     from datetime import datetime
 
+    import numpy as np
     import pandas as pd
     import pyarrow as pa
 
@@ -75,7 +76,12 @@ class Backend(Executes, Protocol):
 
     def insert_arrow(self, table: str, chunk: pa.Table) -> None: ...
 
-    def create_document_table(self, table: str, columns: list[tuple[str, str]]) -> None: ...
+    def create_document_table(
+        self, table: str, columns: list[tuple[str, str]], *, keyed: bool = True
+    ) -> None: ...
+
+    def add_key(self, table: str) -> None:
+        """Give a table made with ``keyed=False`` its key on ``natural_id``."""
 
     def lock_project(self, project: str) -> None: ...
 
@@ -87,7 +93,14 @@ class Backend(Executes, Protocol):
         """Take the project's lock if it is free (until COMMIT); False when another run has it."""
 
     def load_direct(
-        self, table: str, run_id: str, chunk: pa.Table, written_at: datetime
+        self,
+        table: str,
+        run_id: str,
+        chunk: pa.Table,
+        *,
+        earlier: np.ndarray,
+        others_may_write: bool,
+        written_at: datetime,
     ) -> pa.Table:
         """Write the chunk's new documents into ``table``; return the rows to stage."""
 

@@ -29,6 +29,7 @@ from qinbound_nb.store.schema import (
 if TYPE_CHECKING:  # loads need pandas and pyarrow; opening a store does not
     from datetime import datetime
 
+    import numpy as np
     import pandas as pd
     import pyarrow as pa
 
@@ -115,9 +116,14 @@ class DuckDBBackend:
         finally:
             self.connection.unregister("_qinbound_chunk")
 
-    def create_document_table(self, table: str, columns: list[tuple[str, str]]) -> None:
+    def create_document_table(
+        self, table: str, columns: list[tuple[str, str]], *, keyed: bool = True
+    ) -> None:
         definition = ", ".join(f"{quote(c)} {t}" for c, t in columns)
         self.connection.execute(f"CREATE TABLE {quote(table)} ({definition})")
+
+    def add_key(self, table: str) -> None:
+        """Nothing to do: document tables have no key constraint here."""
 
     def lock_project(self, project: str) -> None:
         """Nothing to do: the file has one writer."""
@@ -129,7 +135,14 @@ class DuckDBBackend:
         return True
 
     def load_direct(
-        self, table: str, run_id: str, chunk: pa.Table, written_at: datetime
+        self,
+        table: str,
+        run_id: str,
+        chunk: pa.Table,
+        *,
+        earlier: np.ndarray,
+        others_may_write: bool,
+        written_at: datetime,
     ) -> pa.Table:
         """No fast path: every row is staged."""
         return chunk

@@ -21,6 +21,7 @@ from qinbound_nb.errors import StoreError
 from qinbound_nb.job.config import JobConfig
 from qinbound_nb.job.vocab import Outcome, RunStatus
 from qinbound_nb.store.history import Checkpoint, write_checkpoint, write_run_row
+from qinbound_nb.store.pg_direct import RunIds
 from qinbound_nb.store.schema import (
     BOOKKEEPING,
     STAGE,
@@ -68,6 +69,8 @@ class RunLoad:
         self._untyped: set[str] = set()
         self._staged_rows = 0
         self._stage_made = False
+        self._created_table = False  # by this run, which then holds the project's lock
+        self._run_ids = RunIds()
         self._written_at = datetime.now(UTC)
         self.started_at = started_at
         self.finished = False
@@ -120,6 +123,8 @@ class RunLoad:
         warnings = list(warnings)
         ids = None if in_progress_ids is None else list(in_progress_ids)
         self._lock_project()
+        if self._created_table:
+            self._connection.add_key(self._table or "")
         if self._staged_rows or self._table is not None:
             self._ensure_project_table()
             outcome_counts = self._connection.merge_batch(
@@ -166,7 +171,14 @@ class RunLoad:
         self._staged_rows += len(documents)
         table = self._direct_table(types) if self._connection.direct_loads else None
         if table is not None:
-            chunk = self._connection.load_direct(table, self.run_id, chunk, self._written_at)
+            chunk = self._connection.load_direct(
+                table,
+                self.run_id,
+                chunk,
+                earlier=self._run_ids.earlier(chunk.column("natural_id")),
+                others_may_write=not self._created_table,
+                written_at=self._written_at,
+            )
         if chunk.num_rows:
             self._connection.insert_arrow(STAGE, chunk)
 
@@ -180,7 +192,8 @@ class RunLoad:
         if self._table is None:
             if not self._connection.try_lock_project(self.job.project):
                 return None  # another run is creating it: stage, merge once it exists
-            self._create_project_table()
+            self._create_project_table(keyed=False)  # keyed at finish: one sort
+            self._created_table = True
         self._stored_types = self._connection.column_types(self._table or "")
         same = all(self._stored_types.get(c) == t for c, t in documents.items())
         return self._table if same else None
@@ -258,14 +271,14 @@ class RunLoad:
             return
         self._create_project_table()
 
-    def _create_project_table(self) -> None:
+    def _create_project_table(self, *, keyed: bool = True) -> None:
         taken = {name.lower() for name in self._connection.table_names()}
         self._table = table_name_for(self.job.project, taken)
         columns = [(c, t) for c, t in self._stage_types.items() if not c.startswith("_")]
         if not columns:
             columns = [("natural_id", "VARCHAR")]
         columns += list(BOOKKEEPING.items())
-        self._connection.create_document_table(self._table, columns)
+        self._connection.create_document_table(self._table, columns, keyed=keyed)
         self._connection.execute(
             "INSERT INTO projects VALUES (?, ?, ?)", [self.job.project, self._table, _now()]
         )

@@ -12,8 +12,13 @@ row still wins as the duplicate rules say). Nothing is visible before COMMIT, as
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
+import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -22,45 +27,105 @@ from qinbound_nb.store.backend import Backend
 from qinbound_nb.store.schema import STAGE, quote
 
 CHUNK_IDS = "_qinbound_chunk_ids"
+# the planner's statistics of a table filling up inside this transaction say it is empty,
+# so it would scan it whole for every chunk; these lookups are index probes by design
+PROBES_ONLY = ("enable_seqscan", "enable_hashjoin", "enable_mergejoin")
+
+
+class RunIds:
+    """The ids one run has written or staged so far, as 64-bit hashes (8 bytes an id).
+
+    A hash collision only sends a new document through the stage, which settles it the
+    same way, so a hash is as good as the id here.
+    """
+
+    def __init__(self) -> None:
+        self._seen = np.empty(0, np.uint64)
+
+    def earlier(self, ids: pa.ChunkedArray) -> np.ndarray:
+        """True for the chunk's rows whose id this run saw before or the chunk repeats."""
+        hashes = pd.util.hash_array(ids.to_numpy(zero_copy_only=False))
+        ordered = np.sort(hashes)
+        repeats = ordered[1:][ordered[1:] == ordered[:-1]]
+        flags = np.isin(hashes, repeats) if len(repeats) else np.zeros(len(hashes), bool)
+        if len(self._seen):
+            at = np.searchsorted(self._seen, hashes).clip(max=len(self._seen) - 1)
+            flags |= self._seen[at] == hashes
+        # two sorted runs: the stable sort merges them in one pass
+        self._seen = np.sort(np.concatenate([self._seen, ordered]), kind="stable")
+        return flags
 
 
 def load_direct(
-    backend: Backend, table: str, run_id: str, chunk: pa.Table, written_at: datetime
+    backend: Backend,
+    table: str,
+    run_id: str,
+    chunk: pa.Table,
+    *,
+    earlier: np.ndarray,
+    others_may_write: bool,
+    written_at: datetime,
 ) -> pa.Table:
-    """Write ``chunk``'s new documents into ``table``; return the rows still to be staged."""
+    """Write ``chunk``'s new documents into ``table``; return the rows still to be staged.
+
+    Args:
+        earlier: per row, whether this run saw the id before (or the chunk repeats it).
+        others_may_write: False when this run created the table and holds its lock, so no
+            id can be in it but this run's own.
+    """
     ids = chunk.column("natural_id")
+    staged = earlier
+    if earlier.any():
+        _move_back(backend, table, run_id, ids.filter(pa.array(earlier)))
+    if others_may_write:
+        fresh = ids.filter(pa.array(~earlier))
+        stored = _stored(backend, table, fresh)
+        staged = staged | pc.is_in(ids, value_set=stored).to_numpy(zero_copy_only=False)
+    direct = chunk.filter(pa.array(~staged))
+    if direct.num_rows:
+        _write(backend, table, run_id, direct, written_at)
+    return chunk.filter(pa.array(staged))
+
+
+def _probe(backend: Backend, ids: pa.ChunkedArray | pa.Array) -> None:
+    """Put ``ids`` in the lookup table and have the planner probe indexes with them."""
     backend.execute(f"CREATE TEMP TABLE IF NOT EXISTS {CHUNK_IDS} (natural_id text)")
     backend.execute(f"TRUNCATE {CHUNK_IDS}")
     backend.insert_arrow(CHUNK_IDS, pa.table({"natural_id": ids}))
-    seen = _ids_seen(backend, table, run_id)
-    taken = pc.is_in(ids, value_set=pa.array(seen, pa.string())) if seen else None
-    repeated = _repeated(ids)
-    staged = repeated if taken is None else pc.or_(repeated, taken)
-    direct = chunk.filter(pc.invert(staged))
-    if direct.num_rows:
-        _write(backend, table, run_id, direct, written_at)
-    return chunk.filter(staged)
+    backend.execute(f"ANALYZE {CHUNK_IDS}")
 
 
-def _ids_seen(backend: Backend, table: str, run_id: str) -> list[str]:
-    """Ids of the chunk already in the project or staged (this run's own rows move back first)."""
-    mine = backend.execute(
-        f"SELECT count(*) FROM {CHUNK_IDS} c JOIN {quote(table)} p USING (natural_id) "
-        "WHERE p._run_id = ?",
-        [run_id],
-    ).fetchall()
-    if mine[0][0]:
-        _move_back(backend, table, run_id)
-    rows = backend.execute(
-        f"SELECT natural_id FROM {CHUNK_IDS} c WHERE EXISTS "
-        f"(SELECT 1 FROM {quote(table)} p WHERE p.natural_id = c.natural_id) "
-        f"OR EXISTS (SELECT 1 FROM {STAGE} s WHERE s.natural_id = c.natural_id)"
-    ).fetchall()
-    return [str(row[0]) for row in rows]
+def _stored(backend: Backend, table: str, ids: pa.ChunkedArray) -> pa.Array:
+    """The ids among ``ids`` that the project table already holds."""
+    if not len(ids):
+        return pa.array([], pa.string())
+    _probe(backend, ids)
+    rows = _probing(
+        backend,
+        f"SELECT c.natural_id FROM {CHUNK_IDS} c JOIN {quote(table)} p USING (natural_id)",
+    )
+    return pa.array([str(row[0]) for row in rows], pa.string())
 
 
-def _move_back(backend: Backend, table: str, run_id: str) -> None:
+def _probing(backend: Backend, sql: str) -> list[tuple[Any, ...]]:
+    with _index_probes(backend):
+        return list(backend.execute(sql).fetchall())
+
+
+@contextmanager
+def _index_probes(backend: Backend) -> Iterator[None]:
+    for setting in PROBES_ONLY:
+        backend.execute(f"SET {setting} = off")
+    try:
+        yield
+    finally:
+        for setting in PROBES_ONLY:
+            backend.execute(f"RESET {setting}")
+
+
+def _move_back(backend: Backend, table: str, run_id: str, ids: pa.ChunkedArray) -> None:
     """Stage again the rows this run wrote straight in that the chunk repeats (they lose)."""
+    _probe(backend, ids)
     stage_columns = [c for c in backend.column_types(STAGE) if not c.startswith("_")]
     names = ", ".join(quote(c) for c in stage_columns)
     selected = ", ".join(f"p.{quote(c)}" for c in stage_columns)
@@ -68,6 +133,13 @@ def _move_back(backend: Backend, table: str, run_id: str) -> None:
         f"SELECT c.natural_id FROM {CHUNK_IDS} c JOIN {quote(table)} p USING (natural_id) "
         "WHERE p._run_id = ?"
     )
+    with _index_probes(backend):
+        _move_rows(backend, table, run_id, names, selected, mine)
+
+
+def _move_rows(
+    backend: Backend, table: str, run_id: str, names: str, selected: str, mine: str
+) -> None:
     backend.execute(
         f"INSERT INTO {STAGE} ({names}, _position, _seq) SELECT {selected}, o.position, -1 "
         f"FROM {quote(table)} p JOIN document_outcomes o "
@@ -84,13 +156,6 @@ def _move_back(backend: Backend, table: str, run_id: str) -> None:
         f"(SELECT natural_id FROM {CHUNK_IDS})",
         [run_id],
     )
-
-
-def _repeated(ids: pa.ChunkedArray) -> pa.Array:
-    """True for every row whose id occurs more than once in the chunk."""
-    counts = pc.value_counts(ids)
-    repeats = counts.filter(pc.greater(counts.field("counts"), 1)).field("values")
-    return pc.is_in(ids, value_set=repeats)
 
 
 def _write(backend: Backend, table: str, run_id: str, rows: pa.Table, written_at: datetime) -> None:

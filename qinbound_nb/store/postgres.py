@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import numpy as np
 import pandas as pd
 import psycopg
 import pyarrow as pa
@@ -168,13 +169,19 @@ class PostgresBackend:
     def insert_arrow(self, table: str, chunk: pa.Table) -> None:
         copy_arrow(self.connection, table, chunk)
 
-    def create_document_table(self, table: str, columns: list[tuple[str, str]]) -> None:
+    def create_document_table(
+        self, table: str, columns: list[tuple[str, str]], *, keyed: bool = True
+    ) -> None:
         # natural_id sorts by bytes, as in DuckDB, whatever the database's collation
+        key = ' COLLATE "C"' + (" PRIMARY KEY" if keyed else "")
         definition = ", ".join(
-            f"{quote(c)} {pg_type(t)}" + (' COLLATE "C" PRIMARY KEY' if c == "natural_id" else "")
-            for c, t in columns
+            f"{quote(c)} {pg_type(t)}" + (key if c == "natural_id" else "") for c, t in columns
         )
         self.execute(f"CREATE TABLE {quote(table)} ({definition})")
+
+    def add_key(self, table: str) -> None:
+        """Key a table made without its key: one sort, not an index insert per row."""
+        self.execute(f"ALTER TABLE {quote(table)} ADD PRIMARY KEY (natural_id)")
 
     def lock_project(self, project: str) -> None:
         """Merges into one project take turns (until COMMIT); other projects run alongside."""
@@ -190,10 +197,25 @@ class PostgresBackend:
         return bool(row[0][0])
 
     def load_direct(
-        self, table: str, run_id: str, chunk: pa.Table, written_at: datetime
+        self,
+        table: str,
+        run_id: str,
+        chunk: pa.Table,
+        *,
+        earlier: np.ndarray,
+        others_may_write: bool,
+        written_at: datetime,
     ) -> pa.Table:
         """New documents go straight into the project table (see ``store.pg_direct``)."""
-        return pg_direct.load_direct(self, table, run_id, chunk, written_at)
+        return pg_direct.load_direct(
+            self,
+            table,
+            run_id,
+            chunk,
+            earlier=earlier,
+            others_may_write=others_may_write,
+            written_at=written_at,
+        )
 
     def merge_batch(
         self, table: str, run_id: str, job: JobConfig, in_progress_ids: list[str] | None
