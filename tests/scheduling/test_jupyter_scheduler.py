@@ -28,8 +28,11 @@ from pydantic import SecretStr
 from qinbound_nb import JobConfig, Store, export_notebook
 from qinbound_nb.errors import ScheduleError
 from qinbound_nb.local.settings import Settings
-from qinbound_nb.scheduling.jupyterlab import SchedulerApi, schedule_in_jupyterlab, wait_for_job
+from qinbound_nb.scheduling.jupyterlab import schedule_in_jupyterlab
+from qinbound_nb.scheduling.lab_api import SchedulerApi, wait_for_job
 from qinbound_nb.scheduling.lab_server import JupyterServer, find_jupyter_server
+from qinbound_nb.widgets.steps.lab_schedule import LabSchedulePanel
+from qinbound_nb.widgets.tasks import SynchronousExecutor
 
 pytestmark = pytest.mark.slow
 
@@ -204,6 +207,25 @@ def test_day_30_becomes_two_definitions_and_a_drifting_hourly_none(
     )
     with pytest.raises(ScheduleError, match="cannot say"):
         schedule_in_jupyterlab(drifting, notebook, job_path=tmp_path, store="s", api=api)
+
+
+def test_the_wizard_panel_schedules_on_the_configured_server(
+    lab: LabServer, api: SchedulerApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QINBOUND_JUPYTER_URL", lab.server.url)
+    monkeypatch.setenv("QINBOUND_JUPYTER_TOKEN", lab.server.token.get_secret_value())
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(lab.runtime_dir))
+    notebook = exported(lab, WEEKLY)
+    job = JobConfig.load(lab.root / "nps.job.json")
+    panel = LabSchedulePanel(SynchronousExecutor())  # the real JupyterLabScheduling
+    panel.offer(job, lab.root / "nps.job.json", notebook, lab.root.parent / "qinbound.duckdb")
+    assert panel.widget.layout.display == "flex"
+    panel.button.click()
+    assert not panel.messages.text
+    definition = api.job_definition(panel.created["nps-weekly"])
+    assert (definition["schedule"], definition["timezone"]) == ("15 7 * * 1,3", "America/New_York")
+    assert definition["input_filename"] == "nps.ipynb"
+    assert "<code>15 7 * * 1,3</code> in America/New_York" in panel.result.value
 
 
 def test_the_server_is_found_from_the_running_servers(

@@ -14,7 +14,8 @@ from qinbound_nb import JobConfig
 from qinbound_nb.errors import ScheduleError
 from qinbound_nb.job.config import Schedule
 from qinbound_nb.local.settings import Settings
-from qinbound_nb.scheduling.jupyterlab import SchedulerApi, jupyterlab_crons, schedule_in_jupyterlab
+from qinbound_nb.scheduling.jupyterlab import jupyterlab_crons, schedule_in_jupyterlab
+from qinbound_nb.scheduling.lab_api import SchedulerApi
 from qinbound_nb.scheduling.lab_server import JupyterServer, find_jupyter_server
 
 SERVER = JupyterServer("http://127.0.0.1:8888/", SecretStr("tok"), Path("/lab"))
