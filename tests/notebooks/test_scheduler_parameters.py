@@ -5,6 +5,7 @@ makes."""
 from __future__ import annotations
 
 import json
+import uuid
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,8 +30,11 @@ PROBE = "import json; print(json.dumps([job_path, store, dry_run, run_id, output
 class Kernel:
     """One kernel for the module: runs cell sources, returns printed text or the error."""
 
-    def __init__(self) -> None:
-        self.manager = KernelManager(kernel_name="python3")
+    def __init__(self, connection_dir: Path) -> None:
+        # named as a Jupyter server names its kernels' files (MultiKernelManager)
+        self.kernel_id = str(uuid.uuid4())
+        connection_file = connection_dir / f"kernel-{self.kernel_id}.json"
+        self.manager = KernelManager(kernel_name="python3", connection_file=str(connection_file))
         self.manager.start_kernel(extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
         self.client = self.manager.client()
         self.client.start_channels()
@@ -61,8 +65,8 @@ class CellFailed(Exception):
 
 
 @pytest.fixture(scope="module")
-def kernel() -> Iterator[Kernel]:
-    running = Kernel()
+def kernel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kernel]:
+    running = Kernel(tmp_path_factory.mktemp("kernel"))
     yield running
     running.stop()
 
@@ -151,3 +155,11 @@ def test_read_parameters_outside_a_kernel() -> None:
     assert read_parameters(job_path="j.json", dry_run=1) == ("j.json", True)
     with pytest.raises(ConfigError, match="cannot be read as a path or text"):
         read_parameters(job_path="")
+
+
+def test_the_kernel_knows_its_own_id(kernel) -> None:
+    """What "Schedule in JupyterLab" matches against the server's kernels."""
+    found = kernel.run(
+        "from qinbound_nb.scheduling.lab_server import this_kernel_id; print(this_kernel_id())"
+    )
+    assert found.strip() == kernel.kernel_id

@@ -238,7 +238,8 @@ def test_the_server_is_found_from_the_running_servers(
     headers = {"Authorization": f"token {lab.server.token.get_secret_value()}"}
     kernel = httpx.post(f"{lab.server.url}api/kernels", headers=headers, json={}, timeout=10)
     kernel_id = kernel.json()["id"]
-    try:
+    try:  # the kernel's connection file carries its id (what this_kernel_id reads)
+        assert (lab.runtime_dir / f"kernel-{kernel_id}.json").exists()
         elsewhere = {"url": "http://127.0.0.1:9/", "token": "x", "root_dir": "/elsewhere"}
         real = {"url": lab.server.url, "token": lab.server.token.get_secret_value(),
                 "root_dir": str(lab.root)}  # fmt: skip
