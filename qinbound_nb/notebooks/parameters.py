@@ -22,6 +22,7 @@ import re
 from typing import Any
 
 from qinbound_nb.errors import ConfigError
+from qinbound_nb.notebooks.export import SECRET_NAME
 
 # name -> kind: "path" (text, required), "optional" (text or None), "flag" (True/False)
 PARAMETER_KINDS = {
@@ -38,7 +39,6 @@ NONE_WORDS = {"", "none", "null"}
 INJECTED_LINE = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_]*) = ?(?P<value>.*)")
 CHECK_NAMES = "__import__('qinbound_nb.notebooks.parameters').notebooks.parameters.check_names"
 EXAMPLES = {"job_path": "/home/me/jobs/nps.json", "store": "/data/qinbound.duckdb"}
-SECRET_NAME = re.compile(r"token|secret|password|passwd|api_?key|credential", re.IGNORECASE)
 
 
 def quote_text_values(lines: list[str]) -> list[str]:
