@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     """``QINBOUND_SANDBOX_SURVEYS``: generated surveys, ``SV_id=N,...``."""
     sandbox_export_limit: int | None = None
     """``QINBOUND_SANDBOX_EXPORT_LIMIT``: the largest export file (bytes) the sandbox makes."""
+    jupyter_url: str | None = None
+    """``QINBOUND_JUPYTER_URL``: the Jupyter server "Schedule in JupyterLab" talks to (default:
+    the running server that holds this kernel)."""
+    jupyter_token: SecretStr | None = None
+    """``QINBOUND_JUPYTER_TOKEN``: that server's token (from the environment only)."""
     smtp_host: str | None = None
     smtp_port: int | None = None
     smtp_starttls: bool | None = None

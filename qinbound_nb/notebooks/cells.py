@@ -11,8 +11,8 @@ import re
 from typing import Any
 
 from qinbound_nb.job.config import JobConfig, Rules, Schedule
-from qinbound_nb.job.vocab import ApplyTo, Frequency, ScheduleKind, SourceType
 from qinbound_nb.job.rulesyntax import parse_redaction_rules, parse_substitution_rules
+from qinbound_nb.job.vocab import ApplyTo, SourceType
 from qinbound_nb.scheduling.recurrence import describe_schedule
 
 PARAMETER_HELP = {
@@ -36,7 +36,12 @@ import pandas as pd
 from IPython.display import display
 
 from qinbound_nb import JobConfig, run_job
+from qinbound_nb.notebooks.parameters import read_parameters
 
+# typed by papermill, or text from JupyterLab's scheduler ("false", "None"): read both alike
+job_path, store, dry_run, run_id, output_notebook = read_parameters(
+    job_path=job_path, store=store, dry_run=dry_run, run_id=run_id, output_notebook=output_notebook
+)
 job = JobConfig.load(Path(job_path))
 print(f"job {job.name!r}: project {job.project!r}, connection {job.connection!r}")"""
 
@@ -69,6 +74,15 @@ OUTCOME = """\
 report = report.raise_for_status()  # raises when the run failed"""
 
 
+ACCEPT_TEXT = [
+    "# JupyterLab's scheduler injects values as the raw text typed in its dialog",
+    "# (store = /data/s.duckdb); this lets its cell run and read them as text",
+    "from qinbound_nb.notebooks.parameters import accept_text_parameters",
+    "",
+    "accept_text_parameters()",
+]
+
+
 def code_cells() -> list[str]:
     """The code cells after the parameters cell, in order."""
     return [LOAD, RUN, SUMMARY, REDACTIONS, OUTCOME]
@@ -85,7 +99,7 @@ def parameters_source(defaults: dict[str, Any]) -> str:
     for name, value in defaults.items():
         annotation, help_text = PARAMETER_HELP[name]
         lines.append(f"{name}: {annotation} = {value!r}  # {help_text}")
-    return "\n".join(lines)
+    return "\n".join([*lines, "", *ACCEPT_TEXT])
 
 
 def summary_markdown(job: JobConfig) -> str:

@@ -1,5 +1,6 @@
 """Step 12: finish: save the job file, export the production notebook, run it now (at once when
-the job says "pull as soon as created"), and show the commands that run it from a terminal."""
+the job says "pull as soon as created"), show the commands that run it from a terminal, and
+offer to schedule it in JupyterLab where jupyter-scheduler runs."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import ipywidgets as W
 from qinbound_nb.errors import QInboundError
 from qinbound_nb.job.config import JobConfig
 from qinbound_nb.widgets.base import Checked, Step, validated
+from qinbound_nb.widgets.steps.lab_schedule import LabSchedulePanel
 from qinbound_nb.widgets.steps.run_now import RunPanel, commands_html, run_commands
 from qinbound_nb.widgets.tasks import Busy, guarded, run_task
 
@@ -72,6 +74,7 @@ class FinishStep(Step[JobConfig]):
         self.result = W.HTML("")
         self.busy = Busy()
         self.run_panel = RunPanel(self.context.executor, self.context.run)
+        self.lab_panel = LabSchedulePanel(self.context.executor)
         self.problems_note = W.HTML("")
         self.accept_problems = W.Checkbox(
             description="Load anyway: these values will be empty in the documents",
@@ -90,6 +93,7 @@ class FinishStep(Step[JobConfig]):
             self.busy.widget,
             self.result,
             self.run_panel.widget,
+            self.lab_panel.widget,
         ]
 
     def enter(self) -> None:
@@ -159,6 +163,7 @@ class FinishStep(Step[JobConfig]):
         saved = f"<p>Saved {html.escape(str(job_path.resolve()))}.</p>"
         self.result.value = saved + commands_html(run_commands(job, job_path, notebook, store))
         self.run_panel.ready(job, store)
+        self.lab_panel.offer(job, job_path.resolve(), notebook, store)
         if job.schedule.pull_on_create:  # "pull data as soon as the job is created"
             self.run_panel.start()
 
