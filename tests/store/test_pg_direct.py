@@ -83,3 +83,24 @@ def test_a_chunk_with_other_types_is_staged_and_merged(pg_url: str, job: JobConf
     with Store(pg_url, read_only=True) as store:
         scores = store.documents(job.project)["score"]
         assert scores.fillna(-1).tolist() == [1.0, 2.0, -1, 8.0]
+
+
+def test_instants_in_any_zone_come_back_exactly_from_both_backends(
+    tmp_path: Path, pg_url: str, job: JobConfig
+) -> None:
+    rows = frame(job, {"R_1": ("a", 1.0), "R_2": ("b", 2.0), "R_3": ("c", 3.0)}, 0)
+    rows["document_date"] = pd.to_datetime(
+        ["2026-03-29T01:30:00.123456+01:00", "2026-10-25T02:30:00+02:00", None],
+        utc=True,
+        format="ISO8601",
+    ).tz_convert("Europe/Berlin")
+    dates = []
+    for location in (tmp_path / "s.duckdb", pg_url):
+        with Store(location) as store, store.load_run("run-1", job) as run:
+            run.stage(rows)
+            run.finish()
+        with Store(location, read_only=True) as store:
+            dates.append(store.documents(job.project)["document_date"])
+    pd.testing.assert_series_equal(dates[1], dates[0])
+    assert dates[1].iloc[0] == pd.Timestamp("2026-03-29T00:30:00.123456Z")
+    assert pd.isna(dates[1].iloc[2])
