@@ -72,7 +72,8 @@ def cmd_history(args: argparse.Namespace) -> int:
         counts = _counts(row["counts"])
         shown = shown_counts(counts, _rules_of(row["job"]))
         error = f"  error: {row['error']}" if row["error"] is not None else ""
-        print(f"{row['run_id']}\t{row['started_at']}\t{row['status']}\t{shown}{error}")
+        status = f"{row['status']} ({row['trigger']})" if row.get("trigger") else row["status"]
+        print(f"{row['run_id']}\t{row['started_at']}\t{status}\t{shown}{error}")
     return 0
 
 

@@ -105,7 +105,7 @@ def run_job(
         output_notebook=output_notebook,
         feedback=None if feedback_files is None else (Path(feedback_files), feedback_format),
         trigger=trigger,
-        stop_requested=(lambda: False) if dry_run else stop.requested,
+        stop=None if dry_run else stop,
     )
     try:
         with ExitStack() as stack:

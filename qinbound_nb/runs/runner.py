@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 
@@ -52,6 +53,12 @@ Stores = Callable[[], AbstractContextManager[Store | None]]  # opens the store f
 Feedback = tuple[Path, FeedbackFormat]
 
 
+class StopCheck(Protocol):
+    """Whether someone asked this run to stop (see :mod:`qinbound_nb.store.stop_request`)."""
+
+    def requested(self, *, final: bool = False) -> bool: ...
+
+
 def compile_rules(job: JobConfig) -> RedactionRules:
     """The job's redaction rules, with the project's hash key when masks are hashed."""
     key = project_hash_key(job.project) if job.rules.mask_style == MaskStyle.HASH else None
@@ -74,20 +81,23 @@ class Runner:
         output_notebook: str | None = None,
         feedback: Feedback | None = None,
         trigger: str = RunTrigger.MANUAL,
-        stop_requested: Callable[[], bool] = lambda: False,
+        stop: StopCheck | None = None,
     ) -> None:
         self.job, self.run_id, self.now, self.stores = job, run_id, now, stores
         self.dry_run, self.chunk_rows = dry_run, chunk_rows
         self.progress = _watching(progress, self.stop_if_asked)
         self.output_notebook, self.feedback = output_notebook, feedback
-        self.trigger, self.stop_requested = trigger, stop_requested
+        self.trigger, self.stop = trigger, stop
         self.tally = Tally()
         self.unrecorded = False  # True when a failure could not be written to the store
         self._began = time.monotonic()
 
-    def stop_if_asked(self) -> None:
-        """End the run here when ``qinbound jobs stop`` asked it to (nothing is committed)."""
-        if self.stop_requested():
+    def stop_if_asked(self, *, final: bool = False) -> None:
+        """End the run here when ``qinbound jobs stop`` asked it to (nothing is committed).
+
+        ``final``: the last look before the commit, never skipped to save a round trip.
+        """
+        if self.stop is not None and self.stop.requested(final=final):
             raise RunStopped(
                 f"run {self.run_id} of job {self.job.name!r} was stopped on request before it "
                 "committed anything: the project's documents and the job's checkpoint are as "
@@ -140,7 +150,7 @@ class Runner:
                 self.tally.warn_of_waiting(self.job.filter.record_limit, order_field(self.job))
                 # the snapshot's ids filled in while its chunks were transformed, just above
                 sessions = self.tally.in_progress_ids if pulled.sessions is not None else None
-                self.stop_if_asked()  # the last moment: after finish, the run has loaded
+                self.stop_if_asked(final=True)  # the last moment: after finish, it has loaded
                 result = load.finish(
                     checkpoint=self.tally.resume_from(pulled.next_checkpoint()),
                     in_progress_ids=sessions,

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from qinbound_nb.store.postgres import PostgresBackend
 
 log = logging.getLogger(__name__)
-CHECK_EVERY_S = 0.5  # a run looks at most this often (a PostgreSQL look is a connection)
+CHECK_EVERY_S = 0.5  # a run looks at a server this often at most (each look is a connection)
 PG_TABLE_DDL = (
     "CREATE TABLE IF NOT EXISTS stop_requests (job_name TEXT PRIMARY KEY, requested_at TIMESTAMPTZ)"
 )
@@ -58,9 +58,14 @@ class StopWatch:
         self._next_look = 0.0
         self._seen = False
 
-    def requested(self) -> bool:
-        """True once a stop was requested for this run (looks at most every CHECK_EVERY_S)."""
-        if self._seen or time.monotonic() < self._next_look:
+    def requested(self, *, final: bool = False) -> bool:
+        """True once a stop was requested for this run.
+
+        A server is asked at most every CHECK_EVERY_S, except for the ``final`` look before
+        the run commits; a file beside the store is cheap to read every time.
+        """
+        throttled = is_url(self.location) and not final
+        if self._seen or (throttled and time.monotonic() < self._next_look):
             return self._seen
         self._next_look = time.monotonic() + CHECK_EVERY_S
         made = self._request_time()
