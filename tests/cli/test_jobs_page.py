@@ -60,6 +60,9 @@ def test_a_disabled_job_is_skipped_by_the_scheduler_until_enabled(
         return scheduler.tick()[0].action
 
     assert (tick(), calls) == ("disabled", [])
+    cli(capsys, "run", str(job_file), "--direct", "--if-due")  # cron's look: skipped too
+    with Store.open("s.duckdb") as store:
+        assert len(store.runs(NAME)) == 1
     cli(capsys, "jobs", "enable", str(job_file))  # a job file names its job too
     assert "\tenabled\t" in jobs_line(capsys)
     assert (tick(), len(calls)) == ("started", 1)
