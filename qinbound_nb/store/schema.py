@@ -14,6 +14,8 @@ Tables (query them with plain SQL; ``projects`` names each project's document ta
                        created_at (when the store first saw the job: its schedule's anchor,
                        never moved), enabled, deleted_at and recycled_to (the Jobs page)
     store_meta         key, value (the layout version, migrated on open)
+    stop_requests      job_name, requested_at: a PostgreSQL store only, made on the first
+                       ``qinbound jobs stop`` (a DuckDB store keeps them in files beside it)
 """
 
 from __future__ import annotations
