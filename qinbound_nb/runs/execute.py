@@ -111,6 +111,7 @@ def run_job(
         with ExitStack() as stack:
             if not dry_run:  # one run per job at a time: the same job never loads twice
                 stack.enter_context(job_lock(location, job.name))
+                stack.callback(stop.clear)  # a stop request ends with the run that held the lock
             api = stack.enter_context(_api(job, client))
             folder = stack.enter_context(TemporaryDirectory(prefix="qinbound-"))
             prepared = run.prepare()
@@ -122,9 +123,6 @@ def run_job(
         if run.unrecorded:  # the store was out of reach: keep the run for its next open
             counts = run.tally.all_counts()
             remember_failed_run(location, run.run_id, job, str(exc), run.now, counts)
-    finally:
-        if not dry_run:
-            stop.clear()
     report = run.report(ended)
     failures = run.notify(report)
     return dataclasses.replace(report, notification_failures=tuple(failures))

@@ -175,3 +175,17 @@ def test_a_run_stopped_between_pages_of_its_load_rolls_the_staged_pages_back(
         assert store.checkpoint(NAME) == before[1]
         assert store.documents(PROJECT).equals(before[0])
     assert "\tstopped (manual)\t" in cli(capsys, "history", NAME).splitlines()[0]
+
+
+def test_a_refused_second_run_leaves_the_running_runs_stop_request(
+    job_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from qinbound_nb.store.job_lock import job_lock
+    from qinbound_nb.store.stop_request import StopWatch
+
+    running = StopWatch(Path("s.duckdb"), NAME)
+    with job_lock(Path("s.duckdb"), NAME):  # a run elsewhere holds the job
+        assert "asked the running run" in cli(capsys, "jobs", "stop", NAME)
+        refused = run_job(job_file, store="s.duckdb")
+        assert refused.status == "failed" and "already running" in (refused.error or "")
+        assert running.requested(final=True)
