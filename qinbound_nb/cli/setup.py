@@ -49,6 +49,8 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
+    from qinbound_nb.store.backend import absolute, resolve_location
+
     job_path = Path(args.job).resolve()
     job = JobConfig.load(job_path)
     # installing the schedule creates the job: the store records its anchor now, once
@@ -61,7 +63,8 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     for moment in next_runs(job.schedule, datetime.now(UTC), args.count, anchor):
         print(f"  next: {moment.isoformat(timespec='minutes')}")
     command = shutil.which("qinbound") or f"{sys.executable} -m qinbound_nb"
-    lines = crontab_lines(job_path, job.schedule, qinbound_command=command)
+    store = str(absolute(resolve_location(args.store))) if args.store else None
+    lines = crontab_lines(job_path, job.schedule, qinbound_command=command, store=store)
     print("\n".join(lines))
     if args.install:
         install_crontab(lines)

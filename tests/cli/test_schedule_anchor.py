@@ -111,3 +111,5 @@ def test_the_anchor_is_recorded_once_and_never_moves(
     assert job_anchor(job, job_file, "s.duckdb") == created
     out = cli(capsys, "schedule", str(job_file), "--store", "s.duckdb", "--count", "3")
     assert out.count("next: ") == 3 and "as if it were created now" not in out
+    store = str(Path("s.duckdb").resolve())
+    assert f"--if-due --store {store}" in out  # cron's runs read the same store
