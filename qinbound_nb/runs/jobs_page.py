@@ -26,7 +26,7 @@ from typing import Any
 
 from qinbound_nb.errors import ConfigError
 from qinbound_nb.job.config import JobConfig
-from qinbound_nb.store.backend import Location
+from qinbound_nb.store.backend import Location, describe, exists
 from qinbound_nb.store.job_lock import is_running
 from qinbound_nb.store.job_rows import unknown_job
 from qinbound_nb.store.stop_request import request_stop
@@ -51,7 +51,7 @@ def registered(store: Store, job: str | os.PathLike[str]) -> dict[str, Any]:
 
 def set_enabled(location: Location, job: str, enabled: bool) -> str:
     """Enable or disable a job's schedule; return what was done, in words."""
-    with Store.open(location) as store:
+    with _open(location) as store:
         row = registered(store, job)
         _refuse_deleted(row)
         store.update_job(row["job_name"], enabled=enabled)
@@ -65,7 +65,7 @@ def set_enabled(location: Location, job: str, enabled: bool) -> str:
 
 def copy_job(location: Location, job: str, new_name: str) -> Path:
     """Write the copy's job file beside the original and register it, disabled; return it."""
-    with Store.open(location) as store:
+    with _open(location) as store:
         row = registered(store, job)
         _refuse_deleted(row)
         if store.job_record(new_name) is not None:
@@ -83,7 +83,7 @@ def copy_job(location: Location, job: str, new_name: str) -> Path:
 
 def delete_job(location: Location, job: str) -> Path:
     """Move the job file to the recycle folder and mark the job deleted; return where it went."""
-    with Store.open(location) as store:
+    with _open(location) as store:
         row = registered(store, job)
         _refuse_deleted(row)
         if is_running(location, row["job_name"]):
@@ -103,7 +103,7 @@ def delete_job(location: Location, job: str) -> Path:
 
 def restore_job(location: Location, job: str) -> Path:
     """Move a deleted job's file back where it was and clear the mark; return its path."""
-    with Store.open(location) as store:
+    with _open(location) as store:
         row = registered(store, job)
         if row.get("deleted_at") is None:
             raise ConfigError(f"job {row['job_name']!r} is not deleted; nothing to restore")
@@ -126,10 +126,20 @@ def stop_job(location: Location, job: str) -> bool:
 
 def job_path_to_run(location: Location, job: str) -> Path:
     """The job file of a job to run now (refused while the job is deleted)."""
-    with Store.open(location, read_only=True) as store:
+    with _open(location, read_only=True) as store:
         row = registered(store, job)
     _refuse_deleted(row)
     return Path(row["job_path"])
+
+
+def _open(location: Location, *, read_only: bool = False) -> Store:
+    """The store holding the jobs; ConfigError rather than a new empty store file."""
+    if not exists(location):
+        raise ConfigError(
+            f"there is no store at {describe(location)}: name the one your jobs run against "
+            "with --store (or $QINBOUND_STORE)"
+        )
+    return Store.open(location, read_only=read_only)
 
 
 def _refuse_deleted(row: dict[str, Any]) -> None:

@@ -103,6 +103,9 @@ def test_delete_recycles_the_file_keeps_documents_and_restore_brings_it_back(
     assert job_file.is_file() and not recycled.exists()
     assert "\tenabled\t" in jobs_line(capsys)
     assert "no job 'nope'" in cli(capsys, "jobs", "delete", "nope", code=2)
+    assert main(["jobs", "disable", NAME, "--store", "elsewhere.duckdb"]) == 2
+    assert "no store at elsewhere.duckdb" in capsys.readouterr().err
+    assert not Path("elsewhere.duckdb").exists()
 
 
 def test_run_now_runs_outside_the_schedule_as_a_manual_run(
