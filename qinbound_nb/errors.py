@@ -16,6 +16,7 @@ The tree::
     ├── ExportError               an export failed, was cut off or is not a readable archive
     ├── StoreError                the project store cannot be read or written
     ├── NotebookRunError          an exported notebook failed under papermill (names the cell)
+    ├── RunStopped                a run ended early because ``qinbound jobs stop`` asked it to
     ├── ScheduleError             a schedule cannot be computed or installed
     └── NotificationError         an email or webhook could not be delivered (never fails a load)
 
@@ -41,6 +42,7 @@ __all__ = [
     "QualtricsError",
     "RetriableError",
     "RuleError",
+    "RunStopped",
     "ScheduleError",
     "StoreError",
 ]
@@ -124,6 +126,10 @@ class StoreError(QInboundError):
 
 class NotebookRunError(QInboundError):
     """A production notebook failed under papermill; names the failing cell."""
+
+
+class RunStopped(QInboundError):
+    """A run ended early, on request, before committing anything (status ``stopped``)."""
 
 
 class ScheduleError(QInboundError):

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from qinbound_nb.job.config import JobConfig
-from qinbound_nb.job.vocab import ScheduleKind
-from qinbound_nb.scheduling.recurrence import describe_schedule, next_run
+from qinbound_nb.job.rulesyntax import rule_label
+from qinbound_nb.job.vocab import JobStatus
+from qinbound_nb.scheduling.anchor import job_entry, next_runs
+from qinbound_nb.scheduling.recurrence import describe_schedule
 from qinbound_nb.store.backend import Location, describe, resolve_location
 from qinbound_nb.store.store import Store
 
@@ -25,6 +28,7 @@ def store_path(args: argparse.Namespace) -> Location:
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
+    """``qinbound jobs``: each job, its last run, whether it is enabled, its next run."""
     with Store.open(store_path(args), read_only=True) as store:
         jobs = store.job_records()
         runs = store.run_records()
@@ -34,22 +38,25 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     for row in jobs:
         last = next((run for run in runs if run["job_name"] == row["job_name"]), None)
-        status = f"{last['status']} ({last['run_id']})" if last else "never run"
-        job = _job_or_none(row["job_path"])
+        status = f"{last['status']} ({last['run_id']}{_by(last)})" if last else "never run"
+        entry = job_entry(row)
+        job = _job_or_none(row["recycled_to"] if entry.status == JobStatus.DELETED else row)
         schedule = describe_schedule(job.schedule) if job else "?"
-        upcoming = (
-            next_run(job.schedule, now)
-            if job and job.schedule.kind == ScheduleKind.RECURRING
-            else None
-        )
-        when = upcoming.isoformat(timespec="minutes") if upcoming else "-"
-        print(f"{row['job_name']}\t{status}\t{schedule}\tnext: {when}")
+        upcoming = next_runs(job.schedule, now, 1, entry.created_at) if job else []
+        when = upcoming[0].isoformat(timespec="minutes") if upcoming else "-"
+        when = when if entry.enabled else f"- ({entry.status})"
+        print(f"{row['job_name']}\t{status}\t{entry.status}\t{schedule}\tnext: {when}")
     return 0
 
 
-def _job_or_none(path: str) -> JobConfig | None:
+def _by(run: dict[str, Any]) -> str:
+    return f", {run['trigger']}" if run.get("trigger") else ""
+
+
+def _job_or_none(row: dict[str, Any] | str | None) -> JobConfig | None:
+    path = row.get("job_path") if isinstance(row, dict) else row
     try:
-        return JobConfig.load(path)
+        return JobConfig.load(str(path)) if path else None
     except Exception:
         return None
 
@@ -65,7 +72,8 @@ def cmd_history(args: argparse.Namespace) -> int:
         counts = _counts(row["counts"])
         shown = shown_counts(counts, _rules_of(row["job"]))
         error = f"  error: {row['error']}" if row["error"] is not None else ""
-        print(f"{row['run_id']}\t{row['started_at']}\t{row['status']}\t{shown}{error}")
+        status = f"{row['status']} ({row['trigger']})" if row.get("trigger") else row["status"]
+        print(f"{row['run_id']}\t{row['started_at']}\t{status}\t{shown}{error}")
     return 0
 
 
@@ -92,7 +100,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
-def shown_counts(counts: dict[str, object], rules: dict[str, str]) -> str:
+def shown_counts(counts: Mapping[str, object], rules: Mapping[str, object]) -> str:
     """A run's counts, its redaction hits (``redaction_<rule>``) named by their rule."""
     shown = {k: v for k, v in counts.items() if isinstance(v, int) and v}
     plain = [f"{k} {v}" for k, v in shown.items() if not k.startswith("redaction_")]
@@ -104,18 +112,7 @@ def shown_counts(counts: dict[str, object], rules: dict[str, str]) -> str:
     return ", ".join(plain) + (f"; redaction hits: {', '.join(hits)}" if hits else "")
 
 
-def rule_label(rule: str, rules: dict[str, str]) -> str:
-    """``redaction:3`` as ``redaction line 3 /pattern/`` (a PII kind stays as it is)."""
-    kind, _, line = rule.partition(":")
-    lines = str(rules.get(f"{kind}s") or "").splitlines()
-    if not line.isdigit() or not 0 < int(line) <= len(lines):
-        return rule
-    text = lines[int(line) - 1].strip()
-    text = text if len(text) <= 40 else text[:39] + "…"
-    return f"{kind} line {line} /{text}/" if kind == "redaction" else f"{kind} line {line} '{text}'"
-
-
-def _rules_of(job: object) -> dict[str, str]:
+def _rules_of(job: object) -> dict[str, object]:
     """The rule texts of a run's saved job settings (empty when unreadable)."""
     try:
         data = json.loads(job) if isinstance(job, str) else job

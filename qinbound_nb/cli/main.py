@@ -92,13 +92,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--xm-files", metavar="DIR", help="with --direct: also write XM Discover files"
     )
     run.add_argument("--xm-format", choices=list(FeedbackFormat), default=FeedbackFormat.CSV.value)
-    _command(
+    jobs = _command(
         commands,
         "jobs",
         "history:cmd_jobs",
-        "list jobs: last status, schedule, next run",
+        "list jobs (last run, enabled, schedule, next run), or act on one",
         store=True,
     )
+    _add_job_actions(jobs)
     _command(commands, "history", "history:cmd_history", "list a job's runs", job=True, store=True)
     report = _command(
         commands,
@@ -117,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
         "setup:cmd_schedule",
         "print the next runs and crontab lines",
         job=True,
+        store=True,
     )
     schedule.add_argument("--install", action="store_true", help="add them to your crontab")
     schedule.add_argument("--airflow", metavar="DAG.py", help="write an Airflow DAG file")
@@ -133,6 +135,31 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8765)
     _command(commands, "schema", "setup:cmd_schema", "print the job file's JSON Schema")
     return parser
+
+
+JOB_ACTIONS = {
+    "enable": "let the scheduler run the job again",
+    "disable": "make the scheduler skip the job (running it by hand still works)",
+    "copy": "write a copy of the job under a new name (no checkpoint; starts disabled)",
+    "delete": "move the job file to the recycle folder (history and documents stay)",
+    "restore": "bring a deleted job back",
+    "run-now": "run the job now, outside its schedule (a manual run)",
+    "stop": "ask the job's running run to stop; it commits nothing",
+}
+
+
+def _add_job_actions(jobs: argparse.ArgumentParser) -> None:
+    """``qinbound jobs VERB JOB``: the Jobs page; without a verb, ``jobs`` lists the jobs."""
+    actions = jobs.add_subparsers(dest="action", metavar="ACTION")
+    for verb, help_text in JOB_ACTIONS.items():
+        action = _command(actions, verb, f"jobs:cmd_{verb.replace('-', '_')}", help_text)
+        action.add_argument("job", help="the job's name (or its job file)")
+        action.add_argument("--store", default=argparse.SUPPRESS, help=STORE_HELP)
+        if verb == "copy":
+            action.add_argument("new_name", help="the copy's job name")
+        if verb == "run-now":
+            action.add_argument("--direct", action="store_true", help="run here, no papermill")
+            action.add_argument("--timeout", type=int, default=3600, help="cell timeout (3600 s)")
 
 
 def _add_connections(commands: argparse._SubParsersAction) -> None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from qinbound_nb.errors import ConfigError
 from qinbound_nb.job.config import JobConfig
+from qinbound_nb.job.vocab import RunTrigger
 from qinbound_nb.runs.checks import check_job
 
 if TYPE_CHECKING:
@@ -46,25 +47,34 @@ def progress_line(update: ExportProgress) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     if args.if_due:
         from qinbound_nb.runs.expiry import send_expiry_notice
+        from qinbound_nb.scheduling.anchor import job_entries
         from qinbound_nb.scheduling.scheduler import run_if_due
 
+        job_path = Path(args.job)
         return run_if_due(
-            Path(args.job), lambda _path: _run_once(args), expiry_notice=send_expiry_notice
+            job_path,
+            lambda _path: run_once(args, RunTrigger.SCHEDULE),
+            expiry_notice=send_expiry_notice,
+            entry=job_entries(args.store).get(job_path.resolve()),
         )
-    return _run_once(args)
+    return run_once(args)
 
 
-def _run_once(args: argparse.Namespace) -> int:
+def run_once(args: argparse.Namespace, trigger: RunTrigger = RunTrigger.MANUAL) -> int:
+    """Run ``args.job`` once (direct or through papermill), print the outcome, register it."""
     job = JobConfig.load(args.job)
     check_job(job)
     if args.xm_files and not args.direct:
         raise ConfigError("--xm-files works with --direct runs; add --direct")
-    code = _run_direct(job, args) if args.direct else _run_through_papermill(job, args)
+    if args.direct:
+        code = _run_direct(job, args, trigger)
+    else:
+        code = _run_through_papermill(job, args, trigger)
     _register(job, args)
     return code
 
 
-def _run_direct(job: JobConfig, args: argparse.Namespace) -> int:
+def _run_direct(job: JobConfig, args: argparse.Namespace, trigger: RunTrigger) -> int:
     from qinbound_nb.runs.execute import run_job
 
     report = run_job(
@@ -74,18 +84,24 @@ def _run_direct(job: JobConfig, args: argparse.Namespace) -> int:
         feedback_files=args.xm_files,
         feedback_format=args.xm_format,
         progress=progress_line if sys.stderr.isatty() else None,
+        trigger=trigger,
     )
     print(report.summary())
     return 0 if report.ok else 1
 
 
-def _run_through_papermill(job: JobConfig, args: argparse.Namespace) -> int:
+def _run_through_papermill(job: JobConfig, args: argparse.Namespace, trigger: RunTrigger) -> int:
+    from qinbound_nb.cli.history import shown_counts
     from qinbound_nb.notebooks.production import run_production
 
     outcome = run_production(
-        args.job, store=store_path(args), dry_run=args.dry_run, timeout_s=args.timeout
+        args.job,
+        store=store_path(args),
+        dry_run=args.dry_run,
+        timeout_s=args.timeout,
+        trigger=trigger,
     )
-    counts = ", ".join(f"{k} {v}" for k, v in outcome.counts.items() if v)
+    counts = shown_counts(outcome.counts, job.rules.model_dump(mode="json"))
     print(f"run {outcome.run_id} of {job.name!r}: {outcome.status}")
     print(f"  {counts or 'no documents'}")
     for warning in outcome.warnings:

@@ -17,8 +17,10 @@ from pathlib import Path
 
 from qinbound_nb.errors import StoreError
 from qinbound_nb.job.config import JobConfig
+from qinbound_nb.job.vocab import JobStatus, RunTrigger
+from qinbound_nb.scheduling.anchor import JobEntry, job_anchor, job_entry, next_runs
 from qinbound_nb.scheduling.crontab import crontab_lines, install_crontab
-from qinbound_nb.scheduling.recurrence import describe_schedule, upcoming_runs
+from qinbound_nb.scheduling.recurrence import describe_schedule
 
 # Every run of 'qinbound scheduler' writes the same store, and DuckDB takes one writing
 # process at a time: a second run in parallel would fail with "store is locked".
@@ -47,13 +49,22 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
+    from qinbound_nb.store.backend import absolute, resolve_location
+
     job_path = Path(args.job).resolve()
     job = JobConfig.load(job_path)
+    # installing the schedule creates the job: the store records its anchor now, once
+    anchor = job_anchor(job, job_path, args.store, create=args.install or bool(args.airflow))
     print(f"{job.name}: {describe_schedule(job.schedule)}")
-    for moment in upcoming_runs(job.schedule, datetime.now(UTC), args.count):
+    if anchor is None:
+        print(
+            "  (the store has not seen this job yet: its runs are shown as if it were created now)"
+        )
+    for moment in next_runs(job.schedule, datetime.now(UTC), args.count, anchor):
         print(f"  next: {moment.isoformat(timespec='minutes')}")
     command = shutil.which("qinbound") or f"{sys.executable} -m qinbound_nb"
-    lines = crontab_lines(job_path, job.schedule, qinbound_command=command)
+    store = str(absolute(resolve_location(args.store))) if args.store else None
+    lines = crontab_lines(job_path, job.schedule, qinbound_command=command, store=store)
     print("\n".join(lines))
     if args.install:
         install_crontab(lines)
@@ -90,7 +101,7 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     store = resolve_location(args.store)
 
-    known: list[Path] = []
+    known: dict[Path, JobEntry] = {}  # job file → what the store says of it (anchor, enabled)
 
     def list_jobs() -> list[Path]:
         if not exists(store):
@@ -103,14 +114,23 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
                 "%s; using the last job list", exc
             )
             return list(known)
-        known[:] = [Path(row["job_path"]) for row in jobs]
+        entries = {Path(row["job_path"]): job_entry(row) for row in jobs}
+        known.clear()
+        known.update({path: e for path, e in entries.items() if e.status != JobStatus.DELETED})
         return list(known)
 
     def run(job_path: Path) -> int:
-        return 0 if run_production(job_path, store=store).ok else 1
+        outcome = run_production(job_path, store=store, trigger=RunTrigger.SCHEDULE)
+        return 0 if outcome.ok else 1
 
     parallel = SCHEDULER_PARALLEL_RUNS_SERVER if is_url(store) else SCHEDULER_PARALLEL_RUNS
-    scheduler = Scheduler(list_jobs, run, max_parallel=parallel, expiry_notice=send_expiry_notice)
+    scheduler = Scheduler(
+        list_jobs,
+        run,
+        max_parallel=parallel,
+        expiry_notice=send_expiry_notice,
+        lookup=known.get,
+    )
     if args.once:
         scheduler.tick()
         return 0

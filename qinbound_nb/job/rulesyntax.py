@@ -21,9 +21,12 @@ commented example file of each kind shipped with the package (the rules step's T
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Literal
+
+from pydantic import BaseModel
 
 from qinbound_nb.errors import RuleError
 
@@ -209,3 +212,24 @@ def commented_patterns(text: str) -> list[tuple[int, str]]:
         if " " not in line or _PATTERN_LIKE.search(line):
             found.append((number, line))
     return found
+
+
+def rule_label(rule: str, rules: Mapping[str, object]) -> str:
+    """A redaction hit's key as a person reads it: ``redaction:3`` becomes ``redaction line 3
+    /pattern/``, ``substitution:1`` becomes ``substitution line 1 'phrase : replacement'``;
+    a PII kind (``email``) stays as it is. ``rules`` holds the job's rule texts
+    (``redactions``, ``substitutions``)."""
+    kind, _, line = rule.partition(":")
+    lines = str(rules.get(f"{kind}s") or "").splitlines()
+    if not line.isdigit() or not 0 < int(line) <= len(lines):
+        return rule
+    text = lines[int(line) - 1].strip()
+    text = text if len(text) <= 40 else text[:39] + "…"
+    return f"{kind} line {line} /{text}/" if kind == "redaction" else f"{kind} line {line} '{text}'"
+
+
+def rule_labels(keys: Iterable[str], rules: BaseModel | Mapping[str, object]) -> dict[str, str]:
+    """Each hit key of ``keys`` that reads differently as a label (see :func:`rule_label`)."""
+    texts = rules.model_dump(mode="json") if isinstance(rules, BaseModel) else rules
+    labels = {key: rule_label(key, texts) for key in keys}
+    return {key: label for key, label in labels.items() if label != key}

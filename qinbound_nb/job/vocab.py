@@ -19,12 +19,14 @@ __all__ = [
     "FieldType",
     "FilterAction",
     "Frequency",
+    "JobStatus",
     "MaskStyle",
     "NotifyEvent",
     "Outcome",
     "PiiKind",
     "PreviewOutcome",
     "RunStatus",
+    "RunTrigger",
     "ScheduleKind",
     "SourceType",
     "TicketDateField",
@@ -121,12 +123,28 @@ class RunStatus(Word):
     SUCCEEDED = "succeeded"
     SUCCEEDED_WITH_WARNINGS = "succeeded_with_warnings"
     FAILED = "failed"
+    STOPPED = "stopped"  # asked to stop (qinbound jobs stop): nothing committed
     PURGED = "purged"  # a success whose documents were deleted again
 
     @property
     def succeeded(self) -> bool:
         """True for both kinds of success (the checkpoint moves, history counts it)."""
         return self in (RunStatus.SUCCEEDED, RunStatus.SUCCEEDED_WITH_WARNINGS)
+
+
+class RunTrigger(Word):
+    """What started a run (``runs.trigger``): a person, or the job's schedule."""
+
+    MANUAL = "manual"
+    SCHEDULE = "schedule"
+
+
+class JobStatus(Word):
+    """Where a job stands on the Jobs page: runs on schedule, paused, or in the recycle folder."""
+
+    ENABLED = "enabled"
+    DISABLED = "disabled"
+    DELETED = "deleted"
 
 
 class DateField(Word):

@@ -20,7 +20,7 @@ import pandas as pd
 
 from qinbound_nb.errors import NotebookRunError, StoreError
 from qinbound_nb.job.config import JobConfig
-from qinbound_nb.job.vocab import RunStatus
+from qinbound_nb.job.vocab import RunStatus, RunTrigger
 from qinbound_nb.local.connections import qinbound_home
 from qinbound_nb.notebooks.export import export_notebook, run_notebook
 from qinbound_nb.runs.execute import RunReport, new_run_id
@@ -62,8 +62,11 @@ def run_production(
     timeout_s: int = 3600,
     kernel_name: str | None = None,
     run_id: str | None = None,
+    trigger: RunTrigger = RunTrigger.MANUAL,
 ) -> ProductionRun:
     """Run a job file through its exported notebook under papermill.
+
+    ``trigger`` (what started the run) is written to its history row once the notebook ends.
 
     Raises:
         ConfigError: the job file is invalid (nothing ran).
@@ -90,7 +93,11 @@ def run_production(
         )
     except NotebookRunError as exc:
         failure = exc
-    return _outcome(job, run_id, store_path, output, failure, dry_run)
+    outcome = _outcome(job, run_id, store_path, output, failure, dry_run)
+    if trigger != RunTrigger.MANUAL and not dry_run and exists(store_path):
+        with Store.open(store_path) as opened:
+            opened.mark_trigger(run_id, trigger)
+    return outcome
 
 
 def _outcome(

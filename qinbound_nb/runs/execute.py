@@ -21,7 +21,7 @@ from tempfile import TemporaryDirectory
 
 from qinbound_nb.errors import QInboundError
 from qinbound_nb.job.config import JobConfig
-from qinbound_nb.job.vocab import FeedbackFormat
+from qinbound_nb.job.vocab import FeedbackFormat, RunTrigger
 from qinbound_nb.qualtrics.client import QualtricsClient
 from qinbound_nb.runs.checks import check_job
 from qinbound_nb.runs.clients import open_client, run_clock
@@ -31,6 +31,7 @@ from qinbound_nb.runs.runner import Runner, Stores, compile_rules
 from qinbound_nb.store import Location, exists, resolve_location
 from qinbound_nb.store.job_lock import job_lock
 from qinbound_nb.store.pending import remember_failed_run
+from qinbound_nb.store.stop_request import StopWatch
 from qinbound_nb.store.store import Store
 
 __all__ = [
@@ -63,6 +64,7 @@ def run_job(
     output_notebook: str | None = None,
     feedback_files: str | os.PathLike[str] | None = None,
     feedback_format: FeedbackFormat = FeedbackFormat.CSV,
+    trigger: RunTrigger = RunTrigger.MANUAL,
 ) -> RunReport:
     """Pull, transform and load one job; return what happened (a failure is a report too).
 
@@ -82,8 +84,16 @@ def run_job(
             files (at most 100,000 rows each) into ``<folder>/<run id>/``, ready for the Files
             (SFTP) or ad-hoc upload connectors.
         feedback_format: ``csv`` or ``json`` for those files.
+        trigger: what started the run, recorded with it: a person (``manual``) or the job's
+            schedule (``schedule``).
+
+    A run can be asked to stop (``qinbound jobs stop JOB``, from any process): it looks for
+    the request between stages and pages, and ends with status ``stopped``, having committed
+    nothing.
     """
     job = as_job(job)
+    location = store.path if isinstance(store, Store) else resolve_location(store)
+    stop = StopWatch(location, job.name)  # before the run lock: see store.stop_request
     run = Runner(
         job,
         run_id or new_run_id(),
@@ -94,12 +104,14 @@ def run_job(
         progress=progress,
         output_notebook=output_notebook,
         feedback=None if feedback_files is None else (Path(feedback_files), feedback_format),
+        trigger=trigger,
+        stop=None if dry_run else stop,
     )
-    location = store.path if isinstance(store, Store) else resolve_location(store)
     try:
         with ExitStack() as stack:
             if not dry_run:  # one run per job at a time: the same job never loads twice
                 stack.enter_context(job_lock(location, job.name))
+                stack.callback(stop.clear)  # a stop request ends with the run that held the lock
             api = stack.enter_context(_api(job, client))
             folder = stack.enter_context(TemporaryDirectory(prefix="qinbound-"))
             prepared = run.prepare()

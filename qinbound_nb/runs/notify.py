@@ -16,7 +16,8 @@ those keys.
 Events (:func:`run_events`): a run that failed is a ``failure``. Every run that did not fail
 is a ``success``, with its warnings in the message; one with warnings (status
 ``succeeded_with_warnings``) is also a ``warning``. A run sends at most one message, naming
-the most specific event the job subscribes to: ``warning`` before ``success``.
+the most specific event the job subscribes to: ``warning`` before ``success``. A run
+stopped on request (``qinbound jobs stop``) notifies nobody: the person who stopped it knows.
 """
 
 from __future__ import annotations
@@ -98,6 +99,8 @@ def run_events(status: str) -> tuple[NotifyEvent, ...]:
     """The events a run with ``status`` raises, most specific first (module docstring)."""
     if status == RunStatus.FAILED:
         return (NotifyEvent.FAILURE,)
+    if status == RunStatus.STOPPED:  # someone asked for it: nothing to tell the subscribers
+        return ()
     if status == RunStatus.SUCCEEDED_WITH_WARNINGS:
         return (NotifyEvent.WARNING, NotifyEvent.SUCCESS)
     return (NotifyEvent.SUCCESS,)

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from qinbound_nb.errors import QInboundError
-from qinbound_nb.job.vocab import RunStatus
+from qinbound_nb.job.vocab import RunStatus, RunTrigger
 
 __all__ = ["RunFailedError", "RunReport"]
 
@@ -40,6 +40,8 @@ class RunReport:
     project: str = ""
     started_at: datetime | None = None  # the run's clock: its ``now``...
     finished_at: datetime | None = None  # ...plus the time the run took
+    trigger: str = RunTrigger.MANUAL  # a person started the run, or the job's schedule
+    rule_labels: dict[str, str] = field(default_factory=dict)  # hit key → the rule, in words
 
     @property
     def ok(self) -> bool:
@@ -58,7 +60,10 @@ class RunReport:
         shown = {k: v for k, v in self.counts.items() if v}
         lines.append("  " + (", ".join(f"{k} {v}" for k, v in shown.items()) or "no documents"))
         if self.redaction_counts:
-            hits = ", ".join(f"{k} {v}" for k, v in sorted(self.redaction_counts.items()))
+            hits = ", ".join(
+                f"{self.rule_labels.get(k, k)} {v}"
+                for k, v in sorted(self.redaction_counts.items())
+            )
             lines.append(f"  redaction hits: {hits}")
         if self.would:
             lines.append(
@@ -67,7 +72,9 @@ class RunReport:
         lines += [f"  warning: {w}" for w in self.warnings]
         lines += [f"  notification failed: {n}" for n in self.notification_failures]
         if self.error:
-            lines.append(f"  error: {self.error}")
+            lines.append(
+                f"  {'stopped' if self.status == RunStatus.STOPPED else 'error'}: {self.error}"
+            )
         return "\n".join(lines)
 
     def notification(self) -> dict[str, object]:

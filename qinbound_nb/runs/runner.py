@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 
@@ -22,12 +23,13 @@ from qinbound_nb.core.mapping import raw_columns, verbatim_fields
 from qinbound_nb.core.parse.export import RawChunk
 from qinbound_nb.core.pipeline import ChunkResult, process_chunk
 from qinbound_nb.core.redaction.redact import RedactionRules
-from qinbound_nb.errors import QInboundError
+from qinbound_nb.errors import QInboundError, RunStopped
 from qinbound_nb.job.config import JobConfig
-from qinbound_nb.job.rulesyntax import substitution_warnings
-from qinbound_nb.job.vocab import FeedbackFormat, MaskStyle, PreviewOutcome, RunStatus
+from qinbound_nb.job.rulesyntax import rule_labels, substitution_warnings
+from qinbound_nb.job.vocab import FeedbackFormat, MaskStyle, PreviewOutcome, RunStatus, RunTrigger
 from qinbound_nb.local.connections import ConnectionStore, project_hash_key
 from qinbound_nb.qualtrics.client import QualtricsClient
+from qinbound_nb.qualtrics.models import ExportProgress
 from qinbound_nb.runs.expiry import expiry_warning, refuse_expired
 from qinbound_nb.runs.notify import notify, subscribed_event
 from qinbound_nb.runs.pulls import (
@@ -51,6 +53,12 @@ Stores = Callable[[], AbstractContextManager[Store | None]]  # opens the store f
 Feedback = tuple[Path, FeedbackFormat]
 
 
+class StopCheck(Protocol):
+    """Whether someone asked this run to stop (see :mod:`qinbound_nb.store.stop_request`)."""
+
+    def requested(self, *, final: bool = False) -> bool: ...
+
+
 def compile_rules(job: JobConfig) -> RedactionRules:
     """The job's redaction rules, with the project's hash key when masks are hashed."""
     key = project_hash_key(job.project) if job.rules.mask_style == MaskStyle.HASH else None
@@ -72,13 +80,29 @@ class Runner:
         progress: Progress | None = None,
         output_notebook: str | None = None,
         feedback: Feedback | None = None,
+        trigger: str = RunTrigger.MANUAL,
+        stop: StopCheck | None = None,
     ) -> None:
         self.job, self.run_id, self.now, self.stores = job, run_id, now, stores
-        self.dry_run, self.chunk_rows, self.progress = dry_run, chunk_rows, progress
+        self.dry_run, self.chunk_rows = dry_run, chunk_rows
+        self.progress = _watching(progress, self.stop_if_asked)
         self.output_notebook, self.feedback = output_notebook, feedback
+        self.trigger, self.stop = trigger, stop
         self.tally = Tally()
         self.unrecorded = False  # True when a failure could not be written to the store
         self._began = time.monotonic()
+
+    def stop_if_asked(self, *, final: bool = False) -> None:
+        """End the run here when ``qinbound jobs stop`` asked it to (nothing is committed).
+
+        ``final``: the last look before the commit, never skipped to save a round trip.
+        """
+        if self.stop is not None and self.stop.requested(final=final):
+            raise RunStopped(
+                f"run {self.run_id} of job {self.job.name!r} was stopped on request before it "
+                "committed anything: the project's documents and the job's checkpoint are as "
+                "they were before the run. Its next run pulls the same responses."
+            )
 
     def clock(self) -> datetime:
         """The run's clock: its ``now`` plus the time since it began (one clock per run)."""
@@ -95,6 +119,7 @@ class Runner:
             checkpoint, warnings = resume_point(store, self.job)
         self.tally.warn(*warnings)
         plan = plan_pull(self.job, checkpoint, self.now)
+        self.stop_if_asked()
         return Prepared(checkpoint, plan, compile_rules(self.job))
 
     def fetch(self, api: QualtricsClient, prepared: Prepared, folder: Path) -> Pulled:
@@ -108,13 +133,16 @@ class Runner:
             self.tally.warn(plan.note)
         id_column = source_id_column(api, self.job)
         sessions = fetch_in_progress(api, self.job, folder, self.progress)
+        self.stop_if_asked()
         return Pulled(tuple(exports), sessions, plan, id_column)
 
     def load(self, prepared: Prepared, pulled: Pulled) -> Ended:
         """Transform chunk by chunk into one store transaction; commit it with the checkpoint."""
         with self.stores() as store:
             assert store is not None, "only a dry run goes without a store"
-            with store.load_run(self.run_id, self.job, started_at=self.now) as load:
+            with store.load_run(
+                self.run_id, self.job, started_at=self.now, trigger=self.trigger
+            ) as load:
                 for in_progress, chunk in self._chunks(prepared, pulled):
                     documents = chunk.documents.assign(_in_progress=in_progress)
                     load.stage(documents, chunk.outcomes)
@@ -122,6 +150,7 @@ class Runner:
                 self.tally.warn_of_waiting(self.job.filter.record_limit, order_field(self.job))
                 # the snapshot's ids filled in while its chunks were transformed, just above
                 sessions = self.tally.in_progress_ids if pulled.sessions is not None else None
+                self.stop_if_asked(final=True)  # the last moment: after finish, it has loaded
                 result = load.finish(
                     checkpoint=self.tally.resume_from(pulled.next_checkpoint()),
                     in_progress_ids=sessions,
@@ -165,11 +194,14 @@ class Runner:
         self.tally.counts["feedback_files"] = len(written)
 
     def fail(self, exc: QInboundError) -> Ended:
-        """Record the failure in the store (unless a dry run); the run ends failed."""
-        log.error("run %s of %s failed: %s", self.run_id, self.job.name, exc)
+        """Record the failure in the store (unless a dry run); the run ends failed (or
+        stopped, when it was asked to stop)."""
+        stopped = isinstance(exc, RunStopped)
+        log.log(logging.INFO if stopped else logging.ERROR, "run %s of %s %s: %s",
+                self.run_id, self.job.name, "stopped" if stopped else "failed", exc)  # fmt: skip
         if not self.dry_run:
             self._record_failure(exc)
-        return Ended(RunStatus.FAILED, str(exc))
+        return Ended(RunStatus.STOPPED if stopped else RunStatus.FAILED, str(exc))
 
     def report(self, ended: Ended) -> RunReport:
         """The run's report: how it ended and everything it counted."""
@@ -186,6 +218,8 @@ class Runner:
             project=self.job.project,
             started_at=self.now,
             finished_at=self.clock(),
+            trigger=self.trigger,
+            rule_labels=rule_labels(self.tally.redaction_counts, self.job.rules),
         )
 
     def notify(self, report: RunReport) -> list[str]:
@@ -203,6 +237,7 @@ class Runner:
         columns = [*raw_columns(self.job, pulled.source_id_column), order_field(self.job)]
         chunks = read_pull(pulled.exports, pulled.sessions, self.job, self.chunk_rows, columns)
         for chunk, in_progress in chunks:
+            self.stop_if_asked()  # between pages: a stop request ends the run here
             if len(chunk.frame):  # an empty export has no columns to map or drift
                 yield in_progress, self._process(chunk, in_progress, prepared.rules, pulled)
             if in_progress:
@@ -237,7 +272,19 @@ class Runner:
                         warnings=self.tally.warnings,
                         output_notebook=self.output_notebook,
                         finished_at=self.clock(),
+                        trigger=self.trigger,
                     )
         except QInboundError as unrecorded:  # e.g. the store itself is what failed
             self.unrecorded = True
             log.warning("run %s could not be recorded in the store: %s", self.run_id, unrecorded)
+
+
+def _watching(progress: Progress | None, stop_if_asked: Callable[[], None]) -> Progress:
+    """Export progress that also looks for a stop request (a long download is many pages)."""
+
+    def report(update: ExportProgress) -> None:
+        if progress is not None:
+            progress(update)
+        stop_if_asked()
+
+    return report

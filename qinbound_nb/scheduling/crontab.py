@@ -43,6 +43,7 @@ def crontab_lines(
     system_timezone: str | None = None,
     log_path: Path | None = None,
     now: datetime | None = None,
+    store: str | None = None,
 ) -> list[str]:
     """The marked crontab block that runs ``qinbound run JOB --if-due`` at the job's times.
 
@@ -54,6 +55,8 @@ def crontab_lines(
         system_timezone: the zone cron reads the lines in; default this machine's zone.
         log_path: append the run's output here; by default cron mails it.
         now: the start of the year scanned for offset differences; default now.
+        store: the store the runs use (the one holding the job's schedule anchor); default
+            the runs' own default (``$QINBOUND_STORE``, else ``qinbound.duckdb`` in workdir).
 
     Returns:
         The block: a begin marker, a comment, the cron lines, an end marker. A one-time job
@@ -65,6 +68,7 @@ def crontab_lines(
     command = (
         f"cd {shlex.quote(str((workdir or Path.cwd()).resolve()))} && "
         f"{qinbound_command} run {shlex.quote(str(job))} --if-due"
+        + (f" --store {shlex.quote(store)}" if store else "")
     )
     if log_path is not None:
         command += f" >> {shlex.quote(str(log_path))} 2>&1"

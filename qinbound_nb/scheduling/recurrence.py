@@ -7,8 +7,9 @@ The rules (reference/xm-discover.md §8), with ``t`` the starts-on time of day:
 - **hourly every X**: the wall-clock lattice ``anchor + k·X hours`` (k ≥ 0), where ``anchor``
   is ``t`` on the day the job was created. The lattice runs on across midnight, so when
   ``24 % X != 0`` the times drift from day to day (every 5 h from 06:00: 06, 11, 16, 21, 02,
-  07...). Without a creation time the anchor day is ``REFERENCE_DAY``, so every caller agrees;
-  when ``24 % X == 0`` the anchor day makes no difference. A job created before ``t`` waits
+  07...). Every caller passes the job's one anchor, its creation time as the store recorded
+  it (:mod:`qinbound_nb.scheduling.anchor`); without one the anchor day is ``REFERENCE_DAY``.
+  When ``24 % X == 0`` the anchor day makes no difference. A job created before ``t`` waits
   for ``t`` ("starts on" is when the job begins);
 - **once**: no recurring runs at all.
 

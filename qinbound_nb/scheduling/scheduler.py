@@ -9,8 +9,12 @@ either run it, or log why not. The rules:
 - **a failed run is survived**: a non-zero exit code or an exception is logged, and the next
   slot is scheduled as usual;
 - **catch up once**: after downtime, however many slots were missed, the job runs once;
-- **new jobs**: the first time a job is seen counts as its creation, so a job with
-  ``pull_on_create`` runs at once and an hourly lattice is anchored on that day;
+- **new jobs**: a job's creation is when the store first saw it (``lookup`` gives it, see
+  :mod:`qinbound_nb.scheduling.anchor`; without one, the first time this scheduler saw it),
+  so a job with ``pull_on_create`` runs at once and an hourly lattice is anchored on that day;
+- **a run covers the slots before it**: the job's last run from the store, manual ones too,
+  counts as handled, so a manual run is not followed at once by a scheduled one;
+- **disabled jobs** (``qinbound jobs disable``) are skipped and logged;
 - **expiry notices**: each due one is sent once (:mod:`qinbound_nb.scheduling.notices`).
 
 State (first seen, last slot, last exit code) is one JSON file per job in ``state_dir``,
@@ -31,11 +35,12 @@ from typing import IO, Any, Literal
 from qinbound_nb.errors import QInboundError
 from qinbound_nb.job.config import JobConfig, Schedule
 from qinbound_nb.local.connections import qinbound_home
+from qinbound_nb.scheduling.anchor import JobEntry
 from qinbound_nb.scheduling.notices import ExpiryNotice, send_due_notices
 from qinbound_nb.scheduling.recurrence import next_run, runs_between
 from qinbound_nb.scheduling.state import JobState, parse_instant
 
-Action = Literal["started", "not_due", "skipped_locked", "invalid"]
+Action = Literal["started", "not_due", "skipped_locked", "invalid", "disabled"]
 MAX_COUNTED_MISSES = 100_000  # stop counting missed slots here (a year of hourly runs is 8,760)
 LOGGER = logging.getLogger("qinbound_nb.scheduling.scheduler")
 
@@ -80,6 +85,7 @@ class Scheduler:
         max_parallel: how many different jobs may run at the same time.
         poll_s: the longest pause between ticks (new job files are noticed this fast).
         expiry_notice: sends a job's connection-expiry notice (``scheduling.notices``).
+        lookup: what the store knows of a job file (creation, enabled, last run), or None.
     """
 
     def __init__(
@@ -95,8 +101,10 @@ class Scheduler:
         poll_s: float = 60.0,
         read_schedule: Callable[[Path], Schedule] = load_schedule,
         expiry_notice: ExpiryNotice | None = None,
+        lookup: Callable[[Path], JobEntry | None] = lambda _path: None,
     ) -> None:
         self.list_jobs, self.run, self.clock, self.sleep = list_jobs, run, clock, sleep
+        self.lookup = lookup
         self.state_dir = state_dir or default_state_dir()
         self.log, self.poll_s, self.read_schedule = log, poll_s, read_schedule
         self.expiry_notice = expiry_notice
@@ -139,6 +147,10 @@ class Scheduler:
         return min(max(seconds, 1.0), self.poll_s)
 
     def _consider(self, job_path: Path, now: datetime) -> Decision:
+        entry = self.lookup(job_path)
+        if entry is not None and not entry.enabled:
+            self.log.info("%s: skipped: the job is %s", job_path, entry.status)
+            return Decision(job_path, "disabled", reason=f"the job is {entry.status}")
         try:
             schedule = self.read_schedule(job_path)
         except QInboundError as exc:
@@ -147,7 +159,7 @@ class Scheduler:
         state = JobState(self.state_dir, job_path)
         with state.update() as record:
             record.setdefault("first_seen", now.isoformat())
-            slot, missed, upcoming = due_slot(schedule, now, record)
+            slot, missed, upcoming = due_slot(schedule, now, record, entry)
         if slot is None:
             self.log.debug("%s: not due; next run %s", job_path, _when(upcoming))
             return Decision(job_path, "not_due", next_run=upcoming)
@@ -219,15 +231,16 @@ class Scheduler:
 
 
 def due_slot(
-    schedule: Schedule, now: datetime, record: dict[str, Any]
+    schedule: Schedule, now: datetime, record: dict[str, Any], entry: JobEntry | None = None
 ) -> tuple[datetime | None, int, datetime | None]:
     """The latest unhandled slot up to ``now``, how many slots it covers, and the next one."""
-    first_seen = parse_instant(record["first_seen"])
-    last_slot = parse_instant(record.get("last_slot"))
-    if last_slot is not None:  # the creation pull, if any, is behind us
+    known = entry or JobEntry()
+    first_seen = known.created_at or parse_instant(record["first_seen"])
+    assert first_seen is not None
+    handled = [t for t in (parse_instant(record.get("last_slot")), known.last_run_at) if t]
+    if handled:  # the creation pull, if any, is behind us
         schedule = schedule.model_copy(update={"pull_on_create": False})
-    after = last_slot or first_seen
-    assert after is not None
+    after = max([first_seen, *handled])
     slot, missed = None, 0
     for slot in runs_between(schedule, after, now, created_at=first_seen):  # noqa: B007
         missed += 1
@@ -245,9 +258,12 @@ def run_if_due(
     clock: Callable[[], datetime] = utc_now,
     log: logging.Logger = LOGGER,
     expiry_notice: ExpiryNotice | None = None,
+    entry: JobEntry | None = None,
 ) -> int:
     """``qinbound run JOB --if-due``: run the job if a slot is due; return its exit code, else 0."""
-    scheduler = Scheduler(lambda: [job_path], run, clock=clock, state_dir=state_dir, log=log)
+    scheduler = Scheduler(
+        lambda: [job_path], run, clock=clock, state_dir=state_dir, log=log, lookup=lambda _: entry
+    )
     scheduler.expiry_notice = expiry_notice
     scheduler.tick()
     return scheduler.exit_codes.get(job_path, 0)

@@ -23,7 +23,7 @@ from typing import Any
 
 from qinbound_nb.errors import StoreError
 from qinbound_nb.job.config import JobConfig
-from qinbound_nb.job.vocab import Outcome, RunStatus
+from qinbound_nb.job.vocab import Outcome, RunStatus, RunTrigger
 from qinbound_nb.store.backend import Backend, Executes
 from qinbound_nb.store.schema import fetch_first, literal, literals, quote
 
@@ -33,7 +33,7 @@ SUCCESSES = tuple(status for status in RunStatus if status.succeeded)
 FORMULA_START = r"^[=+\-@\t\r]"
 RUN_COLUMNS = (
     "run_id, job_name, project, started_at, finished_at, status, counts, warnings, error, "
-    "output_notebook, job, continuation_token, watermark, host"
+    "output_notebook, job, continuation_token, watermark, host, trigger"
 )
 
 
@@ -78,14 +78,16 @@ def write_run_row(
     output_notebook: str | None = None,
     error: str | None = None,
     finished_at: datetime | None = None,
+    trigger: str = RunTrigger.MANUAL,
 ) -> None:
     """Insert (or overwrite) the ``runs`` row of ``run_id``; the job is saved as JSON.
 
     ``finished_at`` should read the run's own clock (as ``started_at`` does); default now.
+    ``trigger`` says what started the run: a person (manual) or the job's schedule.
     """
     connection.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
     connection.execute(
-        f"INSERT INTO runs ({RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO runs ({RUN_COLUMNS}) VALUES ({', '.join('?' * 15)})",
         [
             run_id,
             job.name,
@@ -101,19 +103,8 @@ def write_run_row(
             checkpoint.continuation_token if checkpoint else None,
             checkpoint.watermark if checkpoint else None,
             socket.gethostname(),
+            str(trigger),
         ],
-    )
-
-
-def write_job_row(connection: Executes, job: JobConfig, path: Path) -> None:
-    """Register (or re-register) a job file, keeping its first registration time."""
-    now = datetime.now(UTC)
-    row = fetch_first(connection, "SELECT registered_at FROM jobs WHERE job_name = ?", [job.name])
-    connection.execute("DELETE FROM jobs WHERE job_name = ?", [job.name])
-    schedule = json.dumps(job.schedule.model_dump(mode="json"))
-    connection.execute(
-        "INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?)",
-        [job.name, str(path), job.project, schedule, row[0] if row else now, now],
     )
 
 

@@ -35,6 +35,27 @@ def job_lock(location: Location, job_name: str) -> Iterator[None]:
             yield
 
 
+def is_running(location: Location, job_name: str) -> bool:
+    """True while some process holds ``job_name``'s run lock on the store at ``location``."""
+    try:
+        with job_lock(location, job_name):
+            return False
+    except StoreError as exc:
+        if "already running" in str(exc):
+            return True
+        raise
+
+
+def lock_file(store: Path, job_name: str, suffix: str = ".lock") -> Path:
+    """The file beside a DuckDB store that belongs to ``job_name`` (its lock, its stop request)."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", job_name)[:80]
+    return (
+        store.parent
+        / f"{store.name}.jobs"
+        / f"{safe}-{lock_key(job_name) & 0xFFFFFFFF:08x}{suffix}"
+    )
+
+
 def already_running(job_name: str, location: Location) -> StoreError:
     return StoreError(
         f"job {job_name!r} is already running against store {describe(location)} (another "
@@ -71,11 +92,9 @@ def _advisory_lock(url: str, job_name: str) -> Iterator[None]:
 
 @contextmanager
 def _file_lock(store: Path, job_name: str) -> Iterator[None]:
-    folder = store.parent / f"{store.name}.jobs"
-    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", job_name)[:80]
-    path = folder / f"{safe}-{lock_key(job_name) & 0xFFFFFFFF:08x}.lock"
+    path = lock_file(store, job_name)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(path, "a+")  # noqa: SIM115 - closed below
     except OSError as exc:  # a read-only folder: the store's own lock still guards the load
         log.warning("cannot keep job %r's run lock beside %s (%s)", job_name, store, exc)

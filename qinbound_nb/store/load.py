@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from qinbound_nb.errors import StoreError
 from qinbound_nb.job.config import JobConfig
-from qinbound_nb.job.vocab import Outcome, RunStatus
+from qinbound_nb.job.vocab import Outcome, RunStatus, RunTrigger
 from qinbound_nb.store.history import Checkpoint, write_checkpoint, write_run_row
 from qinbound_nb.store.pg_direct import RunIds
 from qinbound_nb.store.schema import (
@@ -58,6 +58,8 @@ class RunLoad:
         job: JobConfig,
         table: str | None,
         started_at: datetime,
+        *,
+        trigger: str = RunTrigger.MANUAL,
     ) -> None:
         self._connection = connection
         _refuse_used_run_id(connection, run_id)
@@ -73,6 +75,7 @@ class RunLoad:
         self._run_ids = RunIds()
         self._written_at = datetime.now(UTC)
         self.started_at = started_at
+        self.trigger = trigger
         self.finished = False
         connection.execute(
             f"CREATE TEMP TABLE {STAGED_OUTCOMES} (natural_id VARCHAR, outcome VARCHAR, "
@@ -146,6 +149,7 @@ class RunLoad:
             checkpoint=checkpoint,
             output_notebook=output_notebook,
             finished_at=finished_at,
+            trigger=self.trigger,
         )
         self._connection.execute(f"DROP TABLE IF EXISTS {STAGE}")
         self._connection.execute(f"DROP TABLE IF EXISTS {STAGED_OUTCOMES}")

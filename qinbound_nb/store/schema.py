@@ -6,11 +6,16 @@ Tables (query them with plain SQL; ``projects`` names each project's document ta
     project_<name>     one per project: the document columns, keyed by natural_id, plus
                        _run_id (last run that wrote the row), _in_progress, _updated_at
     runs               one row per run: status, counts (JSON), warnings, error, job (JSON),
-                       the checkpoint it set, purge record, the host that ran it
+                       the checkpoint it set, purge record, the host that ran it, and its
+                       trigger (manual or schedule)
     document_outcomes  run_id, natural_id, outcome, reason, document_date, position
     checkpoints        job_name, continuation_token, watermark, run_id, updated_at
-    jobs               job_name, job_path, project, schedule (JSON), registered_at, updated_at
+    jobs               job_name, job_path, project, schedule (JSON), registered_at, updated_at,
+                       created_at (when the store first saw the job: its schedule's anchor,
+                       never moved), enabled, deleted_at and recycled_to (the Jobs page)
     store_meta         key, value (the layout version, migrated on open)
+    stop_requests      job_name, requested_at: a PostgreSQL store only, made on the first
+                       ``qinbound jobs stop`` (a DuckDB store keeps them in files beside it)
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ if TYPE_CHECKING:  # Arrow results load pyarrow when asked for; a few plain rows
 
     from qinbound_nb.store.backend import Executes
 
-LAYOUT_VERSION = "2"
+LAYOUT_VERSION = "3"
 STAGE = "_qinbound_stage"
 STAGED_OUTCOMES = "_qinbound_staged_outcomes"
 BOOKKEEPING = {"_run_id": "VARCHAR", "_in_progress": "BOOLEAN", "_updated_at": "TIMESTAMPTZ"}
@@ -57,6 +62,18 @@ CREATE TABLE IF NOT EXISTS jobs (
 # Each step brings a store from the version before it to its own (see migrate.py).
 MIGRATIONS = {
     "2": ["ALTER TABLE runs ADD COLUMN IF NOT EXISTS host VARCHAR"],
+    "3": [
+        "ALTER TABLE runs ADD COLUMN IF NOT EXISTS trigger VARCHAR",
+        "ALTER TABLE jobs ADD COLUMN IF NOT EXISTS created_at TIMESTAMPTZ",
+        "ALTER TABLE jobs ADD COLUMN IF NOT EXISTS enabled BOOLEAN DEFAULT true",
+        "ALTER TABLE jobs ADD COLUMN IF NOT EXISTS deleted_at TIMESTAMPTZ",
+        "ALTER TABLE jobs ADD COLUMN IF NOT EXISTS recycled_to VARCHAR",
+        # a job registered after its first run was created by that run
+        "UPDATE jobs SET enabled = true WHERE enabled IS NULL",
+        """UPDATE jobs SET created_at = COALESCE((SELECT min(r.started_at) FROM runs r
+            WHERE r.job_name = jobs.job_name AND r.started_at < jobs.registered_at),
+            registered_at)""",
+    ],
 }
 
 

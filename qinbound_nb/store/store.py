@@ -23,9 +23,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from qinbound_nb.errors import QInboundError, StoreError
+from qinbound_nb.errors import QInboundError, RunStopped, StoreError
 from qinbound_nb.job.config import JobConfig
-from qinbound_nb.job.vocab import RunStatus
+from qinbound_nb.job.vocab import RunStatus, RunTrigger
 from qinbound_nb.store import pending
 from qinbound_nb.store.backend import Backend, Location, is_url, resolve_location
 from qinbound_nb.store.duckdb_backend import DuckDBBackend
@@ -33,10 +33,10 @@ from qinbound_nb.store.history import (
     Checkpoint,
     PurgeResult,
     purge_run,
-    write_job_row,
     write_run_report,
     write_run_row,
 )
+from qinbound_nb.store.job_rows import job_row, update_job_row, write_job_row
 from qinbound_nb.store.migrate import check_readable, migrate
 from qinbound_nb.store.schema import BOOKKEEPING, fetch_first, quote
 
@@ -142,7 +142,12 @@ class Store:
 
     @contextmanager
     def load_run(
-        self, run_id: str, job: JobConfig, *, started_at: datetime | None = None
+        self,
+        run_id: str,
+        job: JobConfig,
+        *,
+        started_at: datetime | None = None,
+        trigger: str = RunTrigger.MANUAL,
     ) -> Iterator[RunLoad]:
         """Open one run's transaction; ``load.finish(...)`` commits it.
 
@@ -158,11 +163,12 @@ class Store:
         load: RunLoad | None = None
         try:
             with self._backend.errors(f"load run {run_id}"):
-                load = RunLoad(self._backend, run_id, job, self.table_of(job.project), started)
+                table = self.table_of(job.project)
+                load = RunLoad(self._backend, run_id, job, table, started, trigger=trigger)
                 yield load
         except BaseException as exc:
             self._rollback()
-            self.record_failure(run_id, job, exc, started_at=started)
+            self.record_failure(run_id, job, exc, started_at=started, trigger=trigger)
             raise
         if load is not None and not load.finished:
             self._rollback()
@@ -178,8 +184,10 @@ class Store:
         warnings: Iterable[str] = (),
         output_notebook: str | None = None,
         finished_at: datetime | None = None,
+        trigger: str = RunTrigger.MANUAL,
     ) -> None:
-        """Record run ``run_id`` as ``failed`` (a run that never reached the load, too).
+        """Record run ``run_id`` as ``failed`` (a run that never reached the load, too), or as
+        ``stopped`` for a :class:`~qinbound_nb.errors.RunStopped`.
 
         Only a QInboundError's message (written to be shown) is kept; any other exception
         is recorded by its type, since its text may quote data. Never raises: a store
@@ -195,19 +203,21 @@ class Store:
             earlier = fetch_first(
                 self._backend, "SELECT status FROM runs WHERE run_id = ?", [run_id]
             )
-            if earlier is not None and earlier[0] != RunStatus.FAILED:
+            if earlier is not None and earlier[0] not in (RunStatus.FAILED, RunStatus.STOPPED):
                 return  # never overwrite the history of a committed run with a reused id
+            stopped = isinstance(error, RunStopped)
             write_run_row(
                 self._backend,
                 run_id=run_id,
                 job=job,
                 started_at=started_at or datetime.now(UTC),
-                status=RunStatus.FAILED,
+                status=RunStatus.STOPPED if stopped else RunStatus.FAILED,
                 counts=counts or {},
                 warnings=list(warnings),
                 output_notebook=output_notebook,
                 error=text[:4000],
                 finished_at=finished_at,
+                trigger=trigger,
             )
         except self._backend.error_types as exc:
             log.warning("could not record failed run %s in %s: %s", run_id, self.label, exc)
@@ -342,10 +352,31 @@ class Store:
 
     # -- jobs, reports, purge --------------------------------------------------------------
 
-    def register_job(self, job: JobConfig, path: str | os.PathLike[str]) -> None:
-        """Remember a job file (for ``qinbound jobs`` and the scheduler); re-registering updates."""
+    def register_job(
+        self, job: JobConfig, path: str | os.PathLike[str], *, seen_at: datetime | None = None
+    ) -> datetime:
+        """Remember a job file (for ``qinbound jobs`` and the scheduler); re-registering updates.
+
+        Returns the job's creation time, its schedule's anchor: recorded the first time the
+        store sees the job (``seen_at``, default now; or its first run, if earlier), never moved.
+        """
         with self._backend.errors(f"register job {job.name!r}"), self._transaction():
-            write_job_row(self._backend, job, Path(path).resolve())
+            return write_job_row(self._backend, job, Path(path).resolve(), seen_at=seen_at)
+
+    def mark_trigger(self, run_id: str, trigger: str) -> None:
+        """Record what started run ``run_id`` (a papermill run learns it after its notebook)."""
+        with self._backend.errors(f"record what started run {run_id}"):
+            self._backend.execute("UPDATE runs SET trigger = ? WHERE run_id = ?", [trigger, run_id])
+
+    def job_record(self, job_name: str) -> dict[str, Any] | None:
+        """One registered job's row (column → value), or None when the store never saw it."""
+        with self._backend.errors(f"read job {job_name!r}"):
+            return job_row(self._backend, job_name)
+
+    def update_job(self, job_name: str, **columns: Any) -> None:
+        """Set Jobs-page columns (``enabled``, ``deleted_at``, ``recycled_to``, ``job_path``)."""
+        with self._backend.errors(f"update job {job_name!r}"), self._transaction():
+            update_job_row(self._backend, job_name, **columns)
 
     def registered_jobs(self) -> pd.DataFrame:
         """Registered jobs with their last run's status and time."""

@@ -41,3 +41,18 @@ def test_preview_shows_job_name_and_load_date(
     out = cli(capsys, "preview", str(job_file), "--limit", "20")
     header = out.splitlines()[1]
     assert "job_name" in header and "loadDate" in header
+
+
+def test_the_run_summary_names_redaction_rules_as_history_does(
+    job_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    job = json.loads(job_file.read_text())
+    job["rules"]["substitutions"] = "account : acct\n"
+    job_file.write_text(json.dumps(job))
+    run = cli(capsys, "run", str(job_file), "--direct", "--store", "s.duckdb")
+    hits = next(line for line in run.splitlines() if "redaction hits:" in line)
+    assert "redaction:" not in hits and "substitution:" not in hits
+    assert "redaction line 2 /\\bORD-\\d+\\b/ " in hits
+    assert "substitution line 1 'account : acct' " in hits
+    history = cli(capsys, "history", str(job_file), "--store", "s.duckdb")
+    assert "redaction line 2 /\\bORD-\\d+\\b/ " in history

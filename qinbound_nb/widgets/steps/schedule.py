@@ -14,7 +14,8 @@ import ipywidgets as W
 from qinbound_nb.errors import QInboundError
 from qinbound_nb.job.config import Schedule
 from qinbound_nb.job.vocab import Frequency, ScheduleKind, Weekday
-from qinbound_nb.scheduling.recurrence import describe_schedule, upcoming_runs
+from qinbound_nb.scheduling.anchor import job_entry, next_runs
+from qinbound_nb.scheduling.recurrence import describe_schedule
 from qinbound_nb.widgets.base import Checked, Step, validated
 
 KIND_LABELS = {ScheduleKind.ONCE: "One-time", ScheduleKind.RECURRING: "Recurring"}
@@ -106,8 +107,21 @@ class ScheduleStep(Step[Schedule]):
                 "pull_on_create": self.pull_on_create.value,
             },
         )
-        self.next_runs.value = _next_runs(checked.model)
+        self.next_runs.value = _next_runs(checked.model, self._anchor())
         return checked
+
+    def _anchor(self) -> datetime | None:
+        """The job's schedule anchor when the wizard's store already knows the job (else the
+        runs are shown as if the job were created now, as saving it will do)."""
+        job_record = getattr(self.context.store, "job_record", None)
+        if not callable(job_record):
+            return None
+        try:
+            name = self.context.draft(self.name).get("name")
+            row = job_record(name) if name else None
+        except QInboundError:
+            return None
+        return job_entry(row).created_at if row else None
 
     def load(self, model: Schedule) -> None:
         with self.quietly():
@@ -129,12 +143,12 @@ class ScheduleStep(Step[Schedule]):
         return [("Schedule", describe_schedule(model))]
 
 
-def _next_runs(schedule: Schedule | None) -> str:
-    """The next three run times of a recurring schedule."""
+def _next_runs(schedule: Schedule | None, anchor: datetime | None) -> str:
+    """The next three run times of a recurring schedule, on the job's anchor."""
     if schedule is None or schedule.kind != ScheduleKind.RECURRING:
         return ""
     try:
-        runs = upcoming_runs(schedule, datetime.now(UTC), 3)
+        runs = next_runs(schedule, datetime.now(UTC), 3, anchor)
     except QInboundError as exc:
         return f"<small>{html.escape(str(exc))}</small>"
     items = "".join(
