@@ -16,9 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
+from qinbound_nb.cli.main import main
 from qinbound_nb.errors import ConfigError
-from qinbound_nb.job.config import Schedule
+from qinbound_nb.job.config import Connection, Schedule
+from qinbound_nb.local.connections import ConnectionStore
 from qinbound_nb.scheduling.airflow import airflow_dag
 
 
@@ -210,3 +213,26 @@ def test_a_run_that_needs_a_person_fails_without_retry(
         run_task(tmp_path, monkeypatch, 1, outcome)
     with pytest.raises(Fail, match=r"exit 2.*not valid JSON"):
         run_task(tmp_path, monkeypatch, 2, {})
+
+
+def test_qinbound_schedule_writes_the_dag_with_the_datacenters_pool(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ConnectionStore().add(Connection(name="prod", datacenter="iad1", token=SecretStr("t0k")))
+    job = tmp_path / "nps.json"
+    source = {"type": "survey", "survey_id": "SV_1NpsDemoSurvey1"}
+    job.write_text(
+        json.dumps({"name": "nps", "project": "p", "connection": "prod", "source": source})
+    )
+    dag = tmp_path / "dags" / "nps.py"
+    dag.parent.mkdir()
+    assert main(["schedule", str(job), "--airflow", str(dag), "--store", "s.duckdb"]) == 0
+    assert 'airflow pools set qinbound_iad1 4 "qinbound jobs calling Qualtrics iad1"' in (
+        capsys.readouterr().out
+    )
+    written = dag.read_text()
+    assert "POOL = 'qinbound_iad1'" in written and "t0k" not in written
+    assert f"STORE = {str(Path('s.duckdb').resolve())!r}" in written
+    secret_url = "postgresql://qinbound:s3cret@127.0.0.1:5432/feedback"
+    assert main(["schedule", str(job), "--airflow", str(dag), "--store", secret_url]) == 2
+    assert "PGPASSWORD" in capsys.readouterr().err and "s3cret" not in dag.read_text()

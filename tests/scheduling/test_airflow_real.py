@@ -139,13 +139,13 @@ def worker(monkeypatch: pytest.MonkeyPatch, sandbox_url: str) -> str:
     return token
 
 
-def write_dag(airflow: Airflow, folder: Path, job: dict, store: str) -> str:
+def write_dag(airflow: Airflow, folder: Path, job: dict, store: str) -> Path:
     """``qinbound schedule JOB --airflow`` into Airflow's DAG folder; returns the DAG file."""
     job_path = folder / f"{job['name']}.json"
     job_path.write_text(json.dumps(job))
     dag_path = airflow.dags / f"{job['name']}.py"
     assert main(["schedule", str(job_path), "--airflow", str(dag_path), "--store", store]) == 0
-    return dag_path.read_text()
+    return dag_path
 
 
 def counts_of(run: dict) -> dict[str, int]:
@@ -168,9 +168,9 @@ def logs_of(airflow: Airflow) -> str:
 def test_airflow_runs_the_job_into_the_postgresql_store(
     airflow: Airflow, worker: str, shared_store: str, tmp_path: Path, job: dict, documents: int
 ) -> None:
-    dag = write_dag(airflow, tmp_path, job, shared_store)
+    dag_path = write_dag(airflow, tmp_path, job, shared_store)
     dag_id = "qinbound_" + job["name"].replace("-", "_")
-    code, output, seconds = airflow.run("dags", "test", dag_id)
+    code, output, seconds = airflow.run("dags", "test", dag_id, "--dagfile-path", str(dag_path))
     print(f"airflow dags test {dag_id}: {seconds:.1f} s")
     assert code == 0, output[-5000:]
     assert f"of {job['name']!r}: succeeded" in output  # qinbound's summary, in the task log
@@ -181,6 +181,7 @@ def test_airflow_runs_the_job_into_the_postgresql_store(
     assert run["status"] == "succeeded" and counts_of(run)["loaded"] == documents
     assert len(stored) == documents and stored["natural_id"].is_unique
     assert set(stored["job_name"]) == {job["name"]}
+    dag = dag_path.read_text()
     assert shared_store in dag
     password = Path(os.environ["PGPASSFILE"]).read_text().strip().rsplit(":", 1)[1]
     for artifact in (dag, output, logs_of(airflow)):
@@ -192,9 +193,12 @@ def test_a_run_on_a_revoked_token_fails_the_task_without_retries(
 ) -> None:
     monkeypatch.setenv("QINBOUND_TOKEN_SANDBOX", "revoked-token")
     job = json.loads(TEMPLATE.read_text()) | {"name": "nps-revoked"}
-    dag = write_dag(airflow, tmp_path, job, pg_url)
-    assert "'retries': 3" in dag.replace('"', "'")  # a retriable failure would wait minutes
-    code, output, seconds = airflow.run("dags", "test", "qinbound_nps_revoked")
+    dag_path = write_dag(airflow, tmp_path, job, pg_url)
+    dag = dag_path.read_text()
+    assert '"retries": 3' in dag  # a retriable failure would wait minutes
+    code, output, seconds = airflow.run(
+        "dags", "test", "qinbound_nps_revoked", "--dagfile-path", str(dag_path)
+    )
     print(f"airflow dags test qinbound_nps_revoked (failing): {seconds:.1f} s")
     assert code != 0
     assert "The API token has been revoked" in output  # the run's error, in the task log
