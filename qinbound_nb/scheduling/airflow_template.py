@@ -78,10 +78,17 @@ def run_job() -> dict:
     """Run the job; qinbound's output is the task log; the run's outcome is the task's."""
     with tempfile.TemporaryDirectory(prefix="qinbound-airflow-") as folder:
         report = Path(folder) / "outcome.json"
-        lines = []
-        with subprocess.Popen(
-            qinbound_command(report), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-        ) as process:
+        command, lines = qinbound_command(report), []
+        try:
+            process = subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            )
+        except FileNotFoundError:
+            raise AirflowFailException(
+                f"{command[0]} was not found on this worker: install qinbound there, or set "
+                "QINBOUND_EXECUTABLE to its qinbound command"
+            ) from None
+        with process:
             for line in process.stdout:
                 print(line, end="", flush=True)
                 lines.append(line.strip())

@@ -213,6 +213,9 @@ def test_a_run_that_needs_a_person_fails_without_retry(
         run_task(tmp_path, monkeypatch, 1, outcome)
     with pytest.raises(Fail, match=r"exit 2.*not valid JSON"):
         run_task(tmp_path, monkeypatch, 2, {})
+    monkeypatch.setenv("QINBOUND_EXECUTABLE", str(tmp_path / "no-such-qinbound"))
+    with pytest.raises(Fail, match="not found on this worker"):
+        load_with_stubs(make_dag(tmp_path), monkeypatch)[2]["run_job"].function()
 
 
 def test_qinbound_schedule_writes_the_dag_with_the_datacenters_pool(
