@@ -42,9 +42,11 @@ import pendulum
 from airflow.sdk import DAG, task
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
-QINBOUND = $qinbound  # the qinbound command of the environment that wrote this file
+# the qinbound command of the environment that wrote this file
+QINBOUND = $qinbound
 JOB_PATH = $job_path
-STORE = $store  # a DuckDB file or a postgresql:// URL without password; None: qinbound's default
+# a DuckDB file or a postgresql:// URL without password (None: qinbound's default)
+STORE = $store
 CELL_TIMEOUT_S = $cell_timeout_s
 TIMEZONE = $timezone
 POOL = $pool_literal
@@ -89,9 +91,13 @@ def run_job() -> dict:
                 "QINBOUND_EXECUTABLE to its qinbound command"
             ) from None
         with process:
-            for line in process.stdout:
-                print(line, end="", flush=True)
-                lines.append(line.strip())
+            try:
+                for line in process.stdout:
+                    print(line, end="", flush=True)
+                    lines.append(line.strip())
+            except BaseException:  # the task timed out or was stopped: stop the run with it
+                process.terminate()
+                raise
         outcome = json.loads(report.read_text()) if report.exists() else {}
     if process.returncode == 0:
         return outcome

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import json
 import sys
+import time
 import types
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -239,3 +240,24 @@ def test_qinbound_schedule_writes_the_dag_with_the_datacenters_pool(
     secret_url = "postgresql://qinbound:s3cret@127.0.0.1:5432/feedback"
     assert main(["schedule", str(job), "--airflow", str(dag), "--store", secret_url]) == 2
     assert "PGPASSWORD" in capsys.readouterr().err and "s3cret" not in dag.read_text()
+
+
+def test_a_task_stopped_by_airflow_stops_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An execution timeout arrives as an exception in the task: the run must not live on."""
+    script = tmp_path / "slow_qinbound.py"
+    script.write_text("import time\nprint('started', flush=True)\ntime.sleep(60)\n")
+    monkeypatch.setenv("QINBOUND_EXECUTABLE", f"{sys.executable} {script}")
+    _, _, namespace = load_with_stubs(make_dag(tmp_path), monkeypatch)
+    started: list[str] = []
+
+    def stop_at_first_line(*text: object, **_: object) -> None:
+        started.append(str(text[0]))
+        raise TimeoutError("execution_timeout")
+
+    monkeypatch.setitem(namespace, "print", stop_at_first_line)
+    begun = time.monotonic()
+    with pytest.raises(TimeoutError):
+        namespace["run_job"].function()
+    assert started == ["started\n"] and time.monotonic() - begun < 10
