@@ -89,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=int, default=3600, help="cell timeout in seconds (3600)")
     run.add_argument("--if-due", action="store_true", help="run only if a schedule slot is due")
     run.add_argument(
+        "--report-json",
+        metavar="FILE",
+        help="also write the run's outcome as JSON (status, counts, error, retriable) for an "
+        "orchestrator such as Airflow",
+    )
+    run.add_argument(
         "--xm-files", metavar="DIR", help="with --direct: also write XM Discover files"
     )
     run.add_argument("--xm-format", choices=list(FeedbackFormat), default=FeedbackFormat.CSV.value)

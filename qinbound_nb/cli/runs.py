@@ -9,7 +9,9 @@ imports what it needs when it runs: ``export`` writes a notebook without pandas,
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -87,6 +89,8 @@ def _run_direct(job: JobConfig, args: argparse.Namespace, trigger: RunTrigger) -
         trigger=trigger,
     )
     print(report.summary())
+    outcome = {"run_id": report.run_id, "status": report.status, "counts": report.counts}
+    _write_outcome(args, outcome | {"error": report.error, "retriable": report.retriable})
     return 0 if report.ok else 1
 
 
@@ -111,7 +115,19 @@ def _run_through_papermill(job: JobConfig, args: argparse.Namespace, trigger: Ru
     if outcome.error:
         print(f"  error: {outcome.error}")
     print(f"  output notebook: {outcome.output_notebook}")
+    _write_outcome(
+        args,
+        {"run_id": outcome.run_id, "status": outcome.status, "counts": outcome.counts}
+        | {"error": outcome.error, "retriable": outcome.retriable}
+        | {"output_notebook": str(outcome.output_notebook)},
+    )
     return 0 if outcome.ok else 1
+
+
+def _write_outcome(args: argparse.Namespace, outcome: Mapping[str, object]) -> None:
+    """``--report-json``: the run's outcome for an orchestrator (no document content)."""
+    if args.report_json:
+        Path(args.report_json).write_text(json.dumps(outcome, indent=2), encoding="utf-8")
 
 
 def _register(job: JobConfig, args: argparse.Namespace) -> None:

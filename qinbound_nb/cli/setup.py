@@ -15,7 +15,7 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from qinbound_nb.errors import StoreError
+from qinbound_nb.errors import ConfigError, StoreError
 from qinbound_nb.job.config import JobConfig
 from qinbound_nb.job.vocab import JobStatus, RunTrigger
 from qinbound_nb.scheduling.anchor import JobEntry, job_anchor, job_entry, next_runs
@@ -70,25 +70,45 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         install_crontab(lines)
         print("installed in your crontab")
     if args.airflow:
-        _write_airflow_dag(job, job_path, Path(args.airflow))
+        _write_airflow_dag(args, job, job_path, anchor)
     return 0
 
 
-def _write_airflow_dag(job: JobConfig, job_path: Path, dag_path: Path) -> None:
-    from qinbound_nb.notebooks.export import export_notebook
-    from qinbound_nb.scheduling.airflow import airflow_dag
+def _write_airflow_dag(
+    args: argparse.Namespace, job: JobConfig, job_path: Path, anchor: datetime | None
+) -> None:
+    from qinbound_nb.local.connections import ConnectionStore
+    from qinbound_nb.scheduling.airflow import airflow_dag, pool_name
+    from qinbound_nb.store.backend import absolute, resolve_location
 
-    notebook = export_notebook(job, dag_path.with_suffix(".ipynb"), job_path=job_path)
+    try:
+        datacenter = ConnectionStore().get(job.connection).datacenter
+    except ConfigError:  # the connection lives on the workers only: name the pool after it
+        datacenter = job.connection
     source = airflow_dag(
         job_path,
-        notebook,
         job.schedule,
-        output_dir=dag_path.parent / "runs",
+        qinbound=qinbound_command(),
         job_name=job.name,
         connection=job.connection,
+        datacenter=datacenter,
+        store=absolute(resolve_location(args.store)),
+        anchor=anchor,
     )
+    dag_path = Path(args.airflow)
     dag_path.write_text(source, encoding="utf-8")
-    print(f"Airflow DAG written to {dag_path} (notebook {notebook})")
+    pool = pool_name(datacenter)
+    print(f"Airflow DAG written to {dag_path}; its runs take a slot of the pool {pool}:")
+    print(f'  airflow pools set {pool} 4 "qinbound jobs calling Qualtrics {datacenter}"')
+
+
+def qinbound_command() -> list[str]:
+    """The command that starts this environment's qinbound (its console script, if any)."""
+    script = Path(sys.executable).parent / "qinbound"
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("qinbound")
+    return [found] if found else [sys.executable, "-m", "qinbound_nb"]
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:

@@ -39,6 +39,7 @@ class ProductionRun:
     error: str | None = None
     warnings: tuple[str, ...] = ()
     notification_failures: tuple[str, ...] = ()
+    retriable: bool = False  # a failed run that may succeed when tried again later
 
     @property
     def ok(self) -> bool:
@@ -116,8 +117,17 @@ def _outcome(
         counts |= {f"would {k}": v for k, v in report.would.items()}
         status = RunStatus.FAILED if failure is not None else report.status
         error = str(failure) if failure is not None else report.error
+        # the run's own verdict; a notebook that failed after a good run failed in the kernel
+        retriable = report.retriable if not report.ok else failure is not None
         return ProductionRun(
-            run_id, status, output, counts, error, report.warnings, report.notification_failures
+            run_id,
+            status,
+            output,
+            counts,
+            error,
+            report.warnings,
+            report.notification_failures,
+            retriable,
         )
     return _outcome_from_store(job, run_id, store_path, output, failure, dry_run)
 
@@ -141,9 +151,13 @@ def _outcome_from_store(
         status = RunStatus.FAILED if failure is not None else str(recorded["status"])
         error = str(failure) if failure is not None else recorded.get("error")
         counts, warnings = dict(recorded["counts"]), tuple(recorded["warnings"])
-        return ProductionRun(run_id, status, output, counts, error, warnings)
+        return ProductionRun(
+            run_id, status, output, counts, error, warnings, retriable=failure is not None
+        )
     status = RunStatus.FAILED if failure is not None else RunStatus.SUCCEEDED
-    return ProductionRun(run_id, status, output, {}, str(failure) if failure else None)
+    error = str(failure) if failure else None
+    # the kernel failed before run_job reported (no kernel, a dead kernel): worth another try
+    return ProductionRun(run_id, status, output, {}, error, retriable=failure is not None)
 
 
 def _recorded_run(store: Store, run_id: str) -> dict[str, Any] | None:

@@ -13,10 +13,26 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from qinbound_nb.errors import QInboundError
+from qinbound_nb.errors import (
+    ExportError,
+    NotebookRunError,
+    QInboundError,
+    RetriableError,
+    StoreError,
+)
 from qinbound_nb.job.vocab import RunStatus, RunTrigger
 
-__all__ = ["RunFailedError", "RunReport"]
+__all__ = ["RunFailedError", "RunReport", "may_pass_on_retry"]
+
+# Failures a later try may not meet: Qualtrics busy or unreachable, an export cut off, the
+# store out of reach, a kernel that died. Everything else (the job, the connection, the
+# token, a survey that is gone, a refusal) needs a person first.
+PASSING_FAILURES = (RetriableError, ExportError, StoreError, NotebookRunError)
+
+
+def may_pass_on_retry(error: QInboundError) -> bool:
+    """Whether running the job again later may succeed where this try failed with ``error``."""
+    return isinstance(error, PASSING_FAILURES)
 
 
 class RunFailedError(QInboundError):
@@ -42,6 +58,7 @@ class RunReport:
     finished_at: datetime | None = None  # ...plus the time the run took
     trigger: str = RunTrigger.MANUAL  # a person started the run, or the job's schedule
     rule_labels: dict[str, str] = field(default_factory=dict)  # hit key → the rule, in words
+    retriable: bool = False  # a failed run that may succeed when tried again later
 
     @property
     def ok(self) -> bool:

@@ -40,7 +40,7 @@ from qinbound_nb.runs.pulls import (
     read_pull,
     source_id_column,
 )
-from qinbound_nb.runs.report import RunReport
+from qinbound_nb.runs.report import RunReport, may_pass_on_retry
 from qinbound_nb.runs.resume import resume_point
 from qinbound_nb.runs.splitting import fetch_in_windows
 from qinbound_nb.runs.stages import Ended, Prepared, Pulled
@@ -201,7 +201,8 @@ class Runner:
                 self.run_id, self.job.name, "stopped" if stopped else "failed", exc)  # fmt: skip
         if not self.dry_run:
             self._record_failure(exc)
-        return Ended(RunStatus.STOPPED if stopped else RunStatus.FAILED, str(exc))
+        status = RunStatus.STOPPED if stopped else RunStatus.FAILED
+        return Ended(status, str(exc), not stopped and may_pass_on_retry(exc))
 
     def report(self, ended: Ended) -> RunReport:
         """The run's report: how it ended and everything it counted."""
@@ -213,6 +214,7 @@ class Runner:
             redaction_counts=dict(self.tally.redaction_counts),
             warnings=tuple(self.tally.warnings),
             error=ended.error,
+            retriable=ended.retriable,
             dry_run=self.dry_run,
             would=dict(self.tally.would),
             project=self.job.project,

@@ -44,7 +44,9 @@ class Pulled:
 
 @dataclass(frozen=True)
 class Ended:
-    """How the run ended: its status, and the error's message when it failed."""
+    """How the run ended: its status, the error's message when it failed, and whether trying
+    again later may succeed."""
 
     status: str
     error: str | None = None
+    retriable: bool = False

@@ -89,6 +89,27 @@ def test_a_failed_run_exits_1(
     assert "failed" in out and "revoked-token" not in out + err
 
 
+def test_the_report_json_says_whether_a_retry_may_help(
+    job_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What an orchestrator reads: a revoked token needs a person, a failed export may pass."""
+    monkeypatch.setenv("QINBOUND_TOKEN_SANDBOX", "revoked-token")
+    argv = ["run", str(job_file), "--direct", "--store", "s.duckdb", "--report-json", "o.json"]
+    assert run_cli(capsys, *argv)[0] == 1
+    outcome = json.loads(Path("o.json").read_text())
+    assert outcome["status"] == "failed" and outcome["retriable"] is False
+    assert "revoked" in outcome["error"] and "revoked-token" not in Path("o.json").read_text()
+    monkeypatch.delenv("QINBOUND_TOKEN_SANDBOX")
+    monkeypatch.setenv("QINBOUND_SANDBOX_FAULTS", "failed@export")
+    assert run_cli(capsys, *argv)[0] == 1
+    outcome = json.loads(Path("o.json").read_text())
+    assert outcome["status"] == "failed" and outcome["retriable"] is True
+    monkeypatch.delenv("QINBOUND_SANDBOX_FAULTS")
+    assert run_cli(capsys, *argv)[0] == 0
+    outcome = json.loads(Path("o.json").read_text())
+    assert outcome["status"] == "succeeded" and outcome["counts"]["loaded"] == 446
+
+
 def test_preview_prints_redacted_rows_and_writes_html(
     job_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
