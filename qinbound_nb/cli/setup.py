@@ -21,10 +21,9 @@ from qinbound_nb.scheduling.crontab import crontab_lines, install_crontab
 from qinbound_nb.scheduling.recurrence import describe_schedule, upcoming_runs
 
 # Every run of 'qinbound scheduler' writes the same store, and DuckDB takes one writing
-# process at a time: a second run in parallel would fail with "store is locked".
+# process at a time: unless QINBOUND_MAX_CONCURRENT_JOBS says otherwise, due jobs on a DuckDB
+# store run one by one; on a PostgreSQL store (several writers) four at once.
 SCHEDULER_PARALLEL_RUNS = 1
-# A PostgreSQL store takes several writers: due jobs run side by side.
-SCHEDULER_PARALLEL_RUNS_SERVER = 4
 # A tick that finds the store busy lists the jobs it knew rather than waiting for the writer.
 SCHEDULER_LIST_WAIT_S = 1.0
 
@@ -81,6 +80,7 @@ def _write_airflow_dag(job: JobConfig, job_path: Path, dag_path: Path) -> None:
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
+    from qinbound_nb.local.settings import Settings
     from qinbound_nb.notebooks.production import run_production
     from qinbound_nb.runs.expiry import send_expiry_notice
     from qinbound_nb.scheduling.scheduler import Scheduler
@@ -109,7 +109,7 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     def run(job_path: Path) -> int:
         return 0 if run_production(job_path, store=store).ok else 1
 
-    parallel = SCHEDULER_PARALLEL_RUNS_SERVER if is_url(store) else SCHEDULER_PARALLEL_RUNS
+    parallel = Settings().concurrent_jobs(server_store=is_url(store))
     scheduler = Scheduler(list_jobs, run, max_parallel=parallel, expiry_notice=send_expiry_notice)
     if args.once:
         scheduler.tick()

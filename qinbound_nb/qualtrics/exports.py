@@ -4,6 +4,8 @@ Read as a list of steps (``run_export``): start the export, poll until ``complet
 growing waits inside an overall timeout, and stream the file to a temporary name that is
 renamed once whole. A ``failed`` export, or one ``complete`` without a ``fileId``, is started
 once more as a new export; the second failure is an ``ExportError`` with the request id.
+Each export holds one of its brand's concurrent-export slots (:mod:`.limiter`) from start to
+file.
 """
 
 from __future__ import annotations
@@ -95,10 +97,11 @@ def run_export(
     outcome: _Outcome | None = None
     for attempt in (1, 2):
         report(ExportProgress("start", 0.0))
-        progress_id = start_export(client, spec, body)
-        outcome = poll_export(client, spec, progress_id, report)
-        if outcome.file_id:
-            return download_export(client, spec, outcome, dest_dir, report)
+        with client.export_slot():  # the brand's concurrent exports are capped
+            progress_id = start_export(client, spec, body)
+            outcome = poll_export(client, spec, progress_id, report)
+            if outcome.file_id:
+                return download_export(client, spec, outcome, dest_dir, report)
         log.warning("%s ended %s without a file (attempt %d)", spec.what, outcome.status, attempt)
     assert outcome is not None
     raise ExportError(

@@ -1,7 +1,8 @@
 """``ApiSession``: one connection's HTTP plumbing — send, check, retry, page and stream.
 
-Every call goes through ``_retrying``, which sends, hands failures to :mod:`.policy` and
-sleeps between attempts with the injected ``sleep``/``clock``, so tests run instantly. The
+Every call goes through ``_retrying``, which waits for the brand's limiter (:mod:`.limiter`:
+shared pacing, Retry-After pauses, AIMD), sends, hands failures to :mod:`.policy` and sleeps
+between attempts with the injected ``sleep``/``clock``, so tests run instantly. The
 endpoints live in :mod:`.client`, the export flow in :mod:`.exports`, tickets in
 :mod:`.tickets`; all three build on this session, never on each other's internals.
 """
@@ -12,6 +13,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -21,6 +23,7 @@ import httpx
 from qinbound_nb.errors import AuthError, ConfigError, FatalApiError
 from qinbound_nb.job.config import Connection
 from qinbound_nb.qualtrics import hosts, policy
+from qinbound_nb.qualtrics.limiter import BrandLimiter, Limits, brand_key, shared_limiter
 from qinbound_nb.qualtrics.models import ExportProgress
 from qinbound_nb.qualtrics.policy import ApiProblem, PollPolicy, RetryPolicy
 
@@ -55,6 +58,7 @@ class ApiSession:
         retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen dataclass, safe default
         poll: PollPolicy = PollPolicy(),  # noqa: B008
         timeout: float = 60.0,
+        brand_limiter: BrandLimiter | None = None,
     ) -> None:
         if connection.token is None or not connection.token.get_secret_value():
             raise AuthError(
@@ -66,6 +70,8 @@ class ApiSession:
         self._secret = connection.token.get_secret_value()
         self._sleep, self._clock, self._jitter = sleep, clock, jitter
         self.retry, self.poll = retry, poll
+        self._limits = Limits.from_settings()
+        self._own_limiter = brand_limiter or _private_limiter(self._limits, sleep, clock)
         self._http = httpx.Client(
             transport=transport,
             headers={"X-API-TOKEN": self._secret, "Accept": "application/json"},
@@ -130,6 +136,18 @@ class ApiSession:
 
         return self._retrying(action, attempt)
 
+    @property
+    def limiter(self) -> BrandLimiter:
+        """The limiter this session's calls wait for: its own, or its brand's shared one."""
+        if self._own_limiter is not None:
+            return self._own_limiter
+        key = brand_key(self.connection.datacenter, self._secret)
+        return shared_limiter(key, self._limits)
+
+    def export_slot(self) -> AbstractContextManager[None]:
+        """Hold one of the brand's concurrent-export slots for an export's whole flow."""
+        return self.limiter.export_slot()
+
     def wait(self, seconds: float) -> None:
         """Sleep with the injected ``sleep`` (polling uses it too)."""
         self._sleep(seconds)
@@ -167,13 +185,20 @@ class ApiSession:
     def _retrying(self, action: str, attempt: Callable[[], T]) -> T:
         started = self._clock()
         for number in range(1, self.retry.max_attempts + 1):
+            brand = self.limiter
+            brand.acquire()
             try:
-                return attempt()
+                outcome = attempt()
             except _Retry as failure:
                 retry, cause = failure, failure.cause
+                if failure.problem is not None and failure.problem.status == 429:
+                    brand.throttled(failure.retry_after)
             except httpx.TransportError as exc:
                 retry, cause = _Retry(type(exc).__name__, None, None), type(exc).__name__
                 retry.__cause__ = exc
+            else:
+                brand.succeeded()
+                return outcome
             delay = self.retry.delay(number, retry.retry_after, self._jitter())
             out_of_time = self._clock() - started + delay > self.retry.max_total
             if number == self.retry.max_attempts or out_of_time:
@@ -201,6 +226,19 @@ class ApiSession:
             seen.add(next_page)
             url = hosts.check_next_page(str(self._url(url)), next_page)
         raise FatalApiError(f"{action} has more than {MAX_PAGES} pages; stopped paging")
+
+
+def _private_limiter(
+    limits: Limits, sleep: Callable[[float], None], clock: Callable[[], float]
+) -> BrandLimiter | None:
+    """A limiter of the session's own when its time is injected (None: share the brand's).
+
+    A limiter waits on its own clock; a session living on a fake one must not pause on (or
+    pause) the real clock every other session of the brand reads.
+    """
+    if sleep is time.sleep and clock is time.monotonic:
+        return None
+    return BrandLimiter(limits, clock=clock, sleep=sleep)
 
 
 def _content_length(response: httpx.Response) -> int | None:
