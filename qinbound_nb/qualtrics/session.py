@@ -9,6 +9,7 @@ endpoints live in :mod:`.client`, the export flow in :mod:`.exports`, tickets in
 
 from __future__ import annotations
 
+import itertools
 import logging
 import random
 import time
@@ -183,25 +184,35 @@ class ApiSession:
         )
 
     def _retrying(self, action: str, attempt: Callable[[], T]) -> T:
-        started = self._clock()
-        for number in range(1, self.retry.max_attempts + 1):
+        """Attempt until success; failures and 429s have separate allowances, one time budget.
+
+        A 429 means the brand is busy, not that anything is wrong: it tells the brand's limiter
+        (which pauses and slows every caller) and counts against ``retry.max_throttled``, so
+        a crowd of jobs sharing a brand is slowed down rather than failed.
+        """
+        started, failures, throttles = self._clock(), 0, 0
+        for number in itertools.count(1):
             brand = self.limiter
             brand.acquire()
             try:
                 outcome = attempt()
             except _Retry as failure:
                 retry, cause = failure, failure.cause
-                if failure.problem is not None and failure.problem.status == 429:
-                    brand.throttled(failure.retry_after)
             except httpx.TransportError as exc:
                 retry, cause = _Retry(type(exc).__name__, None, None), type(exc).__name__
                 retry.__cause__ = exc
             else:
                 brand.succeeded()
                 return outcome
+            if retry.problem is not None and retry.problem.status == 429:
+                brand.throttled(retry.retry_after)
+                throttles += 1
+            else:
+                failures += 1
             delay = self.retry.delay(number, retry.retry_after, self._jitter())
             out_of_time = self._clock() - started + delay > self.retry.max_total
-            if number == self.retry.max_attempts or out_of_time:
+            spent = failures >= self.retry.max_attempts or throttles >= self.retry.max_throttled
+            if spent or out_of_time:
                 raise policy.gave_up(
                     retry.problem, action=action, attempts=number, cause=cause
                 ) from retry

@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -108,6 +109,7 @@ class SandboxApi:
         self.sandbox, self.routes = sandbox, routes
         self.jobs: dict[str, ExportJob] = {}
         self._lock = threading.Lock()
+        self._starting = threading.Lock()
 
     def handle(self, request: ApiRequest) -> ApiResponse:
         """Answer one request."""
@@ -117,7 +119,7 @@ class SandboxApi:
         for method, pattern, target, action in self.routes:
             match = re.fullmatch(pattern, request.path.strip("/"))
             if match and method == request.method:
-                return self._dispatch(request, target, action, match.groupdict())
+                return self._admit(request, target, action, match.groupdict())
         return self.error(404, "GP_404", "The requested resource does not exist.")
 
     def _authenticate(self, request: ApiRequest) -> ApiResponse | None:
@@ -130,6 +132,19 @@ class SandboxApi:
             return self.error(401, "AUTH_2", "The API token has expired.")
         return None
 
+    def _admit(
+        self, request: ApiRequest, target: str, action: Action, params: dict[str, str]
+    ) -> ApiResponse:
+        """The rate limit mode's check, then the call; an export start is checked and
+        registered in one step, so concurrent starts cannot all slip under the cap."""
+        starts = target == "start"
+        with self._starting if starts else nullcontext():
+            running = self.exports_running() if starts else 0
+            wait = self.sandbox.rate_limit.admit(BRAND, starts, running)
+            if wait is not None:
+                return self.too_many(wait)
+            return self._dispatch(request, target, action, params)
+
     def _dispatch(
         self,
         request: ApiRequest,
@@ -137,10 +152,6 @@ class SandboxApi:
         action: Action,
         params: dict[str, str],
     ) -> ApiResponse:
-        starts = target == "start"
-        wait = self.sandbox.rate_limit.admit(BRAND, starts, self.exports_running() if starts else 0)
-        if wait is not None:
-            return self.too_many(wait)
         fault = self.sandbox.faults.take(target)
         if fault is not None:
             status = int(fault.kind)
