@@ -114,7 +114,12 @@ def run_export(
 def start_export(client: ApiSession, spec: ExportSpec, body: dict[str, Any]) -> str:
     """POST the export request; return its progress (job) id."""
     reply = client.request_json(
-        "POST", spec.start_path, action=f"starting {spec.what}", resource=spec.resource, body=body
+        "POST",
+        spec.start_path,
+        action=f"starting {spec.what}",
+        resource=spec.resource,
+        body=body,
+        starts_export=True,
     )
     progress_id = (reply.get("result") or {}).get(spec.id_key)
     if not progress_id:

@@ -12,8 +12,12 @@ instead of each spending all of it:
   behind the pause, so they do not all fire the moment it ends;
 - **AIMD**: a 429 halves the rate (once per round of 429s, never below a floor); each
   success adds back a share of the ceiling over ``recovery_s`` seconds of good calls;
-- **concurrent exports**: :meth:`BrandLimiter.export_slot` holds one of
-  ``QINBOUND_API_CONCURRENT_EXPORTS`` slots (default 4) from an export's start to its file.
+- **concurrent exports**: :meth:`BrandLimiter.export_slot` holds one of the brand's export
+  slots from an export's start to its file: at most ``QINBOUND_API_CONCURRENT_EXPORTS``
+  (default 4; Qualtrics documents no number). A 429 refusing an export start
+  (:meth:`BrandLimiter.export_refused`) lowers the slots to one fewer than are running, and
+  each export that completes wins back a share of a slot (AIMD again), so the brand settles
+  just under what Qualtrics accepts without pausing the brand's other calls.
 
 The brand key is the datacenter plus the brand id once ``whoami`` told it for the token,
 else the datacenter plus a fingerprint of the token (a token belongs to one user of one
@@ -72,8 +76,14 @@ class BrandLimiter:
         self._paused_until, self._cut_allowed_at, self._grown_at = -math.inf, -math.inf, clock()
         self._epoch = 0
         self._lock = threading.Lock()
-        self._exports = threading.BoundedSemaphore(limits.concurrent_exports)
+        self.export_cap, self._exports_running, self._export_credit = (
+            limits.concurrent_exports,
+            0,
+            0.0,
+        )
+        self._slots = threading.Condition()
         self.throttles = 0  # 429s reported
+        self.export_refusals = 0  # of which export starts refused
         self.waited = 0.0  # seconds callers spent waiting here
 
     def acquire(self) -> None:
@@ -114,8 +124,35 @@ class BrandLimiter:
     @contextmanager
     def export_slot(self) -> Iterator[None]:
         """Hold one of the brand's concurrent-export slots (waits for a free one)."""
-        with self._exports:
+        with self._slots:
+            self._slots.wait_for(lambda: self._exports_running < self.export_cap)
+            self._exports_running += 1
+        completed = False
+        try:
             yield
+            completed = True
+        finally:
+            with self._slots:
+                self._exports_running -= 1
+                if completed:
+                    self._grow_exports()
+                self._slots.notify_all()
+
+    def export_refused(self) -> None:
+        """An export start got 429: allow one export fewer than are running now."""
+        with self._slots:
+            self.export_refusals += 1
+            self.export_cap = max(1, min(self.export_cap, self._exports_running - 1))
+            self._export_credit = 0.0
+
+    def _grow_exports(self) -> None:
+        """One more slot after as many completed exports as there are slots (additive)."""
+        if self.export_cap >= self.limits.concurrent_exports:
+            return
+        self._export_credit += 1 / self.export_cap
+        if self._export_credit >= 1:
+            self.export_cap, self._export_credit = self.export_cap + 1, 0.0
+            self._slots.notify_all()
 
     def _refill(self, now: float) -> None:
         if now > self._filled_at:

@@ -100,8 +100,13 @@ class ApiSession:
         action: str,
         resource: str = "the requested object",
         body: dict[str, Any] | None = None,
+        starts_export: bool = False,
     ) -> dict[str, Any]:
-        """Send one call (retrying as the policy says) and return the decoded reply."""
+        """Send one call (retrying as the policy says) and return the decoded reply.
+
+        ``starts_export``: a 429 to this call means too many exports at once (the brand's
+        export slots shrink), not too many calls (the brand is not paused).
+        """
 
         def attempt() -> dict[str, Any]:
             response = self._http.request(method, self._url(path), json=body)
@@ -116,7 +121,7 @@ class ApiSession:
                 raise FatalApiError(f"{action} got a JSON reply without the usual envelope")
             return reply
 
-        return self._retrying(action, attempt)
+        return self._retrying(action, attempt, starts_export=starts_export)
 
     def download(
         self, path: str, target: Path, *, action: str, resource: str, progress: ProgressCallback
@@ -183,7 +188,7 @@ class ApiSession:
             secrets=(self._secret,),
         )
 
-    def _retrying(self, action: str, attempt: Callable[[], T]) -> T:
+    def _retrying(self, action: str, attempt: Callable[[], T], *, starts_export: bool = False) -> T:
         """Attempt until success; failures and 429s have separate allowances, one time budget.
 
         A 429 means the brand is busy, not that anything is wrong: it tells the brand's limiter
@@ -205,7 +210,10 @@ class ApiSession:
                 brand.succeeded()
                 return outcome
             if retry.problem is not None and retry.problem.status == 429:
-                brand.throttled(retry.retry_after)
+                if starts_export:
+                    brand.export_refused()
+                else:
+                    brand.throttled(retry.retry_after)
                 throttles += 1
             else:
                 failures += 1

@@ -135,3 +135,20 @@ def test_the_brand_key_never_holds_the_token_and_joins_the_brand_once_known() ->
     assert shared_limiter("iad1/brand-acme", Limits()) is shared_limiter(
         brand_key("iad1", other), Limits()
     )
+
+
+def test_a_refused_export_start_shrinks_the_slots_and_completed_exports_win_them_back() -> None:
+    brand = BrandLimiter(Limits(concurrent_exports=4))
+    with brand.export_slot(), brand.export_slot(), brand.export_slot():
+        brand.export_refused()  # three running and the third was refused: two fit
+        assert brand.export_cap == 2
+    assert brand.rate == brand.ceiling  # too many exports is not too many calls
+    assert brand.export_cap == 3  # a slot back after as many completions as there were slots
+    for _ in range(2):
+        with brand.export_slot():
+            pass
+    assert brand.export_cap == 4
+    for _ in range(10):
+        with brand.export_slot():
+            pass
+    assert brand.export_cap == 4 and brand.export_refusals == 1  # never above the setting
