@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import shutil
 import sys
 import threading
@@ -110,6 +111,7 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
         return 0 if run_production(job_path, store=store).ok else 1
 
     parallel = Settings().concurrent_jobs(server_store=is_url(store))
+    share_brand_limits(parallel)
     scheduler = Scheduler(list_jobs, run, max_parallel=parallel, expiry_notice=send_expiry_notice)
     if args.once:
         scheduler.tick()
@@ -120,6 +122,22 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         stop.set()
     return 0
+
+
+def share_brand_limits(parallel: int) -> None:
+    """Give each of ``parallel`` run processes 1/N of a brand's limits, through the environment.
+
+    Each scheduled run is a papermill kernel of its own, with its own brand limiter: N of
+    them sharing a brand would together make N times its calls. A static share keeps the
+    sum within the brand's limit whatever mix of brands is due (429s still adapt each share).
+    """
+    from qinbound_nb.qualtrics.limiter import Limits
+
+    if parallel > 1:
+        limits = Limits.from_settings()
+        exports = max(1, limits.concurrent_exports // parallel)
+        os.environ["QINBOUND_API_CALLS_PER_MINUTE"] = f"{limits.calls_per_minute / parallel:g}"
+        os.environ["QINBOUND_API_CONCURRENT_EXPORTS"] = str(exports)
 
 
 def cmd_sandbox_serve(args: argparse.Namespace) -> int:

@@ -36,7 +36,14 @@ from dataclasses import dataclass
 
 from qinbound_nb.local.settings import Settings
 
-__all__ = ["BrandLimiter", "Limits", "brand_key", "learn_brand", "shared_limiter"]
+__all__ = [
+    "BrandLimiter",
+    "Limits",
+    "brand_key",
+    "learn_brand",
+    "private_limiter",
+    "shared_limiter",
+]
 
 CUT_ROUND_S = 1.0  # 429s within this long after a pause ends belong to the same round
 
@@ -202,3 +209,16 @@ def shared_limiter(key: str, limits: Limits) -> BrandLimiter:
         if limiter is None:
             limiter = _shared[(key, limits)] = BrandLimiter(limits)
         return limiter
+
+
+def private_limiter(
+    limits: Limits, sleep: Callable[[float], None], clock: Callable[[], float]
+) -> BrandLimiter | None:
+    """A limiter of a session's own when its time is injected (None: share the brand's).
+
+    A limiter waits on its own clock; a session living on a fake one must not pause on (or
+    pause) the real clock every other session of the brand reads.
+    """
+    if sleep is time.sleep and clock is time.monotonic:
+        return None
+    return BrandLimiter(limits, clock=clock, sleep=sleep)

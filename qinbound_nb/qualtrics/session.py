@@ -24,7 +24,13 @@ import httpx
 from qinbound_nb.errors import AuthError, ConfigError, FatalApiError
 from qinbound_nb.job.config import Connection
 from qinbound_nb.qualtrics import hosts, policy
-from qinbound_nb.qualtrics.limiter import BrandLimiter, Limits, brand_key, shared_limiter
+from qinbound_nb.qualtrics.limiter import (
+    BrandLimiter,
+    Limits,
+    brand_key,
+    private_limiter,
+    shared_limiter,
+)
 from qinbound_nb.qualtrics.models import ExportProgress
 from qinbound_nb.qualtrics.policy import ApiProblem, PollPolicy, RetryPolicy
 
@@ -72,7 +78,7 @@ class ApiSession:
         self._sleep, self._clock, self._jitter = sleep, clock, jitter
         self.retry, self.poll = retry, poll
         self._limits = Limits.from_settings()
-        self._own_limiter = brand_limiter or _private_limiter(self._limits, sleep, clock)
+        self._own_limiter = brand_limiter or private_limiter(self._limits, sleep, clock)
         self._http = httpx.Client(
             transport=transport,
             headers={"X-API-TOKEN": self._secret, "Accept": "application/json"},
@@ -245,19 +251,6 @@ class ApiSession:
             seen.add(next_page)
             url = hosts.check_next_page(str(self._url(url)), next_page)
         raise FatalApiError(f"{action} has more than {MAX_PAGES} pages; stopped paging")
-
-
-def _private_limiter(
-    limits: Limits, sleep: Callable[[float], None], clock: Callable[[], float]
-) -> BrandLimiter | None:
-    """A limiter of the session's own when its time is injected (None: share the brand's).
-
-    A limiter waits on its own clock; a session living on a fake one must not pause on (or
-    pause) the real clock every other session of the brand reads.
-    """
-    if sleep is time.sleep and clock is time.monotonic:
-        return None
-    return BrandLimiter(limits, clock=clock, sleep=sleep)
 
 
 def _content_length(response: httpx.Response) -> int | None:

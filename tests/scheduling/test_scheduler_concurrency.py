@@ -117,3 +117,19 @@ def test_a_bad_concurrency_setting_names_the_variable(
     monkeypatch.setenv("QINBOUND_MAX_CONCURRENT_JOBS", value)
     with pytest.raises(ConfigError, match="QINBOUND_MAX_CONCURRENT_JOBS"):
         Settings()
+
+
+def test_scheduled_run_processes_share_the_brand_limits_between_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from qinbound_nb.cli.setup import share_brand_limits
+    from qinbound_nb.qualtrics.limiter import Limits
+
+    monkeypatch.setenv("QINBOUND_API_CALLS_PER_MINUTE", "3000")  # restored after the test
+    monkeypatch.setenv("QINBOUND_API_CONCURRENT_EXPORTS", "4")
+    share_brand_limits(4)  # four papermill kernels, each with a limiter of its own
+    assert Limits.from_settings() == Limits(calls_per_minute=750, concurrent_exports=1)
+    monkeypatch.setenv("QINBOUND_API_CALLS_PER_MINUTE", "3000")
+    monkeypatch.setenv("QINBOUND_API_CONCURRENT_EXPORTS", "4")
+    share_brand_limits(1)
+    assert Limits.from_settings() == Limits()
