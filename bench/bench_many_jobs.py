@@ -77,7 +77,7 @@ def one_round(jobs: int, at_once: int) -> Round:
     def run(job: Path | JobConfig) -> int:
         poll = PollPolicy(first_delay=POLL_FIRST_DELAY)
         with QualtricsClient(connection, transport=box.transport(), poll=poll) as client:
-            limiters.append(client.limiter)
+            limiters.append(client.brand_limiter)
             report = run_job(job, store=store, client=client)
         if report.status == "failed":
             with lock:

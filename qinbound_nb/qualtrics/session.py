@@ -23,14 +23,8 @@ import httpx
 
 from qinbound_nb.errors import AuthError, ConfigError, FatalApiError
 from qinbound_nb.job.config import Connection
-from qinbound_nb.qualtrics import hosts, policy
-from qinbound_nb.qualtrics.limiter import (
-    BrandLimiter,
-    Limits,
-    brand_key,
-    private_limiter,
-    shared_limiter,
-)
+from qinbound_nb.qualtrics import hosts, limiter, policy
+from qinbound_nb.qualtrics.limiter import BrandLimiter, Limits
 from qinbound_nb.qualtrics.models import ExportProgress
 from qinbound_nb.qualtrics.policy import ApiProblem, PollPolicy, RetryPolicy
 
@@ -78,7 +72,7 @@ class ApiSession:
         self._sleep, self._clock, self._jitter = sleep, clock, jitter
         self.retry, self.poll = retry, poll
         self._limits = Limits.from_settings()
-        self._own_limiter = brand_limiter or private_limiter(self._limits, sleep, clock)
+        self._own_limiter = brand_limiter or limiter.private_limiter(self._limits, sleep, clock)
         self._http = httpx.Client(
             transport=transport,
             headers={"X-API-TOKEN": self._secret, "Accept": "application/json"},
@@ -149,16 +143,16 @@ class ApiSession:
         return self._retrying(action, attempt)
 
     @property
-    def limiter(self) -> BrandLimiter:
+    def brand_limiter(self) -> BrandLimiter:
         """The limiter this session's calls wait for: its own, or its brand's shared one."""
         if self._own_limiter is not None:
             return self._own_limiter
-        key = brand_key(self.connection.datacenter, self._secret)
-        return shared_limiter(key, self._limits)
+        key = limiter.brand_key(self.connection.datacenter, self._secret)
+        return limiter.shared_limiter(key, self._limits)
 
     def export_slot(self) -> AbstractContextManager[None]:
         """Hold one of the brand's concurrent-export slots for an export's whole flow."""
-        return self.limiter.export_slot()
+        return self.brand_limiter.export_slot()
 
     def wait(self, seconds: float) -> None:
         """Sleep with the injected ``sleep`` (polling uses it too)."""
@@ -203,7 +197,7 @@ class ApiSession:
         """
         started, failures, throttles = self._clock(), 0, 0
         for number in itertools.count(1):
-            brand = self.limiter
+            brand = self.brand_limiter
             brand.acquire()
             try:
                 outcome = attempt()

@@ -67,7 +67,7 @@ class Crowd:
     def run(self, job: Path | JobConfig) -> RunReport:
         client = QualtricsClient(self.connection, transport=self.box.transport(), poll=QUICK_POLLS)
         with client:
-            self.limiters.add(id(client.limiter))
+            self.limiters.add(id(client.brand_limiter))
             return run_job(job, store=self.store, client=client)
 
 
