@@ -45,6 +45,14 @@ def test_the_rate_limit_mode_answers_429_with_retry_after_like_qualtrics() -> No
     assert box.rate_limit.refused == 1
 
 
+def test_the_loopback_server_answers_the_same_429() -> None:
+    box = Sandbox(now=SANDBOX_NOW, rate_limit="calls=1,retry=2")
+    with box.serve() as server, httpx.Client(base_url=server.url) as raw:
+        statuses = [raw.get("whoami", headers={"X-API-TOKEN": TOKEN}) for _ in range(2)]
+    assert [reply.status_code for reply in statuses] == [200, 429]
+    assert statuses[-1].headers["Retry-After"] == "2"
+
+
 def test_the_session_paces_a_brand_over_the_sandbox_limit_and_every_call_succeeds() -> None:
     box = Sandbox(now=SANDBOX_NOW, rate_limit="calls=10,retry=0.25")
     brand = BrandLimiter(Limits(calls_per_minute=1200))  # 20 a second: twice the sandbox's
