@@ -25,7 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 RESULTS = HERE / "results"
 # The order sections appear in: the whole run first, then its stages; the rest by name.
-ORDER = ("e2e", "store_pg", "download", "parse", "redaction", "preview", "cli")
+ORDER = ("e2e", "store_pg", "many_jobs", "download", "parse", "redaction", "preview", "cli")
 
 
 def machine() -> str:

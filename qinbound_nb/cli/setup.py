@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import shutil
 import sys
 import threading
@@ -23,10 +24,9 @@ from qinbound_nb.scheduling.crontab import crontab_lines, install_crontab
 from qinbound_nb.scheduling.recurrence import describe_schedule
 
 # Every run of 'qinbound scheduler' writes the same store, and DuckDB takes one writing
-# process at a time: a second run in parallel would fail with "store is locked".
+# process at a time: unless QINBOUND_MAX_CONCURRENT_JOBS says otherwise, due jobs on a DuckDB
+# store run one by one; on a PostgreSQL store (several writers) four at once.
 SCHEDULER_PARALLEL_RUNS = 1
-# A PostgreSQL store takes several writers: due jobs run side by side.
-SCHEDULER_PARALLEL_RUNS_SERVER = 4
 # A tick that finds the store busy lists the jobs it knew rather than waiting for the writer.
 SCHEDULER_LIST_WAIT_S = 1.0
 
@@ -112,6 +112,7 @@ def qinbound_command() -> list[str]:
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
+    from qinbound_nb.local.settings import Settings
     from qinbound_nb.notebooks.production import run_production
     from qinbound_nb.runs.expiry import send_expiry_notice
     from qinbound_nb.scheduling.scheduler import Scheduler
@@ -143,7 +144,8 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
         outcome = run_production(job_path, store=store, trigger=RunTrigger.SCHEDULE)
         return 0 if outcome.ok else 1
 
-    parallel = SCHEDULER_PARALLEL_RUNS_SERVER if is_url(store) else SCHEDULER_PARALLEL_RUNS
+    parallel = Settings().concurrent_jobs(server_store=is_url(store))
+    share_brand_limits(parallel)
     scheduler = Scheduler(
         list_jobs,
         run,
@@ -160,6 +162,22 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         stop.set()
     return 0
+
+
+def share_brand_limits(parallel: int) -> None:
+    """Give each of ``parallel`` run processes 1/N of a brand's limits, through the environment.
+
+    Each scheduled run is a papermill kernel of its own, with its own brand limiter: N of
+    them sharing a brand would together make N times its calls. A static share keeps the
+    sum within the brand's limit whatever mix of brands is due (429s still adapt each share).
+    """
+    from qinbound_nb.qualtrics.limiter import Limits
+
+    if parallel > 1:
+        limits = Limits.from_settings()
+        exports = max(1, limits.concurrent_exports // parallel)
+        os.environ["QINBOUND_API_CALLS_PER_MINUTE"] = f"{limits.calls_per_minute / parallel:g}"
+        os.environ["QINBOUND_API_CONCURRENT_EXPORTS"] = str(exports)
 
 
 def cmd_sandbox_serve(args: argparse.Namespace) -> int:

@@ -19,14 +19,15 @@ import os
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from qinbound_nb.errors import ConfigError
 
 PREFIX = "QINBOUND_"
+DEFAULT_CONCURRENT_JOBS = 4
 SANDBOX_CLOCK_PROBLEM = (
     "QINBOUND_SANDBOX_SEED must be an integer and QINBOUND_SANDBOX_NOW an ISO "
     "timestamp such as 2026-11-20T12:00:00Z"
@@ -64,6 +65,13 @@ class Settings(BaseSettings):
     """``QINBOUND_STORE_MEMORY``: DuckDB's memory limit before a load spills to disk."""
     api_base_url: str | None = None
     """``QINBOUND_API_BASE_URL``: a loopback API root (checked by ``qualtrics.hosts``)."""
+    api_calls_per_minute: Annotated[float, Field(gt=0)] = 3000.0
+    """``QINBOUND_API_CALLS_PER_MINUTE``: calls per brand and minute (Qualtrics' limit: 3,000)."""
+    api_concurrent_exports: Annotated[int, Field(ge=1)] = 4
+    """``QINBOUND_API_CONCURRENT_EXPORTS``: exports one brand runs at once from this process."""
+    max_concurrent_jobs: Annotated[int, Field(ge=1)] | None = None
+    """``QINBOUND_MAX_CONCURRENT_JOBS``: due jobs the scheduler runs at once (see
+    :meth:`concurrent_jobs`)."""
     sandbox_seed: int = 0
     """``QINBOUND_SANDBOX_SEED``: the embedded sandbox's seed."""
     sandbox_now: datetime | None = None
@@ -79,6 +87,8 @@ class Settings(BaseSettings):
     the running server that holds this kernel)."""
     jupyter_token: SecretStr | None = None
     """``QINBOUND_JUPYTER_TOKEN``: that server's token (from the environment only)."""
+    sandbox_rate_limit: str | None = None
+    """``QINBOUND_SANDBOX_RATE_LIMIT``: the sandbox's per-brand limits, ``calls=N,exports=M``."""
     smtp_host: str | None = None
     smtp_port: int | None = None
     smtp_starttls: bool | None = None
@@ -117,6 +127,12 @@ class Settings(BaseSettings):
     def store_path(self) -> Path:
         """``$QINBOUND_STORE`` if set, else ``qinbound.duckdb`` in the working folder."""
         return Path(self.store or "qinbound.duckdb")
+
+    def concurrent_jobs(self, *, server_store: bool = True) -> int:
+        """Due jobs to run at once: the setting, else 4 (1 on a DuckDB file, one writer)."""
+        if self.max_concurrent_jobs is not None:
+            return self.max_concurrent_jobs
+        return DEFAULT_CONCURRENT_JOBS if server_store else 1
 
     def generated_surveys(self) -> dict[str, int]:
         """``QINBOUND_SANDBOX_SURVEYS`` as survey id → number of responses."""

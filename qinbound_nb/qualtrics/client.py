@@ -10,6 +10,7 @@ from pathlib import Path
 
 from qinbound_nb.errors import QualtricsError
 from qinbound_nb.qualtrics import exports, tickets
+from qinbound_nb.qualtrics.limiter import learn_brand
 from qinbound_nb.qualtrics.models import (
     DownloadedExport,
     IdpSchema,
@@ -28,7 +29,9 @@ class QualtricsClient(ApiSession):
     def whoami(self) -> WhoAmI:
         """The token's user, brand and datacenter; the connection test."""
         reply = self.request_json("GET", "whoami", action="the connection test (whoami)")
-        return WhoAmI.from_reply(reply.get("result") or {}, reply.get("meta", {}).get("notice"))
+        who = WhoAmI.from_reply(reply.get("result") or {}, reply.get("meta", {}).get("notice"))
+        learn_brand(self._secret, who.brand_id)  # later calls share the brand's limiter
+        return who
 
     def list_surveys(self) -> list[SurveySummary]:
         """Every survey the token can see, following ``nextPage`` exactly as given."""

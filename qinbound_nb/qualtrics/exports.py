@@ -4,6 +4,8 @@ Read as a list of steps (``run_export``): start the export, poll until ``complet
 growing waits inside an overall timeout, and stream the file to a temporary name that is
 renamed once whole. A ``failed`` export, or one ``complete`` without a ``fileId``, is started
 once more as a new export; the second failure is an ``ExportError`` with the request id.
+Each export holds one of its brand's concurrent-export slots (:mod:`.limiter`) from start to
+file.
 """
 
 from __future__ import annotations
@@ -95,10 +97,11 @@ def run_export(
     outcome: _Outcome | None = None
     for attempt in (1, 2):
         report(ExportProgress("start", 0.0))
-        progress_id = start_export(client, spec, body)
-        outcome = poll_export(client, spec, progress_id, report)
-        if outcome.file_id:
-            return download_export(client, spec, outcome, dest_dir, report)
+        with client.export_slot():  # the brand's concurrent exports are capped
+            progress_id = start_export(client, spec, body)
+            outcome = poll_export(client, spec, progress_id, report)
+            if outcome.file_id:
+                return download_export(client, spec, outcome, dest_dir, report)
         log.warning("%s ended %s without a file (attempt %d)", spec.what, outcome.status, attempt)
     assert outcome is not None
     raise ExportError(
@@ -111,7 +114,12 @@ def run_export(
 def start_export(client: ApiSession, spec: ExportSpec, body: dict[str, Any]) -> str:
     """POST the export request; return its progress (job) id."""
     reply = client.request_json(
-        "POST", spec.start_path, action=f"starting {spec.what}", resource=spec.resource, body=body
+        "POST",
+        spec.start_path,
+        action=f"starting {spec.what}",
+        resource=spec.resource,
+        body=body,
+        starts_export=True,
     )
     progress_id = (reply.get("result") or {}).get(spec.id_key)
     if not progress_id:

@@ -5,7 +5,9 @@ here and gets back either a delay to wait before retrying or the ``QualtricsErro
 
 | what happened                          | decision                                          |
 |----------------------------------------|---------------------------------------------------|
-| 429, 500, 502, 503, 504                | retry (Retry-After honoured), then RetriableError |
+| 429                                    | retry (Retry-After honoured; own allowance), then |
+|                                        | RetriableError                                    |
+| 500, 502, 503, 504                     | retry (Retry-After honoured), then RetriableError |
 | connect error, read timeout, cut body  | retry, then RetriableError                        |
 | 401, 403                               | AuthError naming the connection (403 + proxy      |
 |                                        | notice: "use datacenter az1")                     |
@@ -58,6 +60,9 @@ class RetryPolicy:
     """Exponential backoff with full jitter, bounded in attempts and in total seconds."""
 
     max_attempts: int = 5
+    # a 429 says the brand is busy, not broken: a crowd of jobs sharing one brand must be
+    # slowed down, not failed, so 429s have an allowance of their own (max_total bounds all)
+    max_throttled: int = 30
     base_delay: float = 1.0
     max_delay: float = 30.0
     max_total: float = 120.0

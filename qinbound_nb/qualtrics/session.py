@@ -1,17 +1,20 @@
 """``ApiSession``: one connection's HTTP plumbing — send, check, retry, page and stream.
 
-Every call goes through ``_retrying``, which sends, hands failures to :mod:`.policy` and
-sleeps between attempts with the injected ``sleep``/``clock``, so tests run instantly. The
+Every call goes through ``_retrying``, which waits for the brand's limiter (:mod:`.limiter`:
+shared pacing, Retry-After pauses, AIMD), sends, hands failures to :mod:`.policy` and sleeps
+between attempts with the injected ``sleep``/``clock``, so tests run instantly. The
 endpoints live in :mod:`.client`, the export flow in :mod:`.exports`, tickets in
 :mod:`.tickets`; all three build on this session, never on each other's internals.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import random
 import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -20,7 +23,8 @@ import httpx
 
 from qinbound_nb.errors import AuthError, ConfigError, FatalApiError
 from qinbound_nb.job.config import Connection
-from qinbound_nb.qualtrics import hosts, policy
+from qinbound_nb.qualtrics import hosts, limiter, policy
+from qinbound_nb.qualtrics.limiter import BrandLimiter, Limits
 from qinbound_nb.qualtrics.models import ExportProgress
 from qinbound_nb.qualtrics.policy import ApiProblem, PollPolicy, RetryPolicy
 
@@ -55,6 +59,7 @@ class ApiSession:
         retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen dataclass, safe default
         poll: PollPolicy = PollPolicy(),  # noqa: B008
         timeout: float = 60.0,
+        brand_limiter: BrandLimiter | None = None,
     ) -> None:
         if connection.token is None or not connection.token.get_secret_value():
             raise AuthError(
@@ -66,6 +71,8 @@ class ApiSession:
         self._secret = connection.token.get_secret_value()
         self._sleep, self._clock, self._jitter = sleep, clock, jitter
         self.retry, self.poll = retry, poll
+        self._limits = Limits.from_settings()
+        self._own_limiter = brand_limiter or limiter.private_limiter(self._limits, sleep, clock)
         self._http = httpx.Client(
             transport=transport,
             headers={"X-API-TOKEN": self._secret, "Accept": "application/json"},
@@ -93,8 +100,13 @@ class ApiSession:
         action: str,
         resource: str = "the requested object",
         body: dict[str, Any] | None = None,
+        starts_export: bool = False,
     ) -> dict[str, Any]:
-        """Send one call (retrying as the policy says) and return the decoded reply."""
+        """Send one call (retrying as the policy says) and return the decoded reply.
+
+        ``starts_export``: a 429 to this call means too many exports at once (the brand's
+        export slots shrink), not too many calls (the brand is not paused).
+        """
 
         def attempt() -> dict[str, Any]:
             response = self._http.request(method, self._url(path), json=body)
@@ -109,7 +121,7 @@ class ApiSession:
                 raise FatalApiError(f"{action} got a JSON reply without the usual envelope")
             return reply
 
-        return self._retrying(action, attempt)
+        return self._retrying(action, attempt, starts_export=starts_export)
 
     def download(
         self, path: str, target: Path, *, action: str, resource: str, progress: ProgressCallback
@@ -129,6 +141,18 @@ class ApiSession:
                 return done
 
         return self._retrying(action, attempt)
+
+    @property
+    def brand_limiter(self) -> BrandLimiter:
+        """The limiter this session's calls wait for: its own, or its brand's shared one."""
+        if self._own_limiter is not None:
+            return self._own_limiter
+        key = limiter.brand_key(self.connection.datacenter, self._secret)
+        return limiter.shared_limiter(key, self._limits)
+
+    def export_slot(self) -> AbstractContextManager[None]:
+        """Hold one of the brand's concurrent-export slots for an export's whole flow."""
+        return self.brand_limiter.export_slot()
 
     def wait(self, seconds: float) -> None:
         """Sleep with the injected ``sleep`` (polling uses it too)."""
@@ -164,19 +188,39 @@ class ApiSession:
             secrets=(self._secret,),
         )
 
-    def _retrying(self, action: str, attempt: Callable[[], T]) -> T:
-        started = self._clock()
-        for number in range(1, self.retry.max_attempts + 1):
+    def _retrying(self, action: str, attempt: Callable[[], T], *, starts_export: bool = False) -> T:
+        """Attempt until success; failures and 429s have separate allowances, one time budget.
+
+        A 429 means the brand is busy, not that anything is wrong: it tells the brand's limiter
+        (which pauses and slows every caller) and counts against ``retry.max_throttled``, so
+        a crowd of jobs sharing a brand is slowed down rather than failed.
+        """
+        started, failures, throttles = self._clock(), 0, 0
+        for number in itertools.count(1):
+            brand = self.brand_limiter
+            brand.acquire()
             try:
-                return attempt()
+                outcome = attempt()
             except _Retry as failure:
                 retry, cause = failure, failure.cause
             except httpx.TransportError as exc:
                 retry, cause = _Retry(type(exc).__name__, None, None), type(exc).__name__
                 retry.__cause__ = exc
+            else:
+                brand.succeeded()
+                return outcome
+            if retry.problem is not None and retry.problem.status == 429:
+                if starts_export:
+                    brand.export_refused()
+                else:
+                    brand.throttled(retry.retry_after)
+                throttles += 1
+            else:
+                failures += 1
             delay = self.retry.delay(number, retry.retry_after, self._jitter())
             out_of_time = self._clock() - started + delay > self.retry.max_total
-            if number == self.retry.max_attempts or out_of_time:
+            spent = failures >= self.retry.max_attempts or throttles >= self.retry.max_throttled
+            if spent or out_of_time:
                 raise policy.gave_up(
                     retry.problem, action=action, attempts=number, cause=cause
                 ) from retry

@@ -1,7 +1,8 @@
 """The sandbox's request handler: routing, auth, faults, envelopes and export jobs.
 
 One ``SandboxApi.handle`` serves both the in-process httpx transport and the loopback
-socket server (:mod:`.sandbox_server`), so both behave identically.
+socket server (:mod:`.sandbox_server`), so both behave identically. With the rate limit mode
+on (:mod:`.throttle`), calls beyond a brand's limits are answered 429 before anything else.
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -18,11 +21,13 @@ from urllib.parse import quote_plus
 
 from qinbound_nb.sandbox.catalog import stable_id
 from qinbound_nb.sandbox.exports import BadRequest, Missing, Query
+from qinbound_nb.sandbox.throttle import BRAND
 
 if TYPE_CHECKING:  # pragma: no cover
     from qinbound_nb.sandbox.catalog import DemoSurvey
     from qinbound_nb.sandbox.faults import FaultPlan
     from qinbound_nb.sandbox.generated import GeneratedSurvey
+    from qinbound_nb.sandbox.throttle import RateLimit
 
 
 class SandboxState(Protocol):
@@ -32,6 +37,7 @@ class SandboxState(Protocol):
     page_size: int
     export_limit: int
     faults: FaultPlan
+    rate_limit: RateLimit
     surveys: dict[str, DemoSurvey | GeneratedSurvey]
 
     def now(self) -> datetime: ...
@@ -43,6 +49,7 @@ class SandboxState(Protocol):
 
 REFUSED_TOKENS = {"expired-token": "expired", "revoked-token": "revoked"}
 POLLS_NEEDED = 3
+EXPORT_IDLE_S = 60.0  # an export nobody polled or fetched for this long no longer counts
 REASONS = {
     200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
     429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
@@ -87,6 +94,8 @@ class ExportJob:
     ending: str = "complete"
     polls: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    finished: bool = False  # downloaded, or ended without a file
+    touched: float = field(default_factory=time.monotonic)
 
 
 Action = Callable[["SandboxApi", ApiRequest, dict[str, str]], ApiResponse]
@@ -100,6 +109,7 @@ class SandboxApi:
         self.sandbox, self.routes = sandbox, routes
         self.jobs: dict[str, ExportJob] = {}
         self._lock = threading.Lock()
+        self._starting = threading.Lock()
 
     def handle(self, request: ApiRequest) -> ApiResponse:
         """Answer one request."""
@@ -109,7 +119,7 @@ class SandboxApi:
         for method, pattern, target, action in self.routes:
             match = re.fullmatch(pattern, request.path.strip("/"))
             if match and method == request.method:
-                return self._dispatch(request, target, action, match.groupdict())
+                return self._admit(request, target, action, match.groupdict())
         return self.error(404, "GP_404", "The requested resource does not exist.")
 
     def _authenticate(self, request: ApiRequest) -> ApiResponse | None:
@@ -121,6 +131,19 @@ class SandboxApi:
         if self.sandbox.faults.token_expired():
             return self.error(401, "AUTH_2", "The API token has expired.")
         return None
+
+    def _admit(
+        self, request: ApiRequest, target: str, action: Action, params: dict[str, str]
+    ) -> ApiResponse:
+        """The rate limit mode's check, then the call; an export start is checked and
+        registered in one step, so concurrent starts cannot all slip under the cap."""
+        starts = target == "start"
+        with self._starting if starts else nullcontext():
+            running = self.exports_running() if starts else 0
+            wait = self.sandbox.rate_limit.admit(BRAND, starts, running)
+            if wait is not None:
+                return self.too_many(wait)
+            return self._dispatch(request, target, action, params)
 
     def _dispatch(
         self,
@@ -169,6 +192,12 @@ class SandboxApi:
         meta["error"] = {"errorMessage": message, "errorCode": code}
         return _json_reply(status, {"meta": meta})
 
+    def too_many(self, retry_after: float) -> ApiResponse:
+        """The 429 of the rate limit mode, with its ``Retry-After``."""
+        reply = self.error(429, "SBX_429", "You have reached the concurrent request limit.")
+        reply.headers.append(("Retry-After", f"{retry_after:g}"))
+        return reply
+
     def file_reply(
         self, name: str, fmt: str, content: Iterator[bytes], compress: bool
     ) -> ApiResponse:
@@ -205,7 +234,8 @@ class SandboxApi:
         """One poll: ``inProgress`` until the third, then how the job ends."""
         with self._lock:
             job.polls += 1
-            polls = job.polls
+            polls, job.touched = job.polls, time.monotonic()
+            job.finished = job.finished or (polls >= POLLS_NEEDED and job.ending != "complete")
         if polls < POLLS_NEEDED:
             return {"percentComplete": round(100.0 * polls / POLLS_NEEDED, 12),
                     "status": "inProgress"}  # fmt: skip
@@ -217,6 +247,18 @@ class SandboxApi:
         if job.query is not None and job.query.wants_token:
             result["continuationToken"] = self.sandbox.token(job.source, job.as_of)
         return result
+
+    def finish(self, job: ExportJob) -> None:
+        """Its file was fetched: the export no longer counts as running."""
+        with self._lock:
+            job.finished = True
+
+    def exports_running(self) -> int:
+        """Exports started and not yet fetched or ended (idle ones drop out)."""
+        horizon = time.monotonic() - EXPORT_IDLE_S
+        with self._lock:
+            jobs = {id(job): job for job in self.jobs.values()}.values()
+            return sum(1 for job in jobs if not job.finished and job.touched > horizon)
 
     def new_ids(self) -> tuple[str, str]:
         """A fresh progress id and file id in the recorded shapes."""

@@ -158,6 +158,8 @@ def _job(api: SandboxApi, key: str, kind: str, source: str, ready: bool = False)
     job = api.job(key, kind, source)
     if job is None or (ready and (job.ending != "complete" or job.polls < 3)):
         raise Missing("ESSG_2", "Export not found.")
+    if ready:
+        api.finish(job)
     return job
 
 

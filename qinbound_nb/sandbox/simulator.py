@@ -18,7 +18,9 @@ Settings from the environment (``from_env``, or ``from_settings`` given a
 sandbox treats as now; default: the real clock), ``QINBOUND_SANDBOX_FAULTS`` (a fault plan,
 see :mod:`.faults`), ``QINBOUND_SANDBOX_SURVEYS`` (``SV_id=N,...``: generated surveys),
 ``QINBOUND_SANDBOX_EXPORT_LIMIT`` (bytes an export file may have before its start is refused
-as too large; default Qualtrics' 1.8 GB, scaled down to test splitting).
+as too large; default Qualtrics' 1.8 GB, scaled down to test splitting),
+``QINBOUND_SANDBOX_RATE_LIMIT`` (the rate limit mode, ``calls=N,exports=M``: see
+:mod:`.throttle`).
 
 Any non-empty ``X-API-TOKEN`` is accepted except ``expired-token`` and ``revoked-token``.
 """
@@ -42,6 +44,7 @@ from qinbound_nb.sandbox.render import zip_stream
 from qinbound_nb.sandbox.routes import ROUTES
 from qinbound_nb.sandbox.server import SandboxServer, SandboxTransport
 from qinbound_nb.sandbox.sizes import EXPORT_LIMIT
+from qinbound_nb.sandbox.throttle import RateLimit, parse_rate_plan
 
 NPS_SURVEY_ID = NPS.survey_id
 CSAT_SURVEY_ID = CSAT.survey_id
@@ -62,11 +65,13 @@ class Sandbox:
         compress_level: int = 1,
         sleep: Callable[[float], None] = time.sleep,
         export_limit: int = EXPORT_LIMIT,
+        rate_limit: str | None = None,
     ) -> None:
         if now is not None and now.tzinfo is None:
             now = now.replace(tzinfo=UTC)
         self.seed, self._now, self.page_size = seed, now, page_size
         self.faults = FaultPlan(faults)
+        self.rate_limit = RateLimit(parse_rate_plan(rate_limit))
         self.compress_level, self._sleep = compress_level, sleep
         self.export_limit = export_limit  # bytes; scaled down so tests split small surveys
         self.surveys: dict[str, DemoSurvey | GeneratedSurvey] = {
@@ -88,6 +93,7 @@ class Sandbox:
             now=settings.sandbox_now,
             faults=settings.sandbox_faults,
             export_limit=settings.sandbox_export_limit or EXPORT_LIMIT,
+            rate_limit=settings.sandbox_rate_limit,
         )
         for survey_id, responses in settings.generated_surveys().items():
             sandbox.add_generated_survey(survey_id, responses=responses)

@@ -35,6 +35,7 @@ from typing import IO, Any, Literal
 from qinbound_nb.errors import QInboundError
 from qinbound_nb.job.config import JobConfig, Schedule
 from qinbound_nb.local.connections import qinbound_home
+from qinbound_nb.local.settings import Settings
 from qinbound_nb.scheduling.anchor import JobEntry
 from qinbound_nb.scheduling.notices import ExpiryNotice, send_due_notices
 from qinbound_nb.scheduling.recurrence import next_run, runs_between
@@ -82,7 +83,9 @@ class Scheduler:
         sleep: waits a number of seconds; defaults to waiting on the stop event.
         state_dir: folder for per-job state and lock files.
         log: the logger that records every decision.
-        max_parallel: how many different jobs may run at the same time.
+        max_parallel: how many different jobs may run at the same time (threads; default
+            ``QINBOUND_MAX_CONCURRENT_JOBS``, else 4). Due jobs beyond it queue, each
+            already holding its run lock, so a queued job is never started twice.
         poll_s: the longest pause between ticks (new job files are noticed this fast).
         expiry_notice: sends a job's connection-expiry notice (``scheduling.notices``).
         lookup: what the store knows of a job file (creation, enabled, last run), or None.
@@ -97,7 +100,7 @@ class Scheduler:
         sleep: Callable[[float], Any] | None = None,
         state_dir: Path | None = None,
         log: logging.Logger = LOGGER,
-        max_parallel: int = 2,
+        max_parallel: int | None = None,
         poll_s: float = 60.0,
         read_schedule: Callable[[Path], Schedule] = load_schedule,
         expiry_notice: ExpiryNotice | None = None,
@@ -108,7 +111,8 @@ class Scheduler:
         self.state_dir = state_dir or default_state_dir()
         self.log, self.poll_s, self.read_schedule = log, poll_s, read_schedule
         self.expiry_notice = expiry_notice
-        self._pool = ThreadPoolExecutor(max_parallel, thread_name_prefix="qinbound-run")
+        self.max_parallel = max_parallel or Settings().concurrent_jobs()
+        self._pool = ThreadPoolExecutor(self.max_parallel, thread_name_prefix="qinbound-run")
         self._running: set[Future[int]] = set()
         self.exit_codes: dict[Path, int] = {}  # the last exit code of each job run by this object
 

@@ -79,7 +79,8 @@ def hourly_jobs(folder: Path, count: int = JOBS) -> list[Path]:
 
 def test_twenty_jobs_over_many_slots_run_once_per_slot_and_never_overlap(tmp_path: Path) -> None:
     jobs, clock, run = hourly_jobs(tmp_path), Clock(), OverlapRecorder(seconds=0.001)
-    scheduler = Scheduler(lambda: jobs, run, clock=clock, state_dir=tmp_path / "state")
+    scheduler = Scheduler(lambda: jobs, run, clock=clock, state_dir=tmp_path / "state",
+                          max_parallel=2)  # fmt: skip
     scheduler.tick()  # first seen: nothing due yet
     for _ in range(10):
         clock.now += timedelta(hours=1)

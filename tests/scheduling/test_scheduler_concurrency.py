@@ -1,0 +1,135 @@
+"""The scheduler runs up to N due jobs at once (``QINBOUND_MAX_CONCURRENT_JOBS``, default 4),
+and never one job twice at once, also when a tick comes while earlier runs are queued."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from qinbound_nb import JobConfig
+from qinbound_nb.errors import ConfigError
+from qinbound_nb.local.settings import Settings
+from qinbound_nb.scheduling.scheduler import Scheduler
+
+START = datetime(2026, 3, 16, 5, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class Crowd:
+    """A fake run that holds on for a moment and records how many runs (and copies) overlap."""
+
+    def __init__(self, seconds: float = 0.05) -> None:
+        self.seconds = seconds
+        self.running: Counter[str] = Counter()
+        self.runs: Counter[str] = Counter()
+        self.most_copies = 0
+        self.busiest = 0
+        self.release = threading.Event()  # cleared: every run holds on until it is set
+        self.release.set()
+        self._lock = threading.Lock()
+
+    def __call__(self, job_path: Path) -> int:
+        with self._lock:
+            self.running[job_path.name] += 1
+            self.runs[job_path.name] += 1
+            self.most_copies = max(self.most_copies, self.running[job_path.name])
+            self.busiest = max(self.busiest, sum(self.running.values()))
+        self.release.wait(timeout=20)
+        time.sleep(self.seconds)
+        with self._lock:
+            self.running[job_path.name] -= 1
+        return 0
+
+
+def hourly_jobs(folder: Path, count: int) -> list[Path]:
+    jobs = []
+    for number in range(count):
+        data = {"name": f"job-{number:02d}", "project": "p", "connection": "sandbox",
+                "source": {"type": "survey", "survey_id": "SV_1NpsDemoSurvey1"},
+                "schedule": {"kind": "recurring", "frequency": "hourly", "starts_on": "00:00",
+                             "pull_on_create": False}}  # fmt: skip
+        jobs.append(JobConfig.from_dict(data).save(folder / f"job-{number:02d}.json"))
+    return jobs
+
+
+def due_tick(scheduler: Scheduler, clock: Clock) -> list[str]:
+    scheduler.tick()  # first seen
+    clock.now += timedelta(hours=1)
+    return [decision.action for decision in scheduler.tick()]
+
+
+@pytest.mark.parametrize(("setting", "expected"), [(None, 4), ("3", 3), ("1", 1)])
+def test_up_to_n_due_jobs_run_at_once(
+    setting: str | None, expected: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if setting is not None:
+        monkeypatch.setenv("QINBOUND_MAX_CONCURRENT_JOBS", setting)
+    jobs, clock, crowd = hourly_jobs(tmp_path, 12), Clock(), Crowd()
+    scheduler = Scheduler(lambda: jobs, crowd, clock=clock, state_dir=tmp_path / "state")
+    assert due_tick(scheduler, clock) == ["started"] * 12
+    assert crowd.busiest == expected
+    assert set(crowd.runs.values()) == {1} and crowd.most_copies == 1
+
+
+def test_a_tick_while_runs_are_queued_starts_none_of_them_twice(tmp_path: Path) -> None:
+    jobs, clock, crowd = hourly_jobs(tmp_path, 10), Clock(), Crowd(seconds=0.01)
+    scheduler = Scheduler(lambda: jobs, crowd, clock=clock, state_dir=tmp_path / "state",
+                          max_parallel=3)  # fmt: skip
+    scheduler.tick()
+    crowd.release.clear()
+    clock.now += timedelta(hours=1)
+    first = scheduler.tick(wait_for_runs=False)  # 3 run, 7 wait in the queue holding their locks
+    clock.now += timedelta(hours=1)
+    second = scheduler.tick(wait_for_runs=False)
+    crowd.release.set()
+    scheduler.wait()
+    assert [d.action for d in first] == ["started"] * 10
+    assert [d.action for d in second] == ["skipped_locked"] * 10  # logged, none run twice
+    assert set(crowd.runs.values()) == {1} and crowd.most_copies == 1
+    assert crowd.busiest == 3
+
+
+def test_on_a_duckdb_store_the_scheduler_runs_one_job_at_a_time_unless_told(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert Settings().concurrent_jobs(server_store=False) == 1
+    assert Settings().concurrent_jobs(server_store=True) == 4
+    monkeypatch.setenv("QINBOUND_MAX_CONCURRENT_JOBS", "6")
+    assert Settings().concurrent_jobs(server_store=False) == 6
+
+
+@pytest.mark.parametrize("value", ["0", "many"])
+def test_a_bad_concurrency_setting_names_the_variable(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QINBOUND_MAX_CONCURRENT_JOBS", value)
+    with pytest.raises(ConfigError, match="QINBOUND_MAX_CONCURRENT_JOBS"):
+        Settings()
+
+
+def test_scheduled_run_processes_share_the_brand_limits_between_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from qinbound_nb.cli.setup import share_brand_limits
+    from qinbound_nb.qualtrics.limiter import Limits
+
+    monkeypatch.setenv("QINBOUND_API_CALLS_PER_MINUTE", "3000")  # restored after the test
+    monkeypatch.setenv("QINBOUND_API_CONCURRENT_EXPORTS", "4")
+    share_brand_limits(4)  # four papermill kernels, each with a limiter of its own
+    assert Limits.from_settings() == Limits(calls_per_minute=750, concurrent_exports=1)
+    monkeypatch.setenv("QINBOUND_API_CALLS_PER_MINUTE", "3000")
+    monkeypatch.setenv("QINBOUND_API_CONCURRENT_EXPORTS", "4")
+    share_brand_limits(1)
+    assert Limits.from_settings() == Limits()
