@@ -53,6 +53,10 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
     job_path = Path(args.job).resolve()
     job = JobConfig.load(job_path)
+    if args.airflow:  # before the store opens: a password in its URL is bad input (exit 2)
+        from qinbound_nb.scheduling.airflow import store_literal
+
+        store_literal(resolve_location(args.store))
     # installing the schedule creates the job: the store records its anchor now, once
     anchor = job_anchor(job, job_path, args.store, create=args.install or bool(args.airflow))
     print(f"{job.name}: {describe_schedule(job.schedule)}")

@@ -105,7 +105,7 @@ def airflow_dag(
         pool_literal=repr(pool),
         qinbound=repr(list(qinbound)),
         job_path=repr(str(Path(job_path).resolve())),
-        store=repr(_store_literal(store)),
+        store=repr(store_literal(store)),
         cell_timeout_s=repr(cell_timeout_s),
         timezone=repr(schedule.timezone),
         schedules="\n".join(
@@ -119,7 +119,8 @@ def airflow_dag(
     )
 
 
-def _store_literal(store: Location | None) -> str | None:
+def store_literal(store: Location | None) -> str | None:
+    """The store as the DAG names it (an absolute path or a URL); ConfigError for a password."""
     if store is None:
         return None
     if is_url(store):
