@@ -76,21 +76,19 @@ class Backend(Executes, Protocol):
 
     def insert_arrow(self, table: str, chunk: pa.Table) -> None: ...
 
-    def create_document_table(
-        self, table: str, columns: list[tuple[str, str]], *, keyed: bool = True
-    ) -> None: ...
+    def create_document_table(self, table: str, columns: list[tuple[str, str]]) -> None: ...
 
-    def add_key(self, table: str) -> None:
-        """Give a table made with ``keyed=False`` its key on ``natural_id``."""
+    def holds_documents_of(self, table: str, job_name: str) -> bool:
+        """Whether ``table`` holds a document of job ``job_name`` (the fast path's backends)."""
+
+    def reopen(self) -> Backend:
+        """Another connection to the same store, for a transaction of its own."""
 
     def lock_project(self, project: str) -> None: ...
 
     @property
     def direct_loads(self) -> bool:
         """Whether a chunk's new documents may skip the stage (see ``store.pg_direct``)."""
-
-    def try_lock_project(self, project: str) -> bool:
-        """Take the project's lock if it is free (until COMMIT); False when another run has it."""
 
     def load_direct(
         self,
@@ -99,7 +97,7 @@ class Backend(Executes, Protocol):
         chunk: pa.Table,
         *,
         earlier: np.ndarray,
-        others_may_write: bool,
+        probe: bool,
         written_at: datetime,
     ) -> pa.Table:
         """Write the chunk's new documents into ``table``; return the rows to stage."""

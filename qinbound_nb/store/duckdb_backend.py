@@ -116,23 +116,22 @@ class DuckDBBackend:
         finally:
             self.connection.unregister("_qinbound_chunk")
 
-    def create_document_table(
-        self, table: str, columns: list[tuple[str, str]], *, keyed: bool = True
-    ) -> None:
+    def create_document_table(self, table: str, columns: list[tuple[str, str]]) -> None:
         definition = ", ".join(f"{quote(c)} {t}" for c, t in columns)
         self.connection.execute(f"CREATE TABLE {quote(table)} ({definition})")
 
-    def add_key(self, table: str) -> None:
-        """Nothing to do: document tables have no key constraint here."""
+    def holds_documents_of(self, table: str, job_name: str) -> bool:
+        """Not needed: every row is staged."""
+        raise NotImplementedError("DuckDB stores have no fast path")
+
+    def reopen(self) -> DuckDBBackend:
+        """Not needed: a file has one writer, and no run loads beside another."""
+        raise NotImplementedError("a DuckDB store is written through one connection")
 
     def lock_project(self, project: str) -> None:
         """Nothing to do: the file has one writer."""
 
     direct_loads = False  # DuckDB's insert from the stage is already a bulk append
-
-    def try_lock_project(self, project: str) -> bool:
-        """Always free: the file has one writer."""
-        return True
 
     def load_direct(
         self,
@@ -141,7 +140,7 @@ class DuckDBBackend:
         chunk: pa.Table,
         *,
         earlier: np.ndarray,
-        others_may_write: bool,
+        probe: bool,
         written_at: datetime,
     ) -> pa.Table:
         """No fast path: every row is staged."""

@@ -71,8 +71,10 @@ class RunLoad:
         self._untyped: set[str] = set()
         self._staged_rows = 0
         self._stage_made = False
-        self._created_table = False  # by this run, which then holds the project's lock
         self._run_ids = RunIds()
+        self._job_in_table: bool | None = None  # asked once, before this run writes any
+        self._schema: pa.Schema | None = None
+        self._types: dict[str, str] = {}
         self._written_at = datetime.now(UTC)
         self.started_at = started_at
         self.trigger = trigger
@@ -126,8 +128,6 @@ class RunLoad:
         warnings = list(warnings)
         ids = None if in_progress_ids is None else list(in_progress_ids)
         self._lock_project()
-        if self._created_table:
-            self._connection.add_key(self._table or "")
         if self._staged_rows or self._table is not None:
             self._ensure_project_table()
             outcome_counts = self._connection.merge_batch(
@@ -170,7 +170,7 @@ class RunLoad:
         if "natural_id" not in documents.columns or documents["natural_id"].isna().any():
             raise ValueError("every staged document needs a natural_id (report the rest as failed)")
         chunk = self._to_arrow(documents)
-        types = arrow_types(chunk)
+        types = self._types_of(chunk)
         self._grow_stage(types)
         self._staged_rows += len(documents)
         table = self._direct_table(types) if self._connection.direct_loads else None
@@ -180,7 +180,7 @@ class RunLoad:
                 self.run_id,
                 chunk,
                 earlier=self._run_ids.earlier(chunk.column("natural_id")),
-                others_may_write=not self._created_table,
+                probe=self._job_stored(table),
                 written_at=self._written_at,
             )
         if chunk.num_rows:
@@ -192,15 +192,21 @@ class RunLoad:
         if UNTYPED in documents.values():
             return None
         if self._table is None:
-            self._table = self._registered_table()
-        if self._table is None:
-            if not self._connection.try_lock_project(self.job.project):
-                return None  # another run is creating it: stage, merge once it exists
-            self._create_project_table(keyed=False)  # keyed at finish: one sort
-            self._created_table = True
+            self._table = self._registered_table(self._connection) or self._create_shared_table()
         self._stored_types = self._connection.column_types(self._table or "")
         same = all(self._stored_types.get(c) == t for c, t in documents.items())
         return self._table if same else None
+
+    def _types_of(self, chunk: pa.Table) -> dict[str, str]:
+        """The chunk's store types; chunks of one run mostly share a schema (asked once)."""
+        if self._schema is None or not chunk.schema.equals(self._schema):
+            self._schema, self._types = chunk.schema, arrow_types(chunk)
+        return self._types
+
+    def _job_stored(self, table: str) -> bool:
+        if self._job_in_table is None:
+            self._job_in_table = self._connection.holds_documents_of(table, self.job.name)
+        return self._job_in_table
 
     def _to_arrow(self, documents: pd.DataFrame) -> pa.Table:
         chunk = pa.Table.from_pandas(documents, preserve_index=False)
@@ -273,19 +279,34 @@ class RunLoad:
         if self._table is not None:
             self._add_new_columns()
             return
-        self._create_project_table()
+        self._table = self._create_project_table(self._connection)
 
-    def _create_project_table(self, *, keyed: bool = True) -> None:
-        taken = {name.lower() for name in self._connection.table_names()}
-        self._table = table_name_for(self.job.project, taken)
+    def _create_shared_table(self) -> str:
+        """Create the project's table in a transaction of its own, committed at once, so other
+        jobs' runs load into it beside this one (an empty table outlives a failed run)."""
+        side = self._connection.reopen()
+        try:
+            side.begin()
+            side.lock_project(self.job.project)
+            table = self._registered_table(side) or self._create_project_table(side)
+            side.execute("COMMIT")
+            return table
+        except BaseException:
+            side.rollback()
+            raise
+        finally:
+            side.close()
+
+    def _create_project_table(self, backend: Backend) -> str:
+        taken = {name.lower() for name in backend.table_names()}
+        table = table_name_for(self.job.project, taken)
         columns = [(c, t) for c, t in self._stage_types.items() if not c.startswith("_")]
         if not columns:
             columns = [("natural_id", "VARCHAR")]
         columns += list(BOOKKEEPING.items())
-        self._connection.create_document_table(self._table, columns, keyed=keyed)
-        self._connection.execute(
-            "INSERT INTO projects VALUES (?, ?, ?)", [self.job.project, self._table, _now()]
-        )
+        backend.create_document_table(table, columns)
+        backend.execute("INSERT INTO projects VALUES (?, ?, ?)", [self.job.project, table, _now()])
+        return table
 
     def _add_new_columns(self) -> None:
         for column, sql_type in self._stage_types.items():
@@ -299,7 +320,7 @@ class RunLoad:
     def _lock_project(self) -> None:
         """Merge under the project's lock, seeing the table as other runs left it."""
         self._connection.lock_project(self.job.project)
-        self._table = self._registered_table()
+        self._table = self._registered_table(self._connection)
         if self._table is None:
             return
         self._stored_types = self._connection.column_types(self._table)
@@ -308,9 +329,9 @@ class RunLoad:
             if stored and not compatible(stored, sql_type) and column not in self._untyped:
                 raise type_conflict(self.job.project, column, stored, sql_type)
 
-    def _registered_table(self) -> str | None:
+    def _registered_table(self, backend: Backend) -> str | None:
         row = fetch_first(
-            self._connection,
+            backend,
             "SELECT table_name FROM projects WHERE project = ?",
             [self.job.project],
         )

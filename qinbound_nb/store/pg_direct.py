@@ -63,28 +63,39 @@ def load_direct(
     chunk: pa.Table,
     *,
     earlier: np.ndarray,
-    others_may_write: bool,
+    probe: bool,
     written_at: datetime,
 ) -> pa.Table:
     """Write ``chunk``'s new documents into ``table``; return the rows still to be staged.
 
     Args:
         earlier: per row, whether this run saw the id before (or the chunk repeats it).
-        others_may_write: False when this run created the table and holds its lock, so no
-            id can be in it but this run's own.
+        probe: whether the table may hold the job's ids from earlier runs (see
+            :func:`holds_documents_of`); when not, only this run's own ids can be there.
     """
     ids = chunk.column("natural_id")
     staged = earlier
     if earlier.any():
         _move_back(backend, table, run_id, ids.filter(pa.array(earlier)))
-    if others_may_write:
-        fresh = ids.filter(pa.array(~earlier))
-        stored = _stored(backend, table, fresh)
+    if probe:
+        stored = _stored(backend, table, ids.filter(pa.array(~earlier)))
         staged = staged | pc.is_in(ids, value_set=stored).to_numpy(zero_copy_only=False)
     direct = chunk.filter(pa.array(~staged))
     if direct.num_rows:
         _write(backend, table, run_id, direct, written_at)
     return chunk.filter(pa.array(staged))
+
+
+def holds_documents_of(backend: Backend, table: str, job_name: str) -> bool:
+    """Whether ``table`` holds any document of the job: its ids all start ``<job name>;``
+    (a job name has no ``;``), one range probe of the key. Only the job's own runs write such
+    ids, and it never runs twice at once, so the answer holds until this run commits."""
+    sql = (
+        f'SELECT 1 FROM {quote(table)} WHERE natural_id >= CAST(? AS text) COLLATE "C" '
+        'AND natural_id < CAST(? AS text) COLLATE "C" LIMIT 1'
+    )
+    with _index_probes(backend):
+        return bool(backend.execute(sql, [f"{job_name};", f"{job_name}<"]).fetchall())
 
 
 def _probe(backend: Backend, ids: pa.ChunkedArray | pa.Array) -> None:

@@ -169,32 +169,27 @@ class PostgresBackend:
     def insert_arrow(self, table: str, chunk: pa.Table) -> None:
         copy_arrow(self.connection, table, chunk)
 
-    def create_document_table(
-        self, table: str, columns: list[tuple[str, str]], *, keyed: bool = True
-    ) -> None:
+    def create_document_table(self, table: str, columns: list[tuple[str, str]]) -> None:
         # natural_id sorts by bytes, as in DuckDB, whatever the database's collation
-        key = ' COLLATE "C"' + (" PRIMARY KEY" if keyed else "")
         definition = ", ".join(
-            f"{quote(c)} {pg_type(t)}" + (key if c == "natural_id" else "") for c, t in columns
+            f"{quote(c)} {pg_type(t)}" + (' COLLATE "C" PRIMARY KEY' if c == "natural_id" else "")
+            for c, t in columns
         )
         self.execute(f"CREATE TABLE {quote(table)} ({definition})")
 
-    def add_key(self, table: str) -> None:
-        """Key a table made without its key: one sort, not an index insert per row."""
-        self.execute(f"ALTER TABLE {quote(table)} ADD PRIMARY KEY (natural_id)")
+    def holds_documents_of(self, table: str, job_name: str) -> bool:
+        """Whether ``table`` holds a document of the job (see ``store.pg_direct``)."""
+        return pg_direct.holds_documents_of(self, table, job_name)
+
+    def reopen(self) -> PostgresBackend:
+        """Another connection to the same database, for a transaction of its own."""
+        return PostgresBackend(self.location)
 
     def lock_project(self, project: str) -> None:
         """Merges into one project take turns (until COMMIT); other projects run alongside."""
         self.execute("SELECT pg_advisory_xact_lock(hashtext(?))", [f"qinbound-project:{project}"])
 
     direct_loads = True
-
-    def try_lock_project(self, project: str) -> bool:
-        """The project's lock if no other run holds it (kept until COMMIT)."""
-        row = self.execute(
-            "SELECT pg_try_advisory_xact_lock(hashtext(?))", [f"qinbound-project:{project}"]
-        ).fetchall()
-        return bool(row[0][0])
 
     def load_direct(
         self,
@@ -203,7 +198,7 @@ class PostgresBackend:
         chunk: pa.Table,
         *,
         earlier: np.ndarray,
-        others_may_write: bool,
+        probe: bool,
         written_at: datetime,
     ) -> pa.Table:
         """New documents go straight into the project table (see ``store.pg_direct``)."""
@@ -213,7 +208,7 @@ class PostgresBackend:
             run_id,
             chunk,
             earlier=earlier,
-            others_may_write=others_may_write,
+            probe=probe,
             written_at=written_at,
         )
 

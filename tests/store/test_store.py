@@ -224,8 +224,10 @@ def test_an_exception_mid_load_rolls_everything_back(store: Store, job: JobConfi
 def test_leaving_the_block_without_finish_loads_nothing(store: Store, job: JobConfig) -> None:
     with store.load_run("run-1", job) as run:
         run.stage(documents(job, FIRST))
-    assert store.projects().empty
     assert store.runs().empty
+    # PostgreSQL makes a new project's table in a transaction of its own, so other jobs can
+    # load beside the run: it stays, empty
+    assert store.projects().empty or store.documents(job.project).empty
 
 
 def test_checkpoint_moves_only_with_a_commit(store: Store, job: JobConfig) -> None:
