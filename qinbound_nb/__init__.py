@@ -25,6 +25,7 @@ from qinbound_nb.errors import (
     QualtricsError,
     RetriableError,
     RuleError,
+    RunStopped,
     ScheduleError,
     StoreError,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "RetriableError",
     "RuleError",
     "RunReport",
+    "RunStopped",
     "Sandbox",
     "ScheduleError",
     "Store",

@@ -45,6 +45,7 @@ PUBLIC_NAMES = [
     "RetriableError",
     "RuleError",
     "RunReport",
+    "RunStopped",
     "Sandbox",
     "ScheduleError",
     "Store",

@@ -56,6 +56,7 @@ def cmd_run_now(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         xm_files=None,
         xm_format=FeedbackFormat.CSV,
+        report_json=None,
     )
     return run_once(run)  # a manual run, outside the schedule
 

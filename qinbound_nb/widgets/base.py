@@ -31,6 +31,34 @@ M = TypeVar("M", bound=BaseModel)
 FULL_LABEL = {"description_width": "initial"}
 
 
+# One grid for every step: labels in a column of one width, fields starting at one x and
+# one width (a wider layout set by a step wins), the error label in the space beside.
+LABEL_WIDTH = "9em"
+FIELD_WIDTH = "calc(9em + 24em)"  # an ipywidgets input's width includes its label
+GRID_INPUTS = (
+    W.Text,
+    W.Textarea,
+    W.Password,
+    W.Combobox,
+    W.Dropdown,
+    W.IntText,
+    W.BoundedIntText,
+    W.FloatText,
+    W.DatePicker,
+    W.ToggleButtons,
+)
+
+
+def on_grid(control: W.Widget) -> None:
+    """Put a labelled input on the steps' grid (label column and field width)."""
+    if not isinstance(control, GRID_INPUTS) or not control.description:
+        return
+    if control.style.description_width in ("", None):
+        control.style.description_width = LABEL_WIDTH
+    if not control.layout.width and not isinstance(control, W.ToggleButtons):
+        control.layout.width = FIELD_WIDTH
+
+
 def fit_label() -> W.Layout:
     """A layout as wide as the widget's label (a new one each time: layouts are shared models)."""
     return W.Layout(width="auto")
@@ -144,6 +172,7 @@ class Step(Generic[M]):
         """Lay out controls with an error label beside them, shown when ``key`` has a problem."""
         label = W.HTML(value="", layout=W.Layout(flex="1 1 12em", min_width="12em"))
         for control in controls:  # an error beside a field must not squeeze the field
+            on_grid(control)
             if not control.layout.flex:
                 control.layout.flex = "0 0 auto"
         self.track(key, label, *controls)
