@@ -14,14 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-_ASCII_LETTER = np.zeros(256, dtype=bool)
-_ASCII_LETTER[list(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")] = True
-_ASCII_UPPER = np.zeros(256, dtype=bool)
-_ASCII_UPPER[list(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")] = True
-_JOINER = np.zeros(256, dtype=bool)
-_JOINER[[0x27, 0x2D]] = True
-_CAPITAL_LEAD = _ASCII_UPPER.copy()
-_CAPITAL_LEAD[0xC0:0xE0] = True
 _UPPER_2BYTE = np.array([chr(point).isupper() for point in range(0x800)], dtype=bool)
 _LETTER_2BYTE = np.array([chr(point).isalpha() for point in range(0x800)], dtype=bool)
 
@@ -37,11 +29,14 @@ class TokenTable:
 def capitalised_words(raw: np.ndarray) -> TokenTable:
     """Every capitalised word of ``raw`` (the buffer's bytes; it starts and ends with a newline)."""
     letter = _letters(raw)
-    joiners = np.flatnonzero(_JOINER[raw[1:-1]]) + 1
+    middle = raw[1:-1]
+    joiners = np.flatnonzero((middle == 0x27) | (middle == 0x2D)) + 1
     inside = letter[joiners - 1] & _upper_at(raw, joiners + 1)
     letter[joiners[inside]] = True
     # a capitalised word starts where a capital (or a two-byte lead) follows a non-letter
-    starts = np.flatnonzero(_CAPITAL_LEAD[raw[1:]] & ~letter[:-1]) + 1
+    rest = raw[1:]
+    capital_lead = ((rest - np.uint8(0x41)) < 26) | ((rest & np.uint8(0xE0)) == 0xC0)
+    starts = np.flatnonzero(capital_lead & ~letter[:-1]) + 1
     starts = starts[_upper_at(raw, starts)]
     breaks = np.flatnonzero(~letter)  # the buffer ends with a newline: every word ends
     ends = breaks[np.searchsorted(breaks, starts)]
@@ -66,7 +61,8 @@ def cut(data: bytes, starts: np.ndarray, ends: np.ndarray) -> pa.LargeBinaryArra
 
 def _letters(raw: np.ndarray) -> np.ndarray:
     """ASCII letters, and every byte of a multi-byte character that is a letter."""
-    letter = _ASCII_LETTER[raw].copy()
+    # uint8 arithmetic, not a 256-entry table: indexing by a byte array widens every byte
+    letter = ((raw | np.uint8(0x20)) - np.uint8(0x61)) < 26
     lead2 = np.flatnonzero((raw[:-1] >= 0xC0) & (raw[:-1] < 0xE0))
     alpha = _LETTER_2BYTE[_point(raw, lead2)]
     letter[lead2[alpha]] = True
@@ -81,7 +77,7 @@ def _letters(raw: np.ndarray) -> np.ndarray:
 def _upper_at(raw: np.ndarray, positions: np.ndarray) -> np.ndarray:
     """Whether the character starting at each position is upper case."""
     lead = raw[positions]
-    upper = _ASCII_UPPER[lead]
+    upper = (lead - np.uint8(0x41)) < 26
     two_byte = (lead >= 0xC0) & (lead < 0xE0)
     upper[two_byte] = _UPPER_2BYTE[_point(raw, positions[two_byte])]
     return upper

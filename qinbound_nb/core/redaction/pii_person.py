@@ -17,6 +17,7 @@ unless a title or cue stands before it. The span covers the name words, not the 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -39,6 +40,8 @@ ACTS = (
 )
 AGAIN = "again wieder encore otra ancora weer znowu outra"
 BE = "was is has had war ist hat est era fue jest foi heeft a ha è é"
+GAP_REACH = max(len(joiner) for joiner in JOINERS) + 1  # the longest title gap: ". van der "
+NO_CUE, WEAK_CUE, STRONG_CUE = range(3)
 SENTENCE_ENDS = frozenset(b'.!?:;\n"\x93\x9c\xbb(*-')
 
 
@@ -87,23 +90,35 @@ def _classes(data: bytes, words: TokenTable) -> np.ndarray:
     return np.where(index >= 0, classes[index], UNKNOWN).astype(np.int8)
 
 
+@dataclass(frozen=True)
+class _Tally:
+    """What each run holds: titles, name words, listed first names, unknown words, opener."""
+
+    titles: np.ndarray
+    count: np.ndarray
+    known: np.ndarray
+    all_unknown: np.ndarray
+    opener: np.ndarray
+    name_first: np.ndarray
+
+
 class _Runs:
     """Capitalised words grouped into runs, and each run's context."""
 
     def __init__(self, raw: np.ndarray, data: bytes, words: TokenTable, kinds: np.ndarray):
         self.raw, self.data, self.words, self.kinds = raw, data, words, kinds
-        gaps = cut(data, words.ends[:-1], words.starts[1:])
-        joined = np.zeros(len(kinds), dtype=bool)
-        joined[1:] = pc.is_in(gaps, value_set=_joiners()).to_numpy(zero_copy_only=False)
-        after_title = np.zeros(len(kinds), dtype=bool)
-        after_title[1:] = (kinds[:-1] == TITLE) & pc.is_in(gaps, value_set=_title_gaps()).to_numpy(
-            zero_copy_only=False
-        )
+        # only short gaps can join words: cutting every gap would copy most of the buffer
+        near = np.flatnonzero(words.starts[1:] - words.ends[:-1] <= GAP_REACH)
+        gaps = cut(data, words.ends[near], words.starts[near + 1])
+        joined, after_title, single_space = (np.zeros(len(kinds), dtype=bool) for _ in range(3))
+        joined[near + 1] = _in(gaps, _joiners())
+        after_title[near + 1] = (kinds[near] == TITLE) & _in(gaps, _title_gaps())
+        single_space[near] = joined_single(gaps)
         named = kinds != NOT_NAME
         joined &= named & np.roll(named, 1)
         joined |= after_title & named
         self.followed_by_not_name = np.zeros(len(kinds), dtype=bool)
-        self.followed_by_not_name[:-1] = (kinds[1:] == NOT_NAME) & joined_single(gaps)
+        self.followed_by_not_name[:-1] = (kinds[1:] == NOT_NAME) & single_space[:-1]
         self.first = np.flatnonzero(named & ~joined)  # the first word of each run
         self.last = np.append(self.first[1:], len(kinds)) - 1
         # a run ends at its last named word: a NOT_NAME word starts no run and joins none
@@ -115,43 +130,74 @@ class _Runs:
         return running[self.last]
 
     def names(self) -> tuple[np.ndarray, np.ndarray]:
-        kinds, first, last = self.kinds, self.first, self.last
-        is_title = (kinds == TITLE).astype(np.int64)
-        titles = np.add.reduceat(is_title, first) if len(first) else np.zeros(0, np.int64)
-        size = last - first + 1
-        name_first = np.minimum(first + titles, last)
-        count = size - titles
-        known = np.add.reduceat((kinds == FIRST).astype(np.int64), first) if len(first) else titles
-        unknown = (
-            np.add.reduceat((kinds == UNKNOWN).astype(np.int64), first) if len(first) else titles
+        """The accepted runs' name spans; context words are read only for runs they decide."""
+        run, starts, ends = self._tally(), self.words.starts, self.words.ends
+        strong = self._strong(run)
+        initial = self._opens_sentence(starts[self.first])
+        acts, verb = self._verbs(run, strong, initial)
+        lone_word_name = (run.count == 1) & (run.opener == WORD_NAME)
+        listed = (run.known > 0) & ~lone_word_name
+        paired = (run.count >= 2) & (
+            (run.opener == WORD_NAME) | run.all_unknown & (~initial | verb)
         )
-        opener = kinds[name_first]
-        starts, ends = self.words.starts, self.words.ends
-        weak = self._after_cue(starts[first], lexicon.WEAK_CUES)
-        strong = (titles > 0) | self._after_cue(starts[first], lexicon.CUES)
-        strong |= weak & ((count >= 2) | (opener == WORD_NAME))
-        back = np.flatnonzero(weak & ~strong)  # "this is Tortel again"
-        strong[back] = _among(self._next_words(ends[last[back]]), AGAIN)
-        thing = _among(self._previous_words(starts[first]), lexicon.ARTICLES)
-        initial = self._opens_sentence(starts[first])
-        acts = np.zeros(len(first), dtype=bool)
-        verb = np.zeros(len(first), dtype=bool)
-        needed = np.flatnonzero((unknown == count) & (count > 0) & ~strong)
-        following = self._next_words(ends[last[needed]])
+        single = (run.count == 1) & (run.opener == UNKNOWN) & ~initial & acts
+        likely = ~strong & (listed | paired | single) & ~self.followed_by_not_name[self.last]
+        rows = np.flatnonzero(likely)
+        likely[rows] = ~_among(self._previous_words(starts[self.first[rows]]), lexicon.ARTICLES)
+        accept = (run.count > 0) & (strong | likely)
+        return starts[run.name_first[accept]], ends[self.last[accept]]
+
+    def _tally(self) -> _Tally:
+        kinds, first, last = self.kinds, self.first, self.last
+        if len(first) == 0:
+            empty = np.zeros(0, np.int64)
+            return _Tally(empty, empty, empty, empty.astype(bool), empty, empty)
+        titles = np.add.reduceat((kinds == TITLE).astype(np.int64), first)
+        count = last - first + 1 - titles
+        known = np.add.reduceat((kinds == FIRST).astype(np.int64), first)
+        unknown = np.add.reduceat((kinds == UNKNOWN).astype(np.int64), first)
+        name_first = np.minimum(first + titles, last)
+        return _Tally(titles, count, known, unknown == count, kinds[name_first], name_first)
+
+    def _strong(self, run: _Tally) -> np.ndarray:
+        """Runs after a title or a cue; after a weak cue, only two words, a word-name, or
+        "again" after it ("this is Tortel again")."""
+        cue = self._cues(self.words.starts[self.first])
+        strong = (run.titles > 0) | (cue == STRONG_CUE)
+        weak = cue == WEAK_CUE
+        strong |= weak & ((run.count >= 2) | (run.opener == WORD_NAME))
+        back = np.flatnonzero(weak & ~strong)
+        strong[back] = _among(self._next_words(self.words.ends[self.last[back]]), AGAIN)
+        return strong
+
+    def _verbs(
+        self, run: _Tally, strong: np.ndarray, initial: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """An act after a lone unknown word inside a sentence; an act or "was" after two
+        unknown words opening one. Other runs do not need the next word."""
+        acts = np.zeros(len(self.first), dtype=bool)
+        verb = np.zeros(len(self.first), dtype=bool)
+        shape = ((run.count == 1) & ~initial) | ((run.count >= 2) & initial)
+        needed = np.flatnonzero(run.all_unknown & (run.count > 0) & ~strong & shape)
+        following = self._next_words(self.words.ends[self.last[needed]])
         acts[needed] = _among(following, ACTS)
         verb[needed] = acts[needed] | _among(following, BE)
-        tainted = self.followed_by_not_name[last]
-        lone_word_name = (count == 1) & (opener == WORD_NAME)
-        listed = (known > 0) & ~lone_word_name
-        paired = (count >= 2) & ((opener == WORD_NAME) | (unknown == count) & (~initial | verb))
-        single = (count == 1) & (opener == UNKNOWN) & ~initial & acts
-        accept = (count > 0) & (strong | (~tainted & ~thing & (listed | paired | single)))
-        return starts[name_first[accept]], ends[last[accept]]
+        return acts, verb
 
-    def _after_cue(self, starts: np.ndarray, cues: str) -> np.ndarray:
-        ends = np.fromiter((end for _, end in match_spans(_cue_regex(cues), self.data)), np.int64)
+    def _cues(self, starts: np.ndarray) -> np.ndarray:
+        """For each run start: STRONG_CUE, WEAK_CUE or 0, from one scan of both cue lists."""
+        spans = np.fromiter(
+            (at for span in match_spans(_cue_regex(), self.data) for at in span), np.int64
+        ).reshape(-1, 2)
+        ends = spans[:, 1]
         anchors = ends - 1 - ((self.raw[np.maximum(ends - 1, 0)] & 0xC0) == 0x80)
-        return np.isin(starts, anchors)
+        strong = _in(cut(self.data, spans[:, 0], ends), _strong_cue_pattern())
+        found = np.zeros(len(starts), dtype=np.int8)
+        at = np.searchsorted(anchors, starts)
+        hit = at < len(anchors)
+        hit[hit] = anchors[at[hit]] == starts[hit]
+        found[hit] = np.where(strong[at[hit]], STRONG_CUE, WEAK_CUE)
+        return found
 
     def _opens_sentence(self, starts: np.ndarray) -> np.ndarray:
         """The last byte before the word, spaces skipped, ends a sentence (or the row)."""
@@ -192,8 +238,7 @@ def _is_letter_byte(values: np.ndarray) -> np.ndarray:
 
 def _among(words: pa.Array, listed: str) -> np.ndarray:
     """Which ``words`` are in the space-separated list ``listed``."""
-    found = pc.is_in(words, value_set=_word_set(listed))
-    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+    return _in(words, _word_set(listed))
 
 
 @lru_cache(maxsize=4)
@@ -213,11 +258,27 @@ def _joiners() -> pa.Array:
     return pa.array([joiner.encode() for joiner in JOINERS], pa.large_binary())
 
 
-@lru_cache(maxsize=2)
-def _cue_regex(cues: str) -> Any:
-    """A cue, then the capital that opens the name (cues before lower-case words never match)."""
+@lru_cache(maxsize=1)
+def _cue_regex() -> Any:
+    """A cue, strong or weak, then the capital that opens the name (cues before lower-case
+    words never match). At one start the strong cues are tried first."""
     import re2
 
     options = re2.Options()
     options.log_errors = False
+    cues = lexicon.CUES + "|" + lexicon.WEAK_CUES
     return re2.compile((r"(?:^|[^\p{L}])(?i:" + cues + r")[,:]? +\p{Lu}").encode(), options)
+
+
+def _strong_cue_pattern() -> str:
+    """Which cue matches are strong ones: tested on the matched text alone."""
+    return r"^[^\pL]?(?i:" + lexicon.CUES + r")[,:]? +\pL"
+
+
+def _in(values: pa.Array, value_set: pa.Array | str) -> np.ndarray:
+    """Which ``values`` are in ``value_set``, or match the pattern ``value_set``."""
+    if isinstance(value_set, str):
+        found = pc.match_substring_regex(values, value_set)
+    else:
+        found = pc.is_in(values, value_set=value_set)
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
