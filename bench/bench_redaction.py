@@ -175,8 +175,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--people-only", action="store_true", help="only the names/addresses/IBANs section"
     )
+    parser.add_argument(
+        "--memory", action="store_true", help="only peak memory, 100k vs 1M, fresh processes"
+    )
     args = parser.parse_args(argv)
     pa.set_cpu_count(1)
+    if args.memory:
+        return write_memory_section()
     if args.people_only:
         return write_people_section(args.size or 20_000, args.repeats)
     size, presidio_size = (1_000_000, 20_000) if args.large else (100_000, 3_000)
@@ -270,6 +275,17 @@ def write_people_section(size: int, repeats: int) -> int:
     path = HERE / "results" / "redaction.md"
     kept = path.read_text().split(people_bench.TITLE)[0].rstrip() if path.exists() else ""
     path.write_text(kept + "\n\n" + section if kept else section)
+    return 0
+
+
+def write_memory_section() -> int:
+    """Peak RSS of a run's chunked redaction and of one whole-column call, 100k vs 1M."""
+    import redaction_memory
+
+    section = "\n".join(redaction_memory.section()) + "\n"
+    print(section)
+    (HERE / "results").mkdir(exist_ok=True)
+    (HERE / "results" / "redaction_memory.md").write_text(section)
     return 0
 
 
