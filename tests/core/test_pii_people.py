@@ -42,6 +42,14 @@ def typed(text: str) -> str:
         ("This is Zorblat again, still waiting", "This is [PERSON] again, still waiting"),
         ("I'm Kwame Mensah from Leeds", "I'm [PERSON] from Leeds"),
         ("agent Tomasz was quick", "agent [PERSON] was quick"),
+        ("Cheers, Zorblat", "Cheers, [PERSON]"),
+        ("Great stay. Best, Zorblat.", "Great stay. Best, [PERSON]."),
+        ("Kwabena explained the fees", "[PERSON] explained the fees"),
+        ("Sorry. Tortelan apologised twice.", "Sorry. [PERSON] apologised twice."),
+        ("Grace apologised for the wait.", "[PERSON] apologised for the wait."),
+        ("Viele Grüße, Hannah Schmidt", "Viele Grüße, [PERSON]"),
+        ("Cordialement, Quenor Valix", "Cordialement, [PERSON]"),
+        ("Pozdrawiam, Zorblat", "Pozdrawiam, [PERSON]"),
     ],
 )
 def test_person_names_are_caught(text: str, expected: str) -> None:
@@ -72,6 +80,13 @@ def test_person_names_are_caught(text: str, expected: str) -> None:
         "Harry Potter World was packed",
         "Ich bin Kunde seit Jahren",
         "Je suis Client depuis 2010",
+        "Nobody listened to me",
+        "Shipping took forever",
+        "Reception explained nothing",
+        "Management promised a refund",
+        "Best, the team",
+        "Cheers, Zorblat and the others were late",
+        "Will you apologise? I will call again.",
     ],
 )
 def test_person_decoys_are_left_alone(text: str) -> None:

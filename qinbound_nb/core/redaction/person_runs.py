@@ -30,6 +30,12 @@ ACTS = (
     "promised replied called apologised apologized understood took went from who ajudou "
     "pomógł ayudó atendeu aidé geholfen geholpen aiutato"
 )
+# Acts only a person does: after a lone unknown word that opens a sentence ("Kwabena
+# explained the fees"), where "took", "went", "said" would also follow "Shipping", "Nobody".
+PERSON_ACTS = (
+    "helped explained apologised apologized promised listened assisted replied answered "
+    "understood ajudou pomógł ayudó aidé atendeu"
+)
 AGAIN = "again wieder encore otra ancora weer znowu outra"
 BE = "was is has had war ist hat est era fue jest foi heeft a ha è é"
 GAP_REACH = max(len(joiner) for joiner in JOINERS) + 1  # the longest title gap: ". van der "
@@ -88,7 +94,7 @@ class Runs:
         paired = (run.count >= 2) & (
             (run.opener == WORD_NAME) | run.all_unknown & (~initial | verb)
         )
-        single = (run.count == 1) & (run.opener == UNKNOWN) & ~initial & acts
+        single = (run.count == 1) & ((run.opener == UNKNOWN) | (run.opener == WORD_NAME)) & acts
         likely = ~strong & (listed | paired | single) & ~self.followed_by_not_name[self.last]
         rows = np.flatnonzero(likely)
         likely[rows] = ~_among(self._previous_words(starts[self.first[rows]]), lexicon.ARTICLES)
@@ -108,28 +114,45 @@ class Runs:
         return _Tally(titles, count, known, unknown == count, kinds[name_first], name_first)
 
     def _strong(self, run: _Tally) -> np.ndarray:
-        """Runs after a title or a cue; after a weak cue, only two words, a word-name, or
-        "again" after it ("this is Tortel again")."""
-        cue = self._cues(self.words.starts[self.first])
+        """Runs after a title or a cue; after a weak cue, only two words, a word-name,
+        "again" after it ("this is Tortel again"), or a sign-off ("Cheers, Tortel" ending
+        the comment)."""
+        starts, ends = self.words.starts[self.first], self.words.ends[self.last]
+        cue = self._cues(starts)
         strong = (run.titles > 0) | (cue == STRONG_CUE)
         weak = cue == WEAK_CUE
         strong |= weak & ((run.count >= 2) | (run.opener == WORD_NAME))
         back = np.flatnonzero(weak & ~strong)
-        strong[back] = _among(self._next_words(self.words.ends[self.last[back]]), AGAIN)
+        sign_off = (self.raw[starts[back] - 2] == 0x2C) & self._ends_row(ends[back])
+        strong[back] = _among(self._next_words(ends[back]), AGAIN) | sign_off
         return strong
+
+    def _ends_row(self, ends: np.ndarray) -> np.ndarray:
+        """Nothing but a full stop or "!" (and spaces) between each end and the row's end."""
+        ahead = self.raw[np.minimum(ends[:, None] + np.arange(3), len(self.raw) - 1)]
+        closing = (ahead == 0x2E) | (ahead == 0x21) | (ahead == 0x20)
+        newline = ahead == 0x0A
+        return (newline & (np.cumsum(~closing & ~newline, axis=1) == 0)).any(axis=1)
 
     def _verbs(
         self, run: _Tally, strong: np.ndarray, initial: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """An act after a lone unknown word inside a sentence; an act or "was" after two
-        unknown words opening one. Other runs do not need the next word."""
+        """An act after a lone unknown word (one only a person does when the word opens a
+        sentence); an act or "was" after two unknown words opening one. Other runs do not
+        need the next word."""
         acts = np.zeros(len(self.first), dtype=bool)
         verb = np.zeros(len(self.first), dtype=bool)
-        shape = ((run.count == 1) & ~initial) | ((run.count >= 2) & initial)
-        needed = np.flatnonzero(run.all_unknown & (run.count > 0) & ~strong & shape)
+        shape = (run.count == 1) | ((run.count >= 2) & initial)
+        lone_word_name = (run.count == 1) & (run.opener == WORD_NAME)
+        needed = np.flatnonzero(
+            (run.all_unknown | lone_word_name) & (run.count > 0) & ~strong & shape
+        )
         following = self._next_words(self.words.ends[self.last[needed]])
-        acts[needed] = _among(following, ACTS)
-        verb[needed] = acts[needed] | _among(following, BE)
+        any_act = _among(following, ACTS)
+        # a word-name ("Grace apologised") counts only before an act only a person does
+        opening = (initial[needed] | lone_word_name[needed]) & (run.count[needed] == 1)
+        acts[needed] = np.where(opening, _among(following, PERSON_ACTS), any_act)
+        verb[needed] = any_act | _among(following, BE)
         return acts, verb
 
     def _cues(self, starts: np.ndarray) -> np.ndarray:

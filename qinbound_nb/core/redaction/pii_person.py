@@ -24,6 +24,7 @@ from qinbound_nb.core.redaction import person_lexicon as lexicon
 from qinbound_nb.core.redaction.person_runs import (
     FIRST,
     NOT_NAME,
+    PERSON_ACTS,
     TITLE,
     UNKNOWN,
     WORD_NAME,
@@ -33,14 +34,16 @@ from qinbound_nb.core.redaction.person_words import TokenTable, capitalised_word
 
 
 def _prefilter() -> str:
-    """Rows that can hold a name: a capitalised word inside a sentence, a cue, or a listed
-    first name or title anywhere (a name may open a sentence)."""
+    """Rows that can hold a name: a capitalised word inside a sentence, a cue, a listed
+    first name or title anywhere (a name may open a sentence), or any capitalised word
+    before an act only a person does ("Kwabena explained...")."""
     listed = {word for names in lexicon.FIRST_NAMES.values() for word in names.split()}
     listed |= set(lexicon.WORD_NAMES.split()) | set(lexicon.TITLES.split())
     words = "|".join(sorted(listed, key=lambda word: (-len(word), word)))
     capital = "[A-ZÀ-ÖØ-ÞĄĆĘŁŃŚŹŻŞİĞČŠŽ]"
     inside = rf"(?:[a-z\d,;]|[^\x00-\x7f]) +{capital}[a-z]"
-    return rf"{inside}|\b(?:{words})\b|\b(?i:{lexicon.CUES}) +{capital}"
+    acts = "|".join(PERSON_ACTS.split())
+    return rf"{inside}|\b(?:{words})\b|\b(?i:{lexicon.CUES}) +{capital}|{capital}\S* (?:{acts})"
 
 
 PREFILTER = _prefilter()
