@@ -43,6 +43,7 @@ def typed(text: str) -> str:
         ("I'm Kwame Mensah from Leeds", "I'm [PERSON] from Leeds"),
         ("agent Tomasz was quick", "agent [PERSON] was quick"),
         ("Cheers, Zorblat", "Cheers, [PERSON]"),
+        ("hi Zorblat", "hi [PERSON]"),
         ("Great stay. Best, Zorblat.", "Great stay. Best, [PERSON]."),
         ("Kwabena explained the fees", "[PERSON] explained the fees"),
         ("Sorry. Tortelan apologised twice.", "Sorry. [PERSON] apologised twice."),

@@ -160,17 +160,27 @@ class Runs:
         (a cue ends one or more spaces before a name), all windows in one Arrow call each."""
         found = np.zeros(len(starts), dtype=np.int8)
         spaced = np.flatnonzero(self.raw[starts - 1] == 0x20)
-        padded = np.concatenate([np.full(CUE_REACH, 0x0A, np.uint8), self.raw])
-        windows = sliding_window_view(padded, CUE_REACH)[starts[spaced]]
-        texts = pa.FixedSizeBinaryArray.from_buffers(
-            pa.binary(CUE_REACH), len(spaced), [None, pa.py_buffer(np.ascontiguousarray(windows))]
-        ).cast(pa.binary())
+        texts = self._windows_before(starts[spaced])
         strong = _in(texts, _cue_pattern(lexicon.CUES))
         found[spaced[strong]] = STRONG_CUE
         rest = np.flatnonzero(~strong)
         weak = _in(texts.take(pa.array(rest)), _cue_pattern(lexicon.WEAK_CUES))
         found[spaced[rest[weak]]] = WEAK_CUE
         return found
+
+    def _windows_before(self, starts: np.ndarray) -> pa.Array:
+        """The ``CUE_REACH`` bytes before each start (newlines before the buffer's start)."""
+        if len(self.raw) >= CUE_REACH:
+            windows = sliding_window_view(self.raw, CUE_REACH)[np.maximum(starts - CUE_REACH, 0)]
+        else:
+            windows = np.zeros((len(starts), CUE_REACH), np.uint8)
+        near = np.flatnonzero(starts < CUE_REACH)
+        if len(near):
+            head = np.concatenate([np.full(CUE_REACH, 0x0A, np.uint8), self.raw[:CUE_REACH]])
+            windows[near] = sliding_window_view(head, CUE_REACH)[starts[near]]
+        return pa.FixedSizeBinaryArray.from_buffers(
+            pa.binary(CUE_REACH), len(starts), [None, pa.py_buffer(windows)]
+        ).cast(pa.binary())
 
     def _opens_sentence(self, starts: np.ndarray) -> np.ndarray:
         """The last byte before the word, spaces skipped, ends a sentence (or the row)."""

@@ -25,7 +25,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from qinbound_nb.core.redaction import known as known_values
-from qinbound_nb.core.redaction.pii import PII_KINDS, PiiHits, find_pii, normalize, pii_token
+from qinbound_nb.core.redaction.pii import (
+    PII_KINDS,
+    PREFILTERS,
+    PiiHits,
+    find_pii,
+    normalize,
+    pii_token,
+)
 from qinbound_nb.core.redaction.results import (
     SPAN_COLUMNS,
     counts_of,
@@ -36,9 +43,9 @@ from qinbound_nb.core.redaction.results import (
 )
 from qinbound_nb.core.redaction.rules import RedactionRules, check_fields
 from qinbound_nb.core.redaction.spantable import HitList, Hits, SpanTable, merge_hits
-from qinbound_nb.core.redaction.textbuffer import TextBuffer, binary
+from qinbound_nb.core.redaction.textbuffer import RowSubset, TextBuffer, binary
 from qinbound_nb.errors import ConfigError
-from qinbound_nb.job.vocab import MaskStyle
+from qinbound_nb.job.vocab import MaskStyle, PiiKind
 
 __all__ = ["Redacted", "RedactedDocuments", "RedactionRules", "redact", "redact_documents"]
 
@@ -122,11 +129,15 @@ def _redact_rows(
     labels: pd.Index,
 ) -> tuple[pa.Array, pd.DataFrame, np.ndarray]:
     """One batch of candidate rows through every stage: texts, spans, rule codes counted."""
-    original = TextBuffer.from_arrow(column.take(pa.array(rows)))
+    taken = column.take(pa.array(rows))
+    original = TextBuffer.from_arrow(taken)
     buffer, spans = original, SpanTable.empty()
+    detect = partial(_detect, _person_rows(taken, rules))
     counted = []
-    in_rows = {at: values[row] for at, row in enumerate(rows.tolist()) if row in values}
-    for stage in (_substitute, partial(_redact_known, in_rows), _detect, _redact_custom):
+    in_rows = (
+        {at: values[row] for at, row in enumerate(rows.tolist()) if row in values} if values else {}
+    )
+    for stage in (_substitute, partial(_redact_known, in_rows), detect, _redact_custom):
         hits = stage(buffer, spans, rules, column, rows)
         buffer, spans, applied = merge_hits(buffer, spans, hits)
         counted.append(applied)
@@ -236,10 +247,26 @@ def _redact_known(
     return found.hits()
 
 
+def _person_rows(taken: pa.Array, rules: RedactionRules) -> np.ndarray | None:
+    """The rows (of ``taken``) the person detector needs to see, when not all of them: most
+    candidate rows of a survey are there for a number or a cue of another kind, and names
+    cost the most per byte."""
+    if PiiKind.PERSON not in rules.pii or len(rules.prefilters) == 1:
+        return None
+    found = np.flatnonzero(_matches_any(taken, [PREFILTERS[PiiKind.PERSON]]))
+    return None if len(found) == len(taken) else found
+
+
 def _detect(
-    buffer: TextBuffer, spans: SpanTable, rules: RedactionRules, column: pa.Array, rows: np.ndarray
+    person_rows: np.ndarray | None,
+    buffer: TextBuffer,
+    spans: SpanTable,
+    rules: RedactionRules,
+    column: pa.Array,
+    rows: np.ndarray,
 ) -> Hits:
-    found = find_pii(buffer.data, frozenset(rules.pii), rules.ner_model)
+    subset = None if person_rows is None else RowSubset.of(buffer.data, buffer.bounds, person_rows)
+    found = find_pii(buffer.data, frozenset(rules.pii), rules.ner_model, subset)
     codes = np.zeros(len(PII_KINDS), dtype=np.int64)  # PII_KINDS index -> rule code
     codes[[PII_KINDS.index(kind) for kind in rules.pii]] = np.arange(len(rules.pii))
     if rules.mask_style == MaskStyle.HASH:
