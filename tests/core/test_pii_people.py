@@ -212,3 +212,18 @@ def test_batches_of_rows_give_what_one_batch_gives(monkeypatch: pytest.MonkeyPat
     assert batched.text.tolist() == whole.text.tolist()
     pd.testing.assert_frame_equal(batched.spans, whole.spans)
     assert batched.counts == whole.counts
+
+
+def test_names_among_rows_picked_for_other_kinds_are_found_as_alone() -> None:
+    texts = [
+        "mail me at anna@example.com",
+        "thanks to Sarah Miller at the desk",
+        "call 555-123-4567 today",
+        "Cheers, Zorblat",
+        "",
+        "IBAN DE89 3704 0044 0532 0130 00, Dr. Okafor",
+        "Kwabena explained the fees at 25 Angela Crescent",
+    ]
+    together = redact(pd.Series(texts), TYPED).text.tolist()
+    assert together == [typed(text) for text in texts]
+    assert "[PERSON]" in together[1] and "[PERSON]" in together[5]
