@@ -59,6 +59,7 @@ NOTES = [
     "kept (score threshold 0). The naive scan is one `replace_substring_regex` over the column:",
     "no validation, no spans, no counts.",
 ]
+MEMORY_TITLE = "### Memory"
 NAIVE_PATTERN = "|".join(f"(?P<{kind}>{pattern})" for kind, pattern in NAIVE.items())
 
 
@@ -209,7 +210,10 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n".join(lines) + "\n"
     print(text)
     (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "redaction.md").write_text(text)
+    path = HERE / "results" / "redaction.md"
+    earlier = path.read_text() if path.exists() else ""
+    memory = MEMORY_TITLE + earlier.split(MEMORY_TITLE)[1] if MEMORY_TITLE in earlier else ""
+    path.write_text(text + ("\n" + memory if memory else ""))  # the --memory run's subsection
     return 0
 
 
@@ -269,23 +273,30 @@ def speed_section(
 
 
 def write_people_section(size: int, repeats: int) -> int:
-    """Run only the names/addresses/IBANs section and put it in place in results/redaction.md."""
+    """Run only the names/addresses/IBANs section and put it in place in results/redaction.md
+    (a memory subsection already there is kept)."""
     section = "\n".join(people_bench.section(size, repeats)) + "\n"
     print(section)
     path = HERE / "results" / "redaction.md"
-    kept = path.read_text().split(people_bench.TITLE)[0].rstrip() if path.exists() else ""
-    path.write_text(kept + "\n\n" + section if kept else section)
+    text = path.read_text() if path.exists() else ""
+    kept = text.split(people_bench.TITLE)[0].rstrip()
+    memory = MEMORY_TITLE + text.split(MEMORY_TITLE)[1] if MEMORY_TITLE in text else ""
+    parts = [part for part in (kept, section.rstrip(), memory.rstrip()) if part]
+    path.write_text("\n\n".join(parts) + "\n")
     return 0
 
 
 def write_memory_section() -> int:
-    """Peak RSS of a run's chunked redaction and of one whole-column call, 100k vs 1M."""
+    """Peak RSS of a run's chunked redaction and of one whole-column call, 100k vs 1M, as the
+    last subsection of results/redaction.md."""
     import redaction_memory
 
-    section = "\n".join(redaction_memory.section()) + "\n"
+    section = "\n".join([MEMORY_TITLE, "", *redaction_memory.section()]) + "\n"
     print(section)
-    (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "redaction_memory.md").write_text(section)
+    path = HERE / "results" / "redaction.md"
+    text = path.read_text() if path.exists() else ""
+    kept = text.split(MEMORY_TITLE)[0].rstrip()
+    path.write_text((kept + "\n\n" if kept else "") + section)
     return 0
 
 
