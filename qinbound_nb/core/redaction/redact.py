@@ -104,6 +104,7 @@ def redact(texts: pd.Series, rules: RedactionRules, known: pd.DataFrame | None =
         mask[rows] = True
         text = pc.replace_with_mask(column, pa.array(mask), pa.concat_arrays(texts_out))
     spans = pd.concat(frames, ignore_index=True) if len(frames) > 1 else None
+    pa.default_memory_pool().release_unused()  # see _to_arrow
     return Redacted(
         text=to_series(text, texts),
         spans=spans
@@ -172,6 +173,10 @@ def redact_documents(
 
 
 def _to_arrow(texts: pd.Series) -> pa.Array:
+    # Freed Arrow buffers go back to the system before and after a call, so a run's peak
+    # does not creep up chunk by chunk with the allocator's leftovers (about 40 MiB over
+    # 12 chunks of 50,000 comments without it).
+    pa.default_memory_pool().release_unused()
     try:
         column = pa.array(texts, from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
