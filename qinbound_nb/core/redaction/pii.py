@@ -32,7 +32,6 @@ from qinbound_nb.core.redaction.pii_ner import find_entities
 from qinbound_nb.core.redaction.pii_patterns import PII_KINDS, PREFILTERS, SCANNERS
 from qinbound_nb.core.redaction.pii_person import find_people
 from qinbound_nb.core.redaction.re2scan import match_spans as _match_spans
-from qinbound_nb.core.redaction.textbuffer import RowSubset
 from qinbound_nb.job.vocab import MaskStyle, PiiKind
 
 __all__ = ["PII_KINDS", "PREFILTERS", "PiiHits", "find_pii", "normalize", "pii_token"]
@@ -52,14 +51,8 @@ class PiiHits:
 FINDERS = {"iban": find_ibans, "address": find_addresses, "person": find_people}
 
 
-def find_pii(
-    data: bytes,
-    kinds: frozenset[str],
-    ner_model: str | None = None,
-    person_rows: RowSubset | None = None,
-) -> PiiHits:
-    """Scan ``data`` (rows joined by ``\\n``, starting with one) for the enabled PII kinds;
-    names only in ``person_rows`` when given (the rows that can hold one).
+def find_pii(data: bytes, kinds: frozenset[str], ner_model: str | None = None) -> PiiHits:
+    """Scan ``data`` (rows joined by ``\\n``, starting with one) for the enabled PII kinds.
 
     Where values of two kinds overlap, the first in this order stands: ``iban`` (a valid
     checksum is the strongest evidence), the five pattern kinds, ``address``, ``person``
@@ -69,8 +62,7 @@ def find_pii(
     found = [_found("iban", data)] if "iban" in kinds else []
     if kinds & SCANNERS.keys():
         found.append(_find_patterned(data, frozenset(kinds & SCANNERS.keys())))
-    found += [_found("address", data)] if "address" in kinds else []
-    found += [_found_in("person", person_rows, data)] if "person" in kinds else []
+    found += [_found(kind, data) for kind in ("address", "person") if kind in kinds]
     if ner_model and kinds & {"person", "address"}:
         starts, ends, named = find_entities(data, ner_model, kinds)
         codes = np.asarray([PII_KINDS.index(kind) for kind in named], dtype=np.int64)
@@ -81,13 +73,6 @@ def find_pii(
 def _found(kind: str, data: bytes) -> PiiHits:
     starts, ends = FINDERS[kind](data)
     return PiiHits(starts, ends, np.full(len(starts), PII_KINDS.index(kind), dtype=np.int64))
-
-
-def _found_in(kind: str, rows: RowSubset | None, data: bytes) -> PiiHits:
-    if rows is None:
-        return _found(kind, data)
-    hits = _found(kind, rows.data)
-    return PiiHits(rows.to_buffer(hits.starts), rows.to_buffer(hits.ends - 1) + 1, hits.kinds)
 
 
 def _first_wins(found: list[PiiHits]) -> PiiHits:

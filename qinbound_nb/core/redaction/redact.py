@@ -9,8 +9,7 @@ swallows it whole (:mod:`qinbound_nb.core.redaction.spantable`).
 
 Speed: one pyarrow RE2 prefilter over the whole column picks the rows that can contain a hit;
 only those rows are joined into one buffer, scanned by one google-re2 pass per step, and
-rewritten in one pass; the other rows are never touched by Python. The person detector, the
-costliest per byte, reads only the rows its own prefilter picks. The stages themselves are in
+rewritten in one pass; the other rows are never touched by Python. The stages themselves are in
 :mod:`qinbound_nb.core.redaction.stages`. The regex flavour is RE2
 (see :mod:`qinbound_nb.job.rulesyntax`), so matching is linear in the text.
 """
@@ -124,16 +123,14 @@ def _redact_rows(
     labels: pd.Index,
 ) -> tuple[pa.Array, pd.DataFrame, np.ndarray]:
     """One batch of candidate rows through every stage: texts, spans, rule codes counted."""
-    taken = column.take(pa.array(rows))
-    original = TextBuffer.from_arrow(taken)
+    original = TextBuffer.from_arrow(column.take(pa.array(rows)))
     buffer, spans = original, SpanTable.empty()
-    detect = partial(stages.detect, stages.person_rows(taken, rules))
     counted = []
     in_rows = (
         {at: values[row] for at, row in enumerate(rows.tolist()) if row in values} if values else {}
     )
     redact_known = partial(stages.redact_known, in_rows)
-    for stage in (stages.substitute, redact_known, detect, stages.redact_custom):
+    for stage in (stages.substitute, redact_known, stages.detect, stages.redact_custom):
         hits = stage(buffer, spans, rules, column, rows)
         buffer, spans, applied = merge_hits(buffer, spans, hits)
         counted.append(applied)

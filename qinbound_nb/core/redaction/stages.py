@@ -12,7 +12,6 @@ import pyarrow.compute as pc
 from qinbound_nb.core.redaction import known as known_values
 from qinbound_nb.core.redaction.pii import (
     PII_KINDS,
-    PREFILTERS,
     PiiHits,
     find_pii,
     normalize,
@@ -20,8 +19,8 @@ from qinbound_nb.core.redaction.pii import (
 )
 from qinbound_nb.core.redaction.rules import RedactionRules
 from qinbound_nb.core.redaction.spantable import HitList, Hits, SpanTable
-from qinbound_nb.core.redaction.textbuffer import RowSubset, TextBuffer, binary
-from qinbound_nb.job.vocab import MaskStyle, PiiKind
+from qinbound_nb.core.redaction.textbuffer import TextBuffer, binary
+from qinbound_nb.job.vocab import MaskStyle
 
 
 def matches_any(column: pa.Array, patterns: list[str]) -> np.ndarray:
@@ -66,26 +65,14 @@ def redact_known(
     return found.hits()
 
 
-def person_rows(taken: pa.Array, rules: RedactionRules) -> np.ndarray | None:
-    """The rows (of ``taken``) the person detector needs to see, when not all of them: most
-    candidate rows of a survey are there for a number or a cue of another kind, and names
-    cost the most per byte."""
-    if PiiKind.PERSON not in rules.pii or len(rules.prefilters) == 1:
-        return None
-    found = np.flatnonzero(matches_any(taken, [PREFILTERS[PiiKind.PERSON]]))
-    return None if len(found) == len(taken) else found
-
-
 def detect(
-    person_rows: np.ndarray | None,
     buffer: TextBuffer,
     spans: SpanTable,
     rules: RedactionRules,
     column: pa.Array,
     rows: np.ndarray,
 ) -> Hits:
-    subset = None if person_rows is None else RowSubset.of(buffer.data, buffer.bounds, person_rows)
-    found = find_pii(buffer.data, frozenset(rules.pii), rules.ner_model, subset)
+    found = find_pii(buffer.data, frozenset(rules.pii), rules.ner_model)
     codes = np.zeros(len(PII_KINDS), dtype=np.int64)  # PII_KINDS index -> rule code
     codes[[PII_KINDS.index(kind) for kind in rules.pii]] = np.arange(len(rules.pii))
     if rules.mask_style == MaskStyle.HASH:

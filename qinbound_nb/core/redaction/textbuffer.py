@@ -75,38 +75,6 @@ class TextBuffer:
         return high[(raw[high] & 0xC0) == 0x80]
 
 
-@dataclass(frozen=True)
-class RowSubset:
-    """Some rows of a joined buffer, joined the same way, and how to map positions back."""
-
-    data: bytes
-    piece_starts: np.ndarray  # where each row's piece (its leading newline first) starts here
-    shifts: np.ndarray  # what to add to a position in that piece to get its place in the buffer
-
-    @classmethod
-    def of(cls, data: bytes, bounds: np.ndarray, rows: np.ndarray) -> RowSubset:
-        """Rows ``rows`` (ascending) of the buffer ``data`` with row bounds ``bounds``."""
-        starts, ends = bounds[rows] - 1, bounds[rows + 1] - 1
-        cuts = np.empty(2 * len(rows), dtype=np.int64)
-        cuts[0::2], cuts[1::2] = starts, ends
-        pieces = pa.LargeBinaryArray.from_buffers(
-            pa.large_binary(), max(len(cuts) - 1, 0), [None, pa.py_buffer(cuts), pa.py_buffer(data)]
-        ).take(pa.array(np.arange(0, len(cuts) - 1, 2)))
-        offsets = _offsets(pieces)
-        joined = (
-            pieces.buffers()[2][int(offsets[0]) : int(offsets[-1])].to_pybytes()
-            if len(rows)
-            else b""
-        )
-        piece_starts = offsets[:-1] - offsets[0]
-        return cls(joined + b"\n", piece_starts, starts - piece_starts)
-
-    def to_buffer(self, positions: np.ndarray) -> np.ndarray:
-        """Positions in ``data`` as positions in the whole buffer."""
-        piece = np.searchsorted(self.piece_starts, positions, side="right") - 1
-        return positions + self.shifts[piece]
-
-
 def binary(values: list[bytes]) -> pa.LargeBinaryArray:
     """Replacement bytes as the Arrow array :class:`Edits` takes."""
     return pa.array(values, pa.large_binary())
