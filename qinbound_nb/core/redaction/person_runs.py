@@ -138,22 +138,28 @@ class Runs:
         self, run: _Tally, strong: np.ndarray, initial: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """An act after a lone unknown word (one only a person does when the word opens a
-        sentence); an act or "was" after two unknown words opening one. Other runs do not
-        need the next word."""
+        sentence, or after a word-name: "Grace apologised"); an act or "was" after two
+        unknown words opening one. Other runs do not need the next word, and a lone word
+        needs it only when the next one starts like an act."""
         acts = np.zeros(len(self.first), dtype=bool)
         verb = np.zeros(len(self.first), dtype=bool)
-        shape = (run.count == 1) | ((run.count >= 2) & initial)
         lone_word_name = (run.count == 1) & (run.opener == WORD_NAME)
-        needed = np.flatnonzero(
-            (run.all_unknown | lone_word_name) & (run.count > 0) & ~strong & shape
-        )
-        following = self._next_words(self.words.ends[self.last[needed]])
-        any_act = _among(following, ACTS)
-        # a word-name ("Grace apologised") counts only before an act only a person does
-        opening = (initial[needed] | lone_word_name[needed]) & (run.count[needed] == 1)
-        acts[needed] = np.where(opening, _among(following, PERSON_ACTS), any_act)
-        verb[needed] = any_act | _among(following, BE)
+        lone = np.flatnonzero(((run.all_unknown & (run.count == 1)) | lone_word_name) & ~strong)
+        lone = lone[self._may_act(self.words.ends[self.last[lone]])]
+        following = self._next_words(self.words.ends[self.last[lone]])
+        opening = initial[lone] | lone_word_name[lone]
+        acts[lone] = np.where(opening, _among(following, PERSON_ACTS), _among(following, ACTS))
+        pairs = np.flatnonzero(run.all_unknown & (run.count >= 2) & initial & ~strong)
+        following = self._next_words(self.words.ends[self.last[pairs]])
+        verb[pairs] = _among(following, ACTS) | _among(following, BE)
         return acts, verb
+
+    def _may_act(self, ends: np.ndarray) -> np.ndarray:
+        """A space, then three bytes that begin an act word (cheap; acts are rare)."""
+        at = np.minimum(ends[:, None] + np.arange(4), len(self.raw) - 1)
+        after = self.raw[at].astype(np.uint32)
+        prefix = (after[:, 1] << 16) | (after[:, 2] << 8) | after[:, 3]
+        return (after[:, 0] == 0x20) & np.isin(prefix, _act_prefixes())
 
     def _cues(self, starts: np.ndarray) -> np.ndarray:
         """For each run start: STRONG_CUE, WEAK_CUE or NO_CUE, read from the bytes before it
@@ -234,6 +240,13 @@ def _title_gaps() -> pa.Array:
     """What may stand between a title and the name: ". ", " ", and particles ("Dhr. de ")."""
     gaps = {". ", " ", *JOINERS, *(". " + joiner[1:] for joiner in JOINERS)}
     return pa.array([gap.encode() for gap in gaps], pa.large_binary())
+
+
+@lru_cache(maxsize=1)
+def _act_prefixes() -> np.ndarray:
+    """The first three bytes of every act word, as big-endian integers."""
+    words = {word.encode() for word in (ACTS + " " + PERSON_ACTS).split()}
+    return np.array(sorted(int.from_bytes(word[:3], "big") for word in words), dtype=np.uint32)
 
 
 @lru_cache(maxsize=1)
