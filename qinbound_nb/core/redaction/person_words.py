@@ -28,15 +28,15 @@ class TokenTable:
 
 def capitalised_words(raw: np.ndarray) -> TokenTable:
     """Every capitalised word of ``raw`` (the buffer's bytes; it starts and ends with a newline)."""
-    letter = _letters(raw)
+    letter, leads = _letters(raw)
     middle = raw[1:-1]
     joiners = np.flatnonzero((middle == 0x27) | (middle == 0x2D)) + 1
     inside = letter[joiners - 1] & _upper_at(raw, joiners + 1)
     letter[joiners[inside]] = True
     # a capitalised word starts where a capital (or a two-byte lead) follows a non-letter
-    rest = raw[1:]
-    capital_lead = ((rest - np.uint8(0x41)) < 26) | ((rest & np.uint8(0xE0)) == 0xC0)
-    starts = np.flatnonzero(capital_lead & ~letter[:-1]) + 1
+    capitals = np.flatnonzero(((raw[1:] - np.uint8(0x41)) < 26) & ~letter[:-1]) + 1
+    leads = leads[(leads > 0) & ~letter[leads - 1]]
+    starts = np.sort(np.concatenate([capitals, leads]))
     starts = starts[_upper_at(raw, starts)]
     breaks = np.flatnonzero(~letter)  # the buffer ends with a newline: every word ends
     ends = breaks[np.searchsorted(breaks, starts)]
@@ -59,19 +59,22 @@ def cut(data: bytes, starts: np.ndarray, ends: np.ndarray) -> pa.LargeBinaryArra
     return pieces.take(pa.array(np.arange(0, 2 * count - 1, 2)))
 
 
-def _letters(raw: np.ndarray) -> np.ndarray:
-    """ASCII letters, and every byte of a multi-byte character that is a letter."""
+def _letters(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ASCII letters, and every byte of a multi-byte character that is a letter; and where
+    the two-byte characters start."""
     # uint8 arithmetic, not a 256-entry table: indexing by a byte array widens every byte
     letter = ((raw | np.uint8(0x20)) - np.uint8(0x61)) < 26
-    lead2 = np.flatnonzero((raw[:-1] >= 0xC0) & (raw[:-1] < 0xE0))
+    high = np.flatnonzero(raw >= 0x80)  # one pass; the lead bytes are judged among these only
+    lead = raw[high]
+    lead2 = high[(lead >= 0xC0) & (lead < 0xE0) & (high < len(raw) - 1)]
     alpha = _LETTER_2BYTE[_point(raw, lead2)]
     letter[lead2[alpha]] = True
     letter[lead2[alpha] + 1] = True
     # three-byte characters outside General Punctuation and symbols (CJK, Indic...) are letters
-    lead3 = np.flatnonzero((raw[:-2] >= 0xE0) & (raw[:-2] < 0xF0) & (raw[:-2] != 0xE2))
+    lead3 = high[(lead >= 0xE0) & (lead < 0xF0) & (lead != 0xE2) & (high < len(raw) - 2)]
     for offset in range(3):
         letter[lead3 + offset] = True
-    return letter
+    return letter, lead2
 
 
 def _upper_at(raw: np.ndarray, positions: np.ndarray) -> np.ndarray:
