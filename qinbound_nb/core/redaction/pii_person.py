@@ -35,15 +35,15 @@ from qinbound_nb.core.redaction.person_words import TokenTable, capitalised_word
 
 def _prefilter() -> str:
     """Rows that can hold a name: a capitalised word inside a sentence, a cue, a listed
-    first name or title anywhere (a name may open a sentence), or an act only a person
-    does ("Kwabena explained...": rare words, so not tied to the capital before them)."""
+    first name or title anywhere (a name may open a sentence), or a capitalised word
+    before an act only a person does ("Kwabena explained...", not "nobody answered")."""
     listed = {word for names in lexicon.FIRST_NAMES.values() for word in names.split()}
     listed |= set(lexicon.WORD_NAMES.split()) | set(lexicon.TITLES.split())
     words = "|".join(sorted(listed, key=lambda word: (-len(word), word)))
     capital = "[A-ZÀ-ÖØ-ÞĄĆĘŁŃŚŹŻŞİĞČŠŽ]"
     inside = rf"(?:[a-z\d,;]|[^\x00-\x7f]) +{capital}[a-z]"
     acts = "|".join(PERSON_ACTS.split())
-    return rf"{inside}|\b(?:{words})\b|\b(?i:{lexicon.CUES}) +{capital}| (?:{acts})"
+    return rf"{inside}|\b(?:{words})\b|\b(?i:{lexicon.CUES}) +{capital}|{capital}\S* (?:{acts})"
 
 
 PREFILTER = _prefilter()
