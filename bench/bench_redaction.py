@@ -57,7 +57,8 @@ NOTES = [
     "handled, not how it does on text nobody anticipated. Presidio runs without NER and without",
     "spaCy lemmas (a blank pipeline), so its context words cannot raise scores; every result is",
     "kept (score threshold 0). The naive scan is one `replace_substring_regex` over the column:",
-    "no validation, no spans, no counts.",
+    "no validation, no spans, no counts. Presidio runs in this process only when it is",
+    "importable; it lives in its own venv (`/work/venv-bench`), so its columns may say 'not run'.",
 ]
 MEMORY_TITLE = "### Memory"
 NAIVE_PATTERN = "|".join(f"(?P<{kind}>{pattern})" for kind, pattern in NAIVE.items())
