@@ -15,11 +15,17 @@ from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from numpy.lib.stride_tricks import sliding_window_view
 
 from qinbound_nb.core.redaction import person_lexicon as lexicon
-from qinbound_nb.core.redaction.person_words import TokenTable, cut
+from qinbound_nb.core.redaction.person_words import (
+    TokenTable,
+    among,
+    cut,
+    found_in,
+    is_letter_byte,
+    joined_single,
+)
 
 UNKNOWN, FIRST, WORD_NAME, NOT_NAME, TITLE = range(5)
 JOINERS = (" ", " van ", " van der ", " van den ", " von ", " de ", " de la ", " del ", " da ",
@@ -65,8 +71,8 @@ class Runs:
         near = np.flatnonzero(words.starts[1:] - words.ends[:-1] <= GAP_REACH)
         gaps = cut(data, words.ends[near], words.starts[near + 1])
         joined, after_title, single_space = (np.zeros(len(kinds), dtype=bool) for _ in range(3))
-        joined[near + 1] = _in(gaps, _joiners())
-        after_title[near + 1] = (kinds[near] == TITLE) & _in(gaps, _title_gaps())
+        joined[near + 1] = found_in(gaps, _joiners())
+        after_title[near + 1] = (kinds[near] == TITLE) & found_in(gaps, _title_gaps())
         single_space[near] = joined_single(gaps)
         named = kinds != NOT_NAME
         joined &= named & np.roll(named, 1)
@@ -97,7 +103,7 @@ class Runs:
         single = (run.count == 1) & ((run.opener == UNKNOWN) | (run.opener == WORD_NAME)) & acts
         likely = ~strong & (listed | paired | single) & ~self.followed_by_not_name[self.last]
         rows = np.flatnonzero(likely)
-        likely[rows] = ~_among(self._previous_words(starts[self.first[rows]]), lexicon.ARTICLES)
+        likely[rows] = ~among(self._previous_words(starts[self.first[rows]]), lexicon.ARTICLES)
         accept = (run.count > 0) & (strong | likely)
         return starts[run.name_first[accept]], ends[self.last[accept]]
 
@@ -124,7 +130,7 @@ class Runs:
         strong |= weak & ((run.count >= 2) | (run.opener == WORD_NAME))
         back = np.flatnonzero(weak & ~strong)
         sign_off = (self.raw[starts[back] - 2] == 0x2C) & self._ends_row(ends[back])
-        strong[back] = _among(self._next_words(ends[back]), AGAIN) | sign_off
+        strong[back] = among(self._next_words(ends[back]), AGAIN) | sign_off
         return strong
 
     def _ends_row(self, ends: np.ndarray) -> np.ndarray:
@@ -148,10 +154,10 @@ class Runs:
         lone = lone[self._may_act(self.words.ends[self.last[lone]])]
         following = self._next_words(self.words.ends[self.last[lone]])
         opening = initial[lone] | lone_word_name[lone]
-        acts[lone] = np.where(opening, _among(following, PERSON_ACTS), _among(following, ACTS))
+        acts[lone] = np.where(opening, among(following, PERSON_ACTS), among(following, ACTS))
         pairs = np.flatnonzero(run.all_unknown & (run.count >= 2) & initial & ~strong)
         following = self._next_words(self.words.ends[self.last[pairs]])
-        verb[pairs] = _among(following, ACTS) | _among(following, BE)
+        verb[pairs] = among(following, ACTS) | among(following, BE)
         return acts, verb
 
     def _may_act(self, ends: np.ndarray) -> np.ndarray:
@@ -167,10 +173,10 @@ class Runs:
         found = np.zeros(len(starts), dtype=np.int8)
         spaced = np.flatnonzero(self.raw[starts - 1] == 0x20)
         texts = self._windows_before(starts[spaced])
-        strong = _in(texts, _cue_pattern(lexicon.CUES))
+        strong = found_in(texts, _cue_pattern(lexicon.CUES))
         found[spaced[strong]] = STRONG_CUE
         rest = np.flatnonzero(~strong)
-        weak = _in(texts.take(pa.array(rest)), _cue_pattern(lexicon.WEAK_CUES))
+        weak = found_in(texts.take(pa.array(rest)), _cue_pattern(lexicon.WEAK_CUES))
         found[spaced[rest[weak]]] = WEAK_CUE
         return found
 
@@ -200,7 +206,7 @@ class Runs:
         """The lower-case word before each run start when one space stands between."""
         width = 6
         back = self.raw[np.maximum(starts[:, None] - 2 - np.arange(width), 0)]
-        letters = _is_letter_byte(back)
+        letters = is_letter_byte(back)
         size = np.where(letters.all(axis=1), width, np.argmax(~letters, axis=1))
         size[self.raw[np.maximum(starts - 1, 0)] != 0x20] = 0
         return cut(self.data, starts - 1 - size, starts - 1)
@@ -209,30 +215,10 @@ class Runs:
         """The word after each run end when one space comes first ("" otherwise)."""
         width = 16
         ahead = self.raw[np.minimum(ends[:, None] + np.arange(1, width + 1), len(self.raw) - 1)]
-        letters = _is_letter_byte(ahead)
+        letters = is_letter_byte(ahead)
         size = np.where(letters.all(axis=1), width, np.argmax(~letters, axis=1))
         size[self.raw[ends] != 0x20] = 0
         return cut(self.data, ends + 1, ends + 1 + size)
-
-
-def joined_single(gaps: pa.Array) -> np.ndarray:
-    """Gaps that are exactly one space."""
-    return np.asarray(pc.equal(gaps, pa.scalar(b" ", pa.large_binary())).to_numpy(False))
-
-
-def _is_letter_byte(values: np.ndarray) -> np.ndarray:
-    lower = values | 0x20
-    return ((lower >= 0x61) & (lower <= 0x7A)) | (values >= 0x80)
-
-
-def _among(words: pa.Array, listed: str) -> np.ndarray:
-    """Which ``words`` are in the space-separated list ``listed``."""
-    return _in(words, _word_set(listed))
-
-
-@lru_cache(maxsize=4)
-def _word_set(listed: str) -> pa.Array:
-    return pa.array([word.encode() for word in listed.split()], pa.large_binary())
 
 
 @lru_cache(maxsize=1)
@@ -257,12 +243,3 @@ def _joiners() -> pa.Array:
 def _cue_pattern(cues: str) -> str:
     """A cue at the end of a window, after a non-letter and before the name's spaces."""
     return r"[^\pL](?i:" + cues + r")[,:]? +$"
-
-
-def _in(values: pa.Array, value_set: pa.Array | str) -> np.ndarray:
-    """Which ``values`` are in ``value_set``, or match the pattern ``value_set``."""
-    if isinstance(value_set, str):
-        found = pc.match_substring_regex(values, value_set)
-    else:
-        found = pc.is_in(values, value_set=value_set)
-    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)

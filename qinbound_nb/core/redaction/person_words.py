@@ -1,4 +1,4 @@
-"""Capitalised words of a UTF-8 buffer, found with numpy, and byte slices as one Arrow array.
+"""Capitalised words of a UTF-8 buffer, found with numpy; byte slices and word sets in Arrow.
 
 A word is a run of letters (ASCII letters and non-ASCII characters other than punctuation,
 symbols and emoji), with an apostrophe or hyphen inside it when a capital follows
@@ -10,9 +10,11 @@ its second, if any, is not ("Sarah", "Łukasz", "McDonald"; not "ATM"). Two-byte
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 _UPPER_2BYTE = np.array([chr(point).isupper() for point in range(0x800)], dtype=bool)
 _LETTER_2BYTE = np.array([chr(point).isalpha() for point in range(0x800)], dtype=bool)
@@ -88,3 +90,33 @@ def _upper_at(raw: np.ndarray, positions: np.ndarray) -> np.ndarray:
 
 def _point(raw: np.ndarray, leads: np.ndarray) -> np.ndarray:
     return ((raw[leads].astype(np.int64) & 0x1F) << 6) | (raw[leads + 1] & 0x3F)
+
+
+def joined_single(gaps: pa.Array) -> np.ndarray:
+    """Gaps that are exactly one space."""
+    return np.asarray(pc.equal(gaps, pa.scalar(b" ", pa.large_binary())).to_numpy(False))
+
+
+def is_letter_byte(values: np.ndarray) -> np.ndarray:
+    """ASCII letters and every byte of a non-ASCII character."""
+    lower = values | 0x20
+    return ((lower >= 0x61) & (lower <= 0x7A)) | (values >= 0x80)
+
+
+def among(words: pa.Array, listed: str) -> np.ndarray:
+    """Which ``words`` are in the space-separated list ``listed``."""
+    return found_in(words, _word_set(listed))
+
+
+@lru_cache(maxsize=4)
+def _word_set(listed: str) -> pa.Array:
+    return pa.array([word.encode() for word in listed.split()], pa.large_binary())
+
+
+def found_in(values: pa.Array, value_set: pa.Array | str) -> np.ndarray:
+    """Which ``values`` are in ``value_set``, or match the pattern ``value_set``."""
+    if isinstance(value_set, str):
+        found = pc.match_substring_regex(values, value_set)
+    else:
+        found = pc.is_in(values, value_set=value_set)
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
