@@ -57,8 +57,10 @@ NOTES = [
     "handled, not how it does on text nobody anticipated. Presidio runs without NER and without",
     "spaCy lemmas (a blank pipeline), so its context words cannot raise scores; every result is",
     "kept (score threshold 0). The naive scan is one `replace_substring_regex` over the column:",
-    "no validation, no spans, no counts.",
+    "no validation, no spans, no counts. Presidio runs in this process only when it is",
+    "importable; it lives in its own venv (`/work/venv-bench`), so its columns may say 'not run'.",
 ]
+MEMORY_TITLE = "### Memory"
 NAIVE_PATTERN = "|".join(f"(?P<{kind}>{pattern})" for kind, pattern in NAIVE.items())
 
 
@@ -175,15 +177,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--people-only", action="store_true", help="only the names/addresses/IBANs section"
     )
+    parser.add_argument(
+        "--memory", action="store_true", help="only peak memory, 100k vs 1M, fresh processes"
+    )
     args = parser.parse_args(argv)
     pa.set_cpu_count(1)
+    if args.memory:
+        return write_memory_section()
     if args.people_only:
         return write_people_section(args.size or 20_000, args.repeats)
     size, presidio_size = (1_000_000, 20_000) if args.large else (100_000, 3_000)
     size = args.size or size
     presidio_size = min(presidio_size, size)
     dense = comments.generate(size, seed=1, pii_share=0.5, decoy_share=0.4)
-    run_presidio = presidio()
+    try:
+        run_presidio: Callable | None = presidio()
+    except ImportError:  # Presidio lives in its own venv; the people section reaches it there
+        run_presidio = None
     lines = ["## Redaction", ""]
     lines += quality_section(dense, presidio_size, run_presidio)
     # only the texts stay alive for the timings: a heap of labelled Comment objects would
@@ -204,11 +214,14 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n".join(lines) + "\n"
     print(text)
     (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "redaction.md").write_text(text)
+    path = HERE / "results" / "redaction.md"
+    earlier = path.read_text() if path.exists() else ""
+    memory = MEMORY_TITLE + earlier.split(MEMORY_TITLE)[1] if MEMORY_TITLE in earlier else ""
+    path.write_text(text + ("\n" + memory if memory else ""))  # the --memory run's subsection
     return 0
 
 
-def quality_section(corpus: list, presidio_size: int, run_presidio: Callable) -> list[str]:
+def quality_section(corpus: list, presidio_size: int, run_presidio: Callable | None) -> list[str]:
     texts = [c.text for c in corpus]
     head = corpus[:presidio_size]
     entities = Counter(e["kind"] for c in corpus for e in c.entities)
@@ -217,11 +230,14 @@ def quality_section(corpus: list, presidio_size: int, run_presidio: Callable) ->
         f"qinbound_nb (first {presidio_size:,})": score(
             head, ours(pd.Series(texts[:presidio_size]))
         ),
-        f"Presidio (first {presidio_size:,})": score(head, run_presidio(texts[:presidio_size])),
         f"naive RE2 regex (first {presidio_size:,})": score(
             head, naive_spans(texts[:presidio_size])
         ),
     }
+    if run_presidio is not None:
+        results[f"Presidio (first {presidio_size:,})"] = score(
+            head, run_presidio(texts[:presidio_size])
+        )
     lines = [
         f"Quality on the PII-dense labelled corpus ({sum(entities.values()):,} PII values: "
         + ", ".join(f"{k} {entities[k]:,}" for k in KINDS)
@@ -237,7 +253,7 @@ def quality_section(corpus: list, presidio_size: int, run_presidio: Callable) ->
 
 
 def speed_section(
-    corpora: dict, presidio_size: int, run_presidio: Callable, repeats: int
+    corpora: dict, presidio_size: int, run_presidio: Callable | None, repeats: int
 ) -> list[str]:
     lines = [
         "Throughput: MB of UTF-8 text per CPU second of the one busy core (process time; Arrow "
@@ -252,6 +268,13 @@ def speed_section(
         megabytes = sum(len(t.encode()) for t in texts) / 1e6
         ours_mbs = megabytes / timed(lambda texts=texts: redact(texts, rules), repeats)
         naive_mbs = megabytes / timed(lambda texts=texts: naive_scan(texts), repeats)
+        if run_presidio is None:
+            lines.append(
+                f"| {name} | {megabytes:.1f} | {ours_mbs:.1f} | not run | | {naive_mbs:.1f} | "
+                f"{ours_mbs / naive_mbs:.2f} |"
+            )
+            print(lines[-1], flush=True)
+            continue
         sample = list(texts[:presidio_size])
         sample_mb = sum(len(t.encode()) for t in sample) / 1e6
         presidio_mbs = sample_mb / timed(lambda sample=sample: run_presidio(sample), 3)
@@ -264,12 +287,30 @@ def speed_section(
 
 
 def write_people_section(size: int, repeats: int) -> int:
-    """Run only the names/addresses/IBANs section and put it in place in results/redaction.md."""
+    """Run only the names/addresses/IBANs section and put it in place in results/redaction.md
+    (a memory subsection already there is kept)."""
     section = "\n".join(people_bench.section(size, repeats)) + "\n"
     print(section)
     path = HERE / "results" / "redaction.md"
-    kept = path.read_text().split(people_bench.TITLE)[0].rstrip() if path.exists() else ""
-    path.write_text(kept + "\n\n" + section if kept else section)
+    text = path.read_text() if path.exists() else ""
+    kept = text.split(people_bench.TITLE)[0].rstrip()
+    memory = MEMORY_TITLE + text.split(MEMORY_TITLE)[1] if MEMORY_TITLE in text else ""
+    parts = [part for part in (kept, section.rstrip(), memory.rstrip()) if part]
+    path.write_text("\n\n".join(parts) + "\n")
+    return 0
+
+
+def write_memory_section() -> int:
+    """Peak RSS of a run's chunked redaction and of one whole-column call, 100k vs 1M, as the
+    last subsection of results/redaction.md."""
+    import redaction_memory
+
+    section = "\n".join([MEMORY_TITLE, "", *redaction_memory.section()]) + "\n"
+    print(section)
+    path = HERE / "results" / "redaction.md"
+    text = path.read_text() if path.exists() else ""
+    kept = text.split(MEMORY_TITLE)[0].rstrip()
+    path.write_text((kept + "\n\n" if kept else "") + section)
     return 0
 
 

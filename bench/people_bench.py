@@ -25,7 +25,7 @@ import people
 
 from qinbound_nb.core.redaction.redact import RedactionRules, redact
 
-TITLE = "## Names, street addresses and IBANs"
+TITLE = "### Names, street addresses and IBANs"
 NEW_KINDS = ("person", "address", "iban")
 ALL_KINDS = ("email", "phone", "credit_card", "ssn", "ip", *NEW_KINDS)
 PRESIDIO_ROWS = 2_000
@@ -81,6 +81,48 @@ def score(corpus: list[people.Comment], found: list[list[tuple[int, int, str]]])
     return table
 
 
+ORIGINS = ("invented", "listed", "real, unlisted")
+
+
+def origin(comment: people.Comment, gold: dict[str, object]) -> str:
+    """Where a person value comes from: invented from syllables; a real name with a word the
+    detector's lists hold (a first name); a real name without one (a surname after a title)."""
+    if gold.get("invented"):
+        return "invented"
+    words = comment.text[gold["start"] : gold["end"]].split()  # type: ignore[misc]
+    return "listed" if any(word in _listed() for word in words) else "real, unlisted"
+
+
+def _listed() -> frozenset[str]:
+    from qinbound_nb.core.redaction import person_lexicon as lexicon
+
+    names = [*lexicon.FIRST_NAMES.values(), lexicon.WORD_NAMES]
+    return frozenset(word for words in names for word in words.split())
+
+
+def recall_by_origin(
+    corpus: list[people.Comment], found: list[list[tuple[int, int, str]]]
+) -> dict[str, tuple[int, int]]:
+    """Person values caught and labelled, per origin."""
+    caught, total = Counter[str](), Counter[str]()
+    for comment, predicted in zip(corpus, found, strict=True):
+        for gold in comment.entities:
+            if gold["kind"] != "person":
+                continue
+            group = origin(comment, gold)
+            total[group] += 1
+            caught[group] += any(
+                kind == "person" and start < gold["end"] and gold["start"] < end  # type: ignore[operator]
+                for start, end, kind in predicted
+            )
+    return {group: (caught[group], total[group]) for group in ORIGINS}
+
+
+def origin_lines(name: str, recalls: dict[str, tuple[int, int]]) -> str:
+    cells = [f"{hit / max(1, all_):.3f} ({all_:,})" for hit, all_ in recalls.values()]
+    return f"| {name} | " + " | ".join(cells) + " |"
+
+
 def cpu_seconds(texts: list[str], repeats: int) -> float:
     series = pd.Series(texts, dtype="str")
     times = []
@@ -96,13 +138,18 @@ def section(size: int, repeats: int) -> list[str]:
     texts = [c.text for c in corpus]
     head = min(PRESIDIO_ROWS, size)
     counts = Counter(str(e["kind"]) for c in corpus for e in c.entities)
+    our_spans = ours(texts)
     results = {
-        f"qinbound_nb ({size:,} comments)": score(corpus, ours(texts)),
+        f"qinbound_nb ({size:,} comments)": score(corpus, our_spans),
         f"qinbound_nb (first {head:,})": score(corpus[:head], ours(texts[:head])),
     }
+    by_origin = {f"qinbound_nb ({size:,} comments)": recall_by_origin(corpus, our_spans)}
     theirs = presidio(texts[:head])
     if theirs is not None:
         results[f"Presidio + en_core_web_sm (first {head:,})"] = score(corpus[:head], theirs[0])
+        by_origin[f"Presidio + en_core_web_sm (first {head:,})"] = recall_by_origin(
+            corpus[:head], theirs[0]
+        )
     megabytes = sum(len(t.encode()) for t in texts) / 1e6
     our_rate = megabytes / cpu_seconds(texts, repeats)
     lines = [
@@ -119,6 +166,16 @@ def section(size: int, repeats: int) -> list[str]:
         cells = [f"{p:.3f} / {r:.3f} / {f:.3f}" for p, r, f in (table[k] for k in NEW_KINDS)]
         p, r, f = table["overall"]
         lines.append(f"| {name} | " + " | ".join(cells) + f" | **{p:.3f} / {r:.3f} / {f:.3f}** |")
+    lines += [
+        "",
+        "Person recall by where the name comes from (values in brackets): invented from "
+        "syllables (in no list the detector uses), real names with a word the detector's "
+        "first-name lists hold, real names without one (a surname after a title).",
+        "",
+        "| contender | " + " | ".join(ORIGINS) + " |",
+        "|---|---|---|---|",
+        *(origin_lines(name, recalls) for name, recalls in by_origin.items()),
+    ]
     lines += ["", "| throughput (MB per CPU second, one thread) | MB/s |", "|---|---|"]
     lines.append(f"| qinbound_nb, all eight kinds, {megabytes:.1f} MB | {our_rate:.1f} |")
     mix = [c.text for c in comments.generate(size * 5, seed=2, pii_share=0.05, decoy_share=0.08)]
@@ -152,5 +209,10 @@ NOTES = [
     "missed by design; German nouns, unseen brands and places are the likeliest false hits).",
     "Presidio runs its default recognizers with spaCy's small English model on text in eight",
     "languages; LOCATION is counted as an address, so its city and country hits in the decoys",
-    "count against it, as they would in a redaction.",
+    "count against it, as they would in a redaction. Invented names are syllable names the",
+    "generator checks against every word list of the detector; what still misses them is a lone",
+    "name opening a sentence before 'was' ('Zorblat was great with the kids'), by design. The",
+    "sign-off and act templates ('Best, {f}', '{f} apologised for the wait.') were added to the",
+    "corpus together with the rules that catch them, so their recall says only that those rules",
+    "work.",
 ]

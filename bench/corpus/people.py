@@ -4,10 +4,13 @@ Deterministic from a seed. Names come from ten locales (en, de, fr, es, it, nl, 
 in); a quarter of them are invented from syllables, so no list can hold them. Comments are in
 the eight languages of the detector, with names after titles, after cue phrases, alone, and
 as full names; addresses in each country's street format, with or without postcode and city;
-IBANs of ten countries, spaced or not. Decoys are what a careless detector flags: brands and
-products, places, months and weekdays, sentence-opening words, names used as words ("Mark my
-words", "the bill", "grace period", "the Rose Garden suite"), streets and cities without a
-house number, IBANs with a wrong check digit, order references. Written by the same hands as
+IBANs of ten countries, spaced or not. Each person value carries ``invented``: True for
+names made from syllables, which no word list of the detector holds (checked against
+``person_lexicon``), False for names from the real-name lists above. Decoys are what a
+careless detector flags: brands and products, places, months and weekdays, sentence-opening
+words, names used as words ("Mark my words", "the bill", "grace period", "the Rose Garden
+suite"), streets and cities without a house number, IBANs with a wrong check digit, order
+references. Written by the same hands as
 the detector, so it flatters it. Run as a script to write a sample:
 ``python bench/corpus/people.py --n 300 -o sample.json``.
 """
@@ -20,6 +23,7 @@ import json
 import random
 import sys
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 NAMES = {  # first names | last names, per locale (not the detector's lexicon)
@@ -91,18 +95,22 @@ PERSON = {  # {f} first, {l} last, {n} full, {t} title (titles join the last nam
         "Please pass my thanks to {f}.",
         "I was served by {n} and it went well.",
         "Regards, {n}",
+        "Best, {f}",
+        "{f} apologised for the wait.",
     ),
     "de": (
         "Vielen Dank an {n} vom Kundendienst.",
         "{t} {l} war sehr freundlich.",
         "Mein Name ist {n}, bitte rufen Sie zurück.",
         "Ich habe mit {n} gesprochen.",
+        "Viele Grüße, {n}",
     ),
     "fr": (
         "Merci à {t} {l} pour son aide.",
         "Je m'appelle {n}, rappelez-moi.",
         "J'ai parlé avec {n} hier.",
         "Grâce à {f} tout est réglé.",
+        "Cordialement, {n}",
     ),
     "es": (
         "Gracias a {n} por la ayuda.",
@@ -124,8 +132,16 @@ PERSON = {  # {f} first, {l} last, {n} full, {t} title (titles join the last nam
         "Dziękuję, {t} {f} bardzo pomogła.",
         "Nazywam się {n}, proszę o kontakt.",
         "Rozmawiałem z {n} wczoraj.",
+        "Pozdrawiam, {f}",
     ),
     "pt": ("Obrigado ao {n} pela ajuda.", "O meu nome é {n}, liguem-me.", "Falei com {f} ontem."),
+}
+SIGN_OFFS = {
+    "Regards, {n}",
+    "Best, {f}",
+    "Viele Grüße, {n}",
+    "Cordialement, {n}",
+    "Pozdrawiam, {f}",
 }
 STREETS = {  # {s} street name, {h} house number, {c} city, {p} postcode
     "en": (
@@ -240,6 +256,9 @@ FILLER = (
 )  # fmt: skip
 
 
+INVENTED = "invented person"  # the placeholder kind of a name made from syllables
+
+
 @dataclass
 class Comment:
     """One comment and the character spans (start, end, kind) of what it holds."""
@@ -255,19 +274,34 @@ class Comment:
         ):
             at = sentence.index("{" + key + "}")
             if kind:
-                self.entities.append(
-                    {"start": len(prefix) + at, "end": len(prefix) + at + len(value), "kind": kind}
-                )
+                start = len(prefix) + at
+                entity = {"start": start, "end": start + len(value), "kind": kind}
+                if kind in ("person", INVENTED):  # invented names are persons, labelled so
+                    entity.update(kind="person", invented=kind == INVENTED)
+                self.entities.append(entity)
             sentence = sentence[:at] + value + sentence[at + len(key) + 2 :]
         self.text = prefix + sentence
 
 
 def invented(rng: random.Random) -> str:
-    return "".join(rng.sample(SYLLABLES.split(), rng.choice((2, 2, 3)))).capitalize()
+    """A name from syllables that no word list of the detector holds."""
+    while True:
+        name = "".join(rng.sample(SYLLABLES.split(), rng.choice((2, 2, 3)))).capitalize()
+        if name not in _detector_words():
+            return name
 
 
-def person(rng: random.Random) -> tuple[str, str, str]:
-    """(first, last, locale); a quarter invented."""
+@lru_cache(maxsize=1)
+def _detector_words() -> frozenset[str]:
+    """Every word in the person detector's lists (first names, word-names, titles, not-names)."""
+    from qinbound_nb.core.redaction import person_lexicon as lexicon
+
+    lists = [*lexicon.FIRST_NAMES.values(), lexicon.WORD_NAMES, lexicon.TITLES, lexicon.NOT_NAMES]
+    return frozenset(word for words in lists for word in words.split())
+
+
+def person(rng: random.Random) -> tuple[str, str, str, bool]:
+    """(first, last, locale, invented); a quarter invented."""
     locale = rng.choice(list(NAMES))
     firsts, lasts = (part.split() for part in NAMES[locale])
     if locale == "nl":
@@ -284,8 +318,8 @@ def person(rng: random.Random) -> tuple[str, str, str]:
             "Mulder",
         ]
     if rng.random() < 0.25:
-        return invented(rng), invented(rng), locale
-    return rng.choice(firsts), rng.choice(lasts), locale
+        return invented(rng), invented(rng), locale, True
+    return rng.choice(firsts), rng.choice(lasts), locale, False
 
 
 def iban(rng: random.Random, valid: bool = True) -> str:
@@ -315,10 +349,11 @@ def address(rng: random.Random) -> str:
 
 
 def name_sentence(rng: random.Random) -> tuple[str, dict[str, tuple[str, str]]]:
-    first, last, locale = person(rng)
+    first, last, locale, made_up = person(rng)
     language = locale if locale in PERSON else "en"
     template = rng.choice(PERSON[language])
-    values = {"f": (first, "person"), "l": (last, "person"), "n": (f"{first} {last}", "person")}
+    kind = INVENTED if made_up else "person"
+    values = {"f": (first, kind), "l": (last, kind), "n": (f"{first} {last}", kind)}
     values["t"] = (rng.choice(TITLES[language]), "")
     return template, {key: value for key, value in values.items() if "{" + key + "}" in template}
 
@@ -342,6 +377,7 @@ def comment(rng: random.Random, share: float, decoy_share: float) -> Comment:
     first = parts[0]
     rest = parts[1:]
     rng.shuffle(rest)
+    rest.sort(key=lambda part: part[0] in SIGN_OFFS)  # a sign-off ends the comment
     result = Comment()
     for sentence, values in (first, *rest):
         result.add(sentence, values)

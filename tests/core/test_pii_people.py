@@ -42,6 +42,15 @@ def typed(text: str) -> str:
         ("This is Zorblat again, still waiting", "This is [PERSON] again, still waiting"),
         ("I'm Kwame Mensah from Leeds", "I'm [PERSON] from Leeds"),
         ("agent Tomasz was quick", "agent [PERSON] was quick"),
+        ("Cheers, Zorblat", "Cheers, [PERSON]"),
+        ("hi Zorblat", "hi [PERSON]"),
+        ("Great stay. Best, Zorblat.", "Great stay. Best, [PERSON]."),
+        ("Kwabena explained the fees", "[PERSON] explained the fees"),
+        ("Sorry. Tortelan apologised twice.", "Sorry. [PERSON] apologised twice."),
+        ("Grace apologised for the wait.", "[PERSON] apologised for the wait."),
+        ("Viele Grüße, Hannah Schmidt", "Viele Grüße, [PERSON]"),
+        ("Cordialement, Quenor Valix", "Cordialement, [PERSON]"),
+        ("Pozdrawiam, Zorblat", "Pozdrawiam, [PERSON]"),
     ],
 )
 def test_person_names_are_caught(text: str, expected: str) -> None:
@@ -72,6 +81,13 @@ def test_person_names_are_caught(text: str, expected: str) -> None:
         "Harry Potter World was packed",
         "Ich bin Kunde seit Jahren",
         "Je suis Client depuis 2010",
+        "Nobody listened to me",
+        "Shipping took forever",
+        "Reception explained nothing",
+        "Management promised a refund",
+        "Best, the team",
+        "Cheers, Zorblat and the others were late",
+        "Will you apologise? I will call again.",
     ],
 )
 def test_person_decoys_are_left_alone(text: str) -> None:
@@ -196,3 +212,18 @@ def test_batches_of_rows_give_what_one_batch_gives(monkeypatch: pytest.MonkeyPat
     assert batched.text.tolist() == whole.text.tolist()
     pd.testing.assert_frame_equal(batched.spans, whole.spans)
     assert batched.counts == whole.counts
+
+
+def test_names_among_rows_picked_for_other_kinds_are_found_as_alone() -> None:
+    texts = [
+        "mail me at anna@example.com",
+        "thanks to Sarah Miller at the desk",
+        "call 555-123-4567 today",
+        "Cheers, Zorblat",
+        "",
+        "IBAN DE89 3704 0044 0532 0130 00, Dr. Okafor",
+        "Kwabena explained the fees at 25 Angela Crescent",
+    ]
+    together = redact(pd.Series(texts), TYPED).text.tolist()
+    assert together == [typed(text) for text in texts]
+    assert "[PERSON]" in together[1] and "[PERSON]" in together[5]

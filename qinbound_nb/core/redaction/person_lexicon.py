@@ -47,7 +47,11 @@ CUES = (
     "ask for|asked for|asking for|agent|advisor|adviser|representative|rep|consultant|"
     "manager|supervisor|nurse|doctor|technician|driver|cashier|waiter|waitress|receptionist|"
     "colleague|named|called|call me|cc|dear|hi|hello|hey|regards|sincerely|"
-    "signed|sent by|helped by|served by|assisted by|"
+    "signed|sent by|helped by|served by|assisted by|best wishes|warm wishes|all the best|"
+    "viele grüße|liebe grüße|mit freundlichen grüßen|beste grüße|cordialement|bien à vous|"
+    "bises|saludos|un saludo|un abrazo|cordiali saluti|saluti|un saluto|"
+    "met vriendelijke groet|groetjes|groeten|pozdrawiam|z poważaniem|atenciosamente|"
+    "cumprimentos|abraços|"
     "je m'appelle|merci à|merci|grâce à|mon nom est|"
     "mi chiamo|grazie a|grazie|il mio nome è|"
     "me llamo|mi nombre es|gracias a|gracias|hablé con|"
@@ -125,5 +129,13 @@ NOT_NAMES = (
     "Mais Et Ou Quand Depuis Pero Cuando Desde Ma Però Quando Dal Maar En Sinds Ale Od Mas "
     "Vielen Dank Desde Schnelle Tolles Ganz Sehr War Ist Hier Ça Super Bien Muy Gran Entrega Correcto "
     "Merci Danke Gracias Grazie Bedankt Dziękuję Obrigado Obrigada Bonjour Hallo Hola Ciao "
-    "Sehr Très Muy Molto Zeer Bardzo Muito Bien Bene Gut Goed Dobrze Bom Bueno Buono"
+    "Sehr Très Muy Molto Zeer Bardzo Muito Bien Bene Gut Goed Dobrze Bom Bueno Buono "
+    # people who are nobody in particular, and departments that act like people
+    "Nobody Everyone Everybody Someone Somebody Anyone Anybody Noone Niemand Personne Nadie "
+    "Nessuno Nikt Ninguém Alle Tutti Todos Tous Management Reception Security Housekeeping "
+    "Sales Billing Admin Concierge Pharmacy Pharmacist Helpdesk Dispatch Finance Accounts "
+    "Front Receptionist Technician Engineer Courier Postman Chat Chatbot Bot Operator "
+    # sign-off words, so "Viele Grüße, Hannah" is a greeting and a name
+    "Viele Liebe Beste Grüße Freundlichen Cordialement Saludos Saluti Pozdrawiam Groeten "
+    "Groetjes Atenciosamente Cumprimentos Bises Abraços Regards Wishes Cheers"
 )

@@ -1,4 +1,4 @@
-"""Capitalised words of a UTF-8 buffer, found with numpy, and byte slices as one Arrow array.
+"""Capitalised words of a UTF-8 buffer, found with numpy; byte slices and word sets in Arrow.
 
 A word is a run of letters (ASCII letters and non-ASCII characters other than punctuation,
 symbols and emoji), with an apostrophe or hyphen inside it when a capital follows
@@ -10,18 +10,12 @@ its second, if any, is not ("Sarah", "Łukasz", "McDonald"; not "ATM"). Two-byte
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-_ASCII_LETTER = np.zeros(256, dtype=bool)
-_ASCII_LETTER[list(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")] = True
-_ASCII_UPPER = np.zeros(256, dtype=bool)
-_ASCII_UPPER[list(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")] = True
-_JOINER = np.zeros(256, dtype=bool)
-_JOINER[[0x27, 0x2D]] = True
-_CAPITAL_LEAD = _ASCII_UPPER.copy()
-_CAPITAL_LEAD[0xC0:0xE0] = True
 _UPPER_2BYTE = np.array([chr(point).isupper() for point in range(0x800)], dtype=bool)
 _LETTER_2BYTE = np.array([chr(point).isalpha() for point in range(0x800)], dtype=bool)
 
@@ -36,12 +30,15 @@ class TokenTable:
 
 def capitalised_words(raw: np.ndarray) -> TokenTable:
     """Every capitalised word of ``raw`` (the buffer's bytes; it starts and ends with a newline)."""
-    letter = _letters(raw)
-    joiners = np.flatnonzero(_JOINER[raw[1:-1]]) + 1
+    letter, leads = _letters(raw)
+    middle = raw[1:-1]
+    joiners = np.flatnonzero((middle == 0x27) | (middle == 0x2D)) + 1
     inside = letter[joiners - 1] & _upper_at(raw, joiners + 1)
     letter[joiners[inside]] = True
     # a capitalised word starts where a capital (or a two-byte lead) follows a non-letter
-    starts = np.flatnonzero(_CAPITAL_LEAD[raw[1:]] & ~letter[:-1]) + 1
+    capitals = np.flatnonzero(((raw[1:] - np.uint8(0x41)) < 26) & ~letter[:-1]) + 1
+    leads = leads[(leads > 0) & ~letter[leads - 1]]
+    starts = np.sort(np.concatenate([capitals, leads]))
     starts = starts[_upper_at(raw, starts)]
     breaks = np.flatnonzero(~letter)  # the buffer ends with a newline: every word ends
     ends = breaks[np.searchsorted(breaks, starts)]
@@ -64,24 +61,28 @@ def cut(data: bytes, starts: np.ndarray, ends: np.ndarray) -> pa.LargeBinaryArra
     return pieces.take(pa.array(np.arange(0, 2 * count - 1, 2)))
 
 
-def _letters(raw: np.ndarray) -> np.ndarray:
-    """ASCII letters, and every byte of a multi-byte character that is a letter."""
-    letter = _ASCII_LETTER[raw].copy()
-    lead2 = np.flatnonzero((raw[:-1] >= 0xC0) & (raw[:-1] < 0xE0))
+def _letters(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """ASCII letters, and every byte of a multi-byte character that is a letter; and where
+    the two-byte characters start."""
+    # uint8 arithmetic, not a 256-entry table: indexing by a byte array widens every byte
+    letter = ((raw | np.uint8(0x20)) - np.uint8(0x61)) < 26
+    high = np.flatnonzero(raw >= 0x80)  # one pass; the lead bytes are judged among these only
+    lead = raw[high]
+    lead2 = high[(lead >= 0xC0) & (lead < 0xE0) & (high < len(raw) - 1)]
     alpha = _LETTER_2BYTE[_point(raw, lead2)]
     letter[lead2[alpha]] = True
     letter[lead2[alpha] + 1] = True
     # three-byte characters outside General Punctuation and symbols (CJK, Indic...) are letters
-    lead3 = np.flatnonzero((raw[:-2] >= 0xE0) & (raw[:-2] < 0xF0) & (raw[:-2] != 0xE2))
+    lead3 = high[(lead >= 0xE0) & (lead < 0xF0) & (lead != 0xE2) & (high < len(raw) - 2)]
     for offset in range(3):
         letter[lead3 + offset] = True
-    return letter
+    return letter, lead2
 
 
 def _upper_at(raw: np.ndarray, positions: np.ndarray) -> np.ndarray:
     """Whether the character starting at each position is upper case."""
     lead = raw[positions]
-    upper = _ASCII_UPPER[lead]
+    upper = (lead - np.uint8(0x41)) < 26
     two_byte = (lead >= 0xC0) & (lead < 0xE0)
     upper[two_byte] = _UPPER_2BYTE[_point(raw, positions[two_byte])]
     return upper
@@ -89,3 +90,33 @@ def _upper_at(raw: np.ndarray, positions: np.ndarray) -> np.ndarray:
 
 def _point(raw: np.ndarray, leads: np.ndarray) -> np.ndarray:
     return ((raw[leads].astype(np.int64) & 0x1F) << 6) | (raw[leads + 1] & 0x3F)
+
+
+def joined_single(gaps: pa.Array) -> np.ndarray:
+    """Gaps that are exactly one space."""
+    return np.asarray(pc.equal(gaps, pa.scalar(b" ", pa.large_binary())).to_numpy(False))
+
+
+def is_letter_byte(values: np.ndarray) -> np.ndarray:
+    """ASCII letters and every byte of a non-ASCII character."""
+    lower = values | 0x20
+    return ((lower >= 0x61) & (lower <= 0x7A)) | (values >= 0x80)
+
+
+def among(words: pa.Array, listed: str) -> np.ndarray:
+    """Which ``words`` are in the space-separated list ``listed``."""
+    return found_in(words, _word_set(listed))
+
+
+@lru_cache(maxsize=4)
+def _word_set(listed: str) -> pa.Array:
+    return pa.array([word.encode() for word in listed.split()], pa.large_binary())
+
+
+def found_in(values: pa.Array, value_set: pa.Array | str) -> np.ndarray:
+    """Which ``values`` are in ``value_set``, or match the pattern ``value_set``."""
+    if isinstance(value_set, str):
+        found = pc.match_substring_regex(values, value_set)
+    else:
+        found = pc.is_in(values, value_set=value_set)
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)

@@ -46,21 +46,25 @@ def spans_frame(
     start = buffer.char_offsets(spans.start, rows)
     input_start = original.char_offsets(spans.in_start, rows)
     input_end = original.char_offsets(spans.in_end, rows)
-    names = np.asarray(rules.rule_names or [""], dtype=object)
-    kinds = np.asarray([name.split(":")[0] for name in names], dtype=object)
-    frame = pd.DataFrame(
-        {
-            "row": labels[rows],
-            "start": start,
-            "end": buffer.char_offsets(spans.end, rows),
-            "input_start": input_start,
-            "input_end": input_end,
-            "length": input_end - input_start,
-            "kind": pd.Series(kinds[spans.rule], dtype="str"),
-            "rule": pd.Series(names[spans.rule], dtype="str"),
-        }
-    )
-    return frame[SPAN_COLUMNS]
+    names = pa.array(rules.rule_names or [""], pa.large_string())
+    kinds = pa.array([name.split(":")[0] for name in names.to_pylist()], pa.large_string())
+    codes = pa.array(spans.rule)
+    columns = {
+        "row": labels[rows],
+        "start": start,
+        "end": buffer.char_offsets(spans.end, rows),
+        "input_start": input_start,
+        "input_end": input_end,
+        "length": input_end - input_start,
+        "kind": _text(kinds.take(codes)),
+        "rule": _text(names.take(codes)),
+    }
+    return pd.DataFrame(columns, copy=False)  # the dict is already in SPAN_COLUMNS order
+
+
+def _text(values: pa.Array) -> pd.arrays.ArrowStringArray:
+    """Arrow strings as the ``str`` dtype, without a Python object per value."""
+    return pd.array(values, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
 
 
 def empty_spans(columns: list[str]) -> pd.DataFrame:

@@ -36,8 +36,8 @@ class TextBuffer:
         joined = pc.binary_join_element_wise(rows, EMPTY, NEWLINE)
         offsets = np.frombuffer(joined.buffers()[1], dtype=np.int64)
         offsets = offsets[joined.offset : joined.offset + len(rows) + 1]
-        body = joined.buffers()[2].to_pybytes()[offsets[0] : offsets[-1]]
-        return cls(b"\n" + body, offsets - offsets[0] + 1)
+        body = joined.buffers()[2].slice(int(offsets[0]), int(offsets[-1] - offsets[0]))
+        return cls(b"\n" + body.to_pybytes(), offsets - offsets[0] + 1)
 
     def __len__(self) -> int:
         return len(self.bounds) - 1
@@ -71,7 +71,8 @@ class TextBuffer:
     def _continuation_bytes(self) -> np.ndarray:
         """Where UTF-8 continuation bytes sit (few in most text, so a search beats a cumsum)."""
         raw = np.frombuffer(self.data, dtype=np.uint8)
-        return np.flatnonzero((raw & 0xC0) == 0x80)
+        high = np.flatnonzero(raw >= 0x80)  # one pass over the buffer, then only these
+        return high[(raw[high] & 0xC0) == 0x80]
 
 
 def binary(values: list[bytes]) -> pa.LargeBinaryArray:
