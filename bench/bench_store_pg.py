@@ -178,13 +178,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--large", action="store_true", help="add 1,000,000 responses")
     parser.add_argument("--responses", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--large-repeats", type=int, default=3, help="repeats at 1M (3)")
     args = parser.parse_args(argv)
     sizes = [args.responses] + ([1_000_000] if args.large else [])
     results = {}
     with throwaway_server() as server:
         new_database = server.create_database  # type: ignore[attr-defined]
         for size in sizes:
-            repeats = args.repeats if size <= 100_000 else 1
+            repeats = args.repeats if size <= 100_000 else args.large_repeats
             results[size] = measure(size, repeats, new_database)
         together = eight_jobs(args.responses // 8, new_database)
     command = "python bench/bench_store_pg.py" + (" --large" if args.large else "")

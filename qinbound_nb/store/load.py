@@ -15,25 +15,22 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import pyarrow as pa
 
 from qinbound_nb.errors import StoreError
 from qinbound_nb.job.config import JobConfig
-from qinbound_nb.job.vocab import Outcome, RunStatus, RunTrigger
+from qinbound_nb.job.vocab import RunStatus, RunTrigger
 from qinbound_nb.store.history import Checkpoint, write_checkpoint, write_run_row
 from qinbound_nb.store.pg_direct import RunIds
 from qinbound_nb.store.schema import (
     BOOKKEEPING,
-    STAGE,
-    STAGED_OUTCOMES,
     UNTYPED,
-    arrow_types,
     compatible,
     fetch_first,
     quote,
     table_name_for,
     type_conflict,
 )
+from qinbound_nb.store.stage import Stage
 
 if TYPE_CHECKING:
     from qinbound_nb.store.backend import Backend
@@ -67,22 +64,13 @@ class RunLoad:
         self.job = job
         self._table = table
         self._stored_types = connection.column_types(table) if table else {}
-        self._stage_types: dict[str, str] = {}
-        self._untyped: set[str] = set()
-        self._staged_rows = 0
-        self._stage_made = False
+        self._stage = Stage(connection, job.project)
         self._run_ids = RunIds()
         self._job_in_table: bool | None = None  # asked once, before this run writes any
-        self._schema: pa.Schema | None = None
-        self._types: dict[str, str] = {}
         self._written_at = datetime.now(UTC)
         self.started_at = started_at
         self.trigger = trigger
         self.finished = False
-        connection.execute(
-            f"CREATE TEMP TABLE {STAGED_OUTCOMES} (natural_id VARCHAR, outcome VARCHAR, "
-            "reason VARCHAR, document_date TIMESTAMPTZ, position BIGINT, _seq BIGINT)"
-        )
 
     def stage(self, documents: pd.DataFrame, outcomes: pd.DataFrame | None = None) -> None:
         """Add one chunk of documents (and outcome rows for dropped ones) to the batch.
@@ -96,7 +84,7 @@ class RunLoad:
         if len(documents):
             self._stage_documents(documents)
         if outcomes is not None and len(outcomes):
-            self._stage_outcomes(outcomes)
+            self._stage.add_outcomes(outcomes)
 
     def finish(
         self,
@@ -128,7 +116,7 @@ class RunLoad:
         warnings = list(warnings)
         ids = None if in_progress_ids is None else list(in_progress_ids)
         self._lock_project()
-        if self._staged_rows or self._table is not None:
+        if self._stage.rows or self._table is not None:
             self._ensure_project_table()
             outcome_counts = self._connection.merge_batch(
                 self._table or "", self.run_id, self.job, ids
@@ -151,8 +139,7 @@ class RunLoad:
             finished_at=finished_at,
             trigger=self.trigger,
         )
-        self._connection.execute(f"DROP TABLE IF EXISTS {STAGE}")
-        self._connection.execute(f"DROP TABLE IF EXISTS {STAGED_OUTCOMES}")
+        self._stage.drop()
         self._connection.execute("COMMIT")
         self.finished = True
         return LoadResult(run_id=self.run_id, status=status, counts=outcome_counts)
@@ -169,10 +156,7 @@ class RunLoad:
     def _stage_documents(self, documents: pd.DataFrame) -> None:
         if "natural_id" not in documents.columns or documents["natural_id"].isna().any():
             raise ValueError("every staged document needs a natural_id (report the rest as failed)")
-        chunk = self._to_arrow(documents)
-        types = self._types_of(chunk)
-        self._grow_stage(types)
-        self._staged_rows += len(documents)
+        chunk, types = self._stage.chunk(documents, self._stored_types)
         table = self._direct_table(types) if self._connection.direct_loads else None
         if table is not None:
             chunk = self._connection.load_direct(
@@ -184,7 +168,7 @@ class RunLoad:
                 written_at=self._written_at,
             )
         if chunk.num_rows:
-            self._connection.insert_arrow(STAGE, chunk)
+            self._stage.insert(chunk)
 
     def _direct_table(self, types: dict[str, str]) -> str | None:
         """The project table when the chunk's new rows may go straight in (same columns)."""
@@ -197,85 +181,13 @@ class RunLoad:
         same = all(self._stored_types.get(c) == t for c, t in documents.items())
         return self._table if same else None
 
-    def _types_of(self, chunk: pa.Table) -> dict[str, str]:
-        """The chunk's store types; chunks of one run mostly share a schema (asked once)."""
-        if self._schema is None or not chunk.schema.equals(self._schema):
-            self._schema, self._types = chunk.schema, arrow_types(chunk)
-        return self._types
-
     def _job_stored(self, table: str) -> bool:
         if self._job_in_table is None:
             self._job_in_table = self._connection.holds_documents_of(table, self.job.name)
         return self._job_in_table
 
-    def _to_arrow(self, documents: pd.DataFrame) -> pa.Table:
-        chunk = pa.Table.from_pandas(documents, preserve_index=False)
-        positions = _positions(documents)
-        sequence = pa.array(range(self._staged_rows, self._staged_rows + len(documents)))
-        return chunk.append_column("_position", positions).append_column("_seq", sequence)
-
-    def _grow_stage(self, incoming: dict[str, str]) -> None:
-        retyped = []
-        for column, sql_type in incoming.items():
-            known = self._stage_types.get(column) or self._stored_types.get(column)
-            if column in self._untyped and sql_type != UNTYPED:
-                # so far all empty (staged as text); the first typed chunk decides
-                self._untyped.discard(column)
-                self._stage_types[column] = sql_type
-                retyped.append(column)
-            elif known and not compatible(known, sql_type):
-                raise type_conflict(self.job.project, column, known, sql_type)
-            elif column not in self._stage_types:
-                if sql_type == UNTYPED and not known:
-                    self._untyped.add(column)
-                self._stage_types[column] = known or sql_type.replace(UNTYPED, "VARCHAR")
-        to_sql = self._connection.sql_type
-        definition = ", ".join(f"{quote(c)} {to_sql(t)}" for c, t in self._stage_types.items())
-        if not self._stage_made:
-            self._connection.execute(f"CREATE TEMP TABLE {STAGE} ({definition})")
-            self._stage_made = True
-            return
-        existing = self._connection.column_types(STAGE)
-        for column, logical in self._stage_types.items():
-            target = to_sql(logical)
-            if column not in existing:
-                self._connection.execute(f"ALTER TABLE {STAGE} ADD COLUMN {quote(column)} {target}")
-            elif column in retyped:
-                self._connection.execute(
-                    f"ALTER TABLE {STAGE} ALTER COLUMN {quote(column)} SET DATA TYPE {target} "
-                    f"USING CAST({quote(column)} AS {target})"
-                )
-
-    def _stage_outcomes(self, outcomes: pd.DataFrame) -> None:
-        unknown = set(outcomes["outcome"].dropna()) - set(Outcome)
-        if unknown or outcomes["outcome"].isna().any():
-            raise ValueError(f"outcomes must be one of {tuple(Outcome)}, not {sorted(unknown)}")
-        frame = pd.DataFrame(
-            {
-                "natural_id": outcomes["natural_id"].astype("string[pyarrow]"),
-                "outcome": outcomes["outcome"].astype("string[pyarrow]"),
-                "reason": outcomes.get("reason", pd.Series(None, index=outcomes.index)),
-                "document_date": outcomes.get("document_date", pd.NaT),
-            }
-        )
-        chunk = pa.Table.from_pandas(
-            frame.astype({"reason": "string[pyarrow]"}), preserve_index=False
-        )
-        dates = chunk.column("document_date")
-        if not pa.types.is_timestamp(dates.type) or dates.type.tz is None:
-            dates = dates.cast(pa.timestamp("us"), safe=False).cast(pa.timestamp("us", tz="UTC"))
-        chunk = chunk.set_column(
-            chunk.schema.get_field_index("document_date"), "document_date", dates
-        )
-        chunk = chunk.append_column("position", _positions(outcomes))
-        self._connection.insert_arrow(STAGED_OUTCOMES, chunk)
-
     def _ensure_project_table(self) -> None:
-        if not self._stage_made:
-            self._connection.execute(
-                f"CREATE TEMP TABLE {STAGE} (natural_id VARCHAR, _position BIGINT, _seq BIGINT)"
-            )
-            self._stage_made = True
+        self._stage.ensure()
         if self._table is not None:
             self._add_new_columns()
             return
@@ -300,7 +212,7 @@ class RunLoad:
     def _create_project_table(self, backend: Backend) -> str:
         taken = {name.lower() for name in backend.table_names()}
         table = table_name_for(self.job.project, taken)
-        columns = [(c, t) for c, t in self._stage_types.items() if not c.startswith("_")]
+        columns = [(c, t) for c, t in self._stage.types.items() if not c.startswith("_")]
         if not columns:
             columns = [("natural_id", "VARCHAR")]
         columns += list(BOOKKEEPING.items())
@@ -309,7 +221,7 @@ class RunLoad:
         return table
 
     def _add_new_columns(self) -> None:
-        for column, sql_type in self._stage_types.items():
+        for column, sql_type in self._stage.types.items():
             if column.startswith("_") or column in self._stored_types:
                 continue
             stored_type = self._connection.sql_type("VARCHAR" if sql_type == UNTYPED else sql_type)
@@ -324,9 +236,9 @@ class RunLoad:
         if self._table is None:
             return
         self._stored_types = self._connection.column_types(self._table)
-        for column, sql_type in self._stage_types.items():
+        for column, sql_type in self._stage.types.items():
             stored = self._stored_types.get(column)
-            if stored and not compatible(stored, sql_type) and column not in self._untyped:
+            if stored and not compatible(stored, sql_type) and column not in self._stage.untyped:
                 raise type_conflict(self.job.project, column, stored, sql_type)
 
     def _registered_table(self, backend: Backend) -> str | None:
@@ -345,12 +257,6 @@ def _refuse_used_run_id(connection: Backend, run_id: str) -> None:
             f"run id {run_id!r} is already in the history (status {row[0]}); a rerun needs "
             "a new run id (only a failed run's id may be reused)"
         )
-
-
-def _positions(frame: pd.DataFrame) -> pa.Array:
-    if pd.api.types.is_integer_dtype(frame.index.dtype):
-        return pa.array(frame.index.to_numpy(), type=pa.int64())
-    return pa.nulls(len(frame), type=pa.int64())
 
 
 def _now() -> datetime:
