@@ -9,13 +9,8 @@ import uuid
 import pytest
 from qualtrics_helpers import TOKEN, Sleeps
 
-from qinbound_nb.qualtrics.limiter import (
-    BrandLimiter,
-    Limits,
-    brand_key,
-    learn_brand,
-    shared_limiter,
-)
+from qinbound_nb.qualtrics.brands import brand_key, learn_brand, shared_limiter
+from qinbound_nb.qualtrics.limiter import BrandLimiter, Limits
 
 TEN_A_SECOND = Limits(calls_per_minute=600)  # a bucket of 10 calls, refilled 10 a second
 
