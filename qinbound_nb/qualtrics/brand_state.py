@@ -15,7 +15,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -113,7 +113,8 @@ class BrandState:
 
     def to_json(self, now: float) -> bytes:
         self.written_at = now
-        return json.dumps(asdict(self), separators=(",", ":")).encode()
+        values = {**vars(self), "exports": [vars(lease) for lease in self.exports]}
+        return json.dumps(values, separators=(",", ":")).encode()
 
     @classmethod
     def from_json(cls, text: bytes, limits: Limits, now: float) -> BrandState:

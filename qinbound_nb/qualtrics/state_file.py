@@ -61,9 +61,10 @@ class StateFile:
             fd = self._open()  # opened each time: no descriptor shared with a forked child
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)  # released by closing
-                state = self._read(fd)
+                text = os.pread(fd, MAX_STATE_BYTES, 0)
+                state = self._parse(text)
                 yield state
-                self._write(fd, state)
+                self._write(fd, state, len(text))
             finally:
                 os.close(fd)
 
@@ -75,8 +76,8 @@ class StateFile:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             return os.open(self.path, flags, 0o600)
 
-    def _read(self, fd: int) -> BrandState:
-        now, text = self._clock(), os.pread(fd, MAX_STATE_BYTES, 0)
+    def _parse(self, text: bytes) -> BrandState:
+        now = self._clock()
         if not text:
             return BrandState.fresh(self._limits, now)
         try:
@@ -85,7 +86,8 @@ class StateFile:
             log.warning("%s was unreadable (%s); the brand's limits start afresh", self.path, exc)
             return BrandState.fresh(self._limits, now)
 
-    def _write(self, fd: int, state: BrandState) -> None:
+    def _write(self, fd: int, state: BrandState, written_before: int) -> None:
         data = state.to_json(self._clock())
         os.pwrite(fd, data, 0)
-        os.ftruncate(fd, len(data))
+        if len(data) < written_before:  # what the old text left beyond ours must go
+            os.ftruncate(fd, len(data))
