@@ -58,18 +58,27 @@ class ExportLease:
     @classmethod
     def mine(cls, until: float) -> ExportLease:
         """A slot held by this process until ``until`` (renewed by each of its calls)."""
-        return cls(uuid.uuid4().hex, os.getpid(), HOST, until)
+        lease = cls(uuid.uuid4().hex, os.getpid(), HOST, until)
+        _HELD.add(lease.id)
+        return lease
+
+    def release(self) -> None:
+        _HELD.discard(self.id)
 
     def is_mine(self) -> bool:
-        return self.pid == os.getpid() and self.host == HOST
+        return self.id in _HELD and self.pid == os.getpid()
 
     def lapsed(self, now: float) -> bool:
-        """The holder is gone: a process of this host that died, or a lease run out."""
+        """The holder is gone: a process of this host that died (or an earlier process with
+        this one's pid, which this one does not hold), or a lease that ran out."""
         if self.is_mine():
             return False
-        if self.host == HOST and not _alive(self.pid):
+        if self.host == HOST and (self.pid == os.getpid() or not _alive(self.pid)):
             return True
         return now > self.until
+
+
+_HELD: set[str] = set()  # the slots this process holds, by lease id
 
 
 def _alive(pid: int) -> bool:

@@ -137,6 +137,7 @@ class BrandLimiter:
             yield
             completed = True
         finally:
+            lease.release()
             with self._state.hold() as state:
                 state.exports = [x for x in state.exports if x.id != lease.id]
                 if completed:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from qinbound_nb.qualtrics.brand_state import BrandState, ExportLease
+from qinbound_nb.qualtrics.brand_state import HOST, BrandState, ExportLease
 from qinbound_nb.qualtrics.brands import limits_folder, shared_limiter
 from qinbound_nb.qualtrics.limiter import BrandLimiter, Limits
 from qinbound_nb.qualtrics.state_file import state_path
@@ -97,6 +97,17 @@ def test_a_killed_process_export_slot_comes_back() -> None:
         started = time.time()
         with here().export_slot(), here().export_slot():  # both slots: the dead one's too
             assert len(read_state().exports) == 2
+        assert time.time() - started < 0.5
+
+
+def test_slots_left_by_an_earlier_process_with_this_pid_come_back() -> None:
+    brand = here()
+    with brand.export_slot():
+        pass  # the file exists
+    write_state(exports=[ExportLease(f"earlier-{n}", os.getpid(), HOST, time.time() + 60)
+                         for n in range(2)])  # fmt: skip
+    started = time.time()
+    with brand.export_slot():
         assert time.time() - started < 0.5
 
 
