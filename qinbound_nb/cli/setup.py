@@ -118,6 +118,7 @@ def qinbound_command() -> list[str]:
 def cmd_scheduler(args: argparse.Namespace) -> int:
     from qinbound_nb.local.settings import Settings
     from qinbound_nb.notebooks.production import run_production
+    from qinbound_nb.qualtrics.brands import shared_limits_available
     from qinbound_nb.runs.expiry import send_expiry_notice
     from qinbound_nb.scheduling.scheduler import Scheduler
     from qinbound_nb.store.backend import exists, is_url, resolve_location
@@ -149,7 +150,8 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
         return 0 if outcome.ok else 1
 
     parallel = Settings().concurrent_jobs(server_store=is_url(store))
-    share_brand_limits(parallel)
+    if not shared_limits_available():
+        share_brand_limits(parallel)
     scheduler = Scheduler(
         list_jobs,
         run,
@@ -171,9 +173,10 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
 def share_brand_limits(parallel: int) -> None:
     """Give each of ``parallel`` run processes 1/N of a brand's limits, through the environment.
 
-    Each scheduled run is a papermill kernel of its own, with its own brand limiter: N of
-    them sharing a brand would together make N times its calls. A static share keeps the
-    sum within the brand's limit whatever mix of brands is due (429s still adapt each share).
+    Only a fallback: the run processes (papermill kernels) share each brand's limiter through
+    a file under ``$QINBOUND_HOME/limits``. Where that folder cannot be written each kernel
+    paces alone, and N of them sharing a brand would together make N times its calls; a
+    static share keeps the sum within the brand's limit (429s still adapt each share).
     """
     from qinbound_nb.qualtrics.limiter import Limits
 

@@ -68,7 +68,7 @@ class Settings(BaseSettings):
     api_calls_per_minute: Annotated[float, Field(gt=0)] = 3000.0
     """``QINBOUND_API_CALLS_PER_MINUTE``: calls per brand and minute (Qualtrics' limit: 3,000)."""
     api_concurrent_exports: Annotated[int, Field(ge=1)] = 4
-    """``QINBOUND_API_CONCURRENT_EXPORTS``: exports one brand runs at once from this process."""
+    """``QINBOUND_API_CONCURRENT_EXPORTS``: exports one brand runs at once from this machine."""
     max_concurrent_jobs: Annotated[int, Field(ge=1)] | None = None
     """``QINBOUND_MAX_CONCURRENT_JOBS``: due jobs the scheduler runs at once (see
     :meth:`concurrent_jobs`)."""

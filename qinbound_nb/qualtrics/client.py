@@ -10,7 +10,7 @@ from pathlib import Path
 
 from qinbound_nb.errors import QualtricsError
 from qinbound_nb.qualtrics import exports, tickets
-from qinbound_nb.qualtrics.limiter import learn_brand
+from qinbound_nb.qualtrics.brands import learn_brand
 from qinbound_nb.qualtrics.models import (
     DownloadedExport,
     IdpSchema,

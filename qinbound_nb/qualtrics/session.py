@@ -23,7 +23,7 @@ import httpx
 
 from qinbound_nb.errors import AuthError, ConfigError, FatalApiError
 from qinbound_nb.job.config import Connection
-from qinbound_nb.qualtrics import hosts, limiter, policy
+from qinbound_nb.qualtrics import brands, hosts, policy
 from qinbound_nb.qualtrics.limiter import BrandLimiter, Limits
 from qinbound_nb.qualtrics.models import ExportProgress
 from qinbound_nb.qualtrics.policy import ApiProblem, PollPolicy, RetryPolicy
@@ -72,7 +72,8 @@ class ApiSession:
         self._sleep, self._clock, self._jitter = sleep, clock, jitter
         self.retry, self.poll = retry, poll
         self._limits = Limits.from_settings()
-        self._own_limiter = brand_limiter or limiter.private_limiter(self._limits, sleep, clock)
+        self._own_limiter = brand_limiter or brands.private_limiter(self._limits, sleep, clock)
+        self._shared_limiter: tuple[str, BrandLimiter] | None = None
         self._http = httpx.Client(
             transport=transport,
             headers={"X-API-TOKEN": self._secret, "Accept": "application/json"},
@@ -147,8 +148,10 @@ class ApiSession:
         """The limiter this session's calls wait for: its own, or its brand's shared one."""
         if self._own_limiter is not None:
             return self._own_limiter
-        key = limiter.brand_key(self.connection.datacenter, self._secret)
-        return limiter.shared_limiter(key, self._limits)
+        key = brands.brand_key(self.connection.datacenter, self._secret)
+        if self._shared_limiter is None or self._shared_limiter[0] != key:  # whoami told more
+            self._shared_limiter = key, brands.shared_limiter(key, self._limits)
+        return self._shared_limiter[1]
 
     def export_slot(self) -> AbstractContextManager[None]:
         """Hold one of the brand's concurrent-export slots for an export's whole flow."""

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from qualtrics_helpers import TOKEN, Sleeps
 
-from qinbound_nb.qualtrics.limiter import (
-    BrandLimiter,
-    Limits,
+from qinbound_nb.qualtrics.brands import (
     brand_key,
     learn_brand,
+    limits_folder,
     shared_limiter,
+    shared_limits_available,
 )
+from qinbound_nb.qualtrics.limiter import BrandLimiter, Limits
+from qinbound_nb.qualtrics.state_file import state_path
 
 TEN_A_SECOND = Limits(calls_per_minute=600)  # a bucket of 10 calls, refilled 10 a second
 
@@ -152,3 +156,29 @@ def test_a_refused_export_start_shrinks_the_slots_and_completed_exports_win_them
         with brand.export_slot():
             pass
     assert brand.export_cap == 4 and brand.export_refusals == 1  # never above the setting
+
+
+def test_the_brand_state_file_lives_in_the_home_folder_and_never_holds_the_token(
+    isolated_home: Path,
+) -> None:
+    token = f"{TOKEN}-{uuid.uuid4().hex}"
+    key = brand_key("iad1", token)
+    shared_limiter(key, Limits()).acquire()
+    path = state_path(limits_folder(), key)
+    assert path.parent == isolated_home / "limits" and shared_limits_available()
+    assert token not in path.name and token not in path.read_text(encoding="utf-8")
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_where_the_limits_folder_cannot_be_written_the_process_paces_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv("QINBOUND_HOME", str(blocker / "home"))  # a folder inside a file
+    assert not shared_limits_available()
+    with caplog.at_level(logging.WARNING):
+        brand = shared_limiter("iad1/brand-alone", Limits())
+    assert "paces its calls alone" in caplog.text
+    brand.acquire()
+    assert brand.rate == brand.ceiling

@@ -133,3 +133,24 @@ def test_scheduled_run_processes_share_the_brand_limits_between_them(
     monkeypatch.setenv("QINBOUND_API_CONCURRENT_EXPORTS", "4")
     share_brand_limits(1)
     assert Limits.from_settings() == Limits()
+
+
+@pytest.mark.parametrize("writable", [True, False])
+def test_the_scheduler_splits_the_brand_limits_only_where_they_cannot_be_shared(
+    writable: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import argparse
+
+    from qinbound_nb.cli.setup import cmd_scheduler
+    from qinbound_nb.qualtrics.limiter import Limits
+
+    if not writable:  # a home folder inside a file: no limits folder, no shared state
+        (tmp_path / "a-file").write_text("", encoding="utf-8")
+        monkeypatch.setenv("QINBOUND_HOME", str(tmp_path / "a-file" / "home"))
+    monkeypatch.setenv("QINBOUND_API_CALLS_PER_MINUTE", "3000")  # restored after the test
+    monkeypatch.setenv("QINBOUND_API_CONCURRENT_EXPORTS", "4")
+    monkeypatch.setenv("QINBOUND_MAX_CONCURRENT_JOBS", "4")
+    store = str(tmp_path / "none-yet.duckdb")
+    assert cmd_scheduler(argparse.Namespace(store=store, once=True)) == 0
+    split = Limits(calls_per_minute=750, concurrent_exports=1)
+    assert Limits.from_settings() == (Limits() if writable else split)
