@@ -116,21 +116,29 @@ def run_named(name: str, url: str, size: int) -> int:
     return int(report.counts["loaded"])
 
 
-def eight_jobs(size: int, new_database: Callable[[], str]) -> dict[str, float]:
-    """Eight jobs of ``size`` responses: one after another, then as eight processes at once."""
+def eight_jobs(size: int, new_database: Callable[[], str], rounds: int) -> dict[str, float]:
+    """Eight jobs of ``size`` responses, one after another then as eight processes at once,
+    ``rounds`` times interleaved; the median wall time of each."""
     names = [f"bench-{number}" for number in range(8)]
     with tempfile.TemporaryDirectory(prefix="bench-store-") as folder:
         stages.prepare(Path(folder))
+    # the store is measured here, not Qualtrics' limits: the brand's limiter lets all eight
+    # export at once (bench_many_jobs.py measures jobs under the brand's real limits)
+    os.environ["QINBOUND_API_CONCURRENT_EXPORTS"] = "8"
+    os.environ["QINBOUND_API_CALLS_PER_MINUTE"] = "100000"
     run_named("warm-up", new_database(), size)
-    sequential_url, parallel_url = new_database(), new_database()
-    started = time.perf_counter()
-    for name in names:
-        run_named(name, sequential_url, size)
-    sequential = time.perf_counter() - started
-    started = time.perf_counter()
-    with multiprocessing.get_context("fork").Pool(len(names)) as pool:
-        pool.starmap(run_named, [(name, parallel_url, size) for name in names])
-    return {"one after another": sequential, "8 processes at once": time.perf_counter() - started}
+    timings: dict[str, list[float]] = {"one after another": [], "8 processes at once": []}
+    for _ in range(rounds):
+        sequential_url, parallel_url = new_database(), new_database()
+        started = time.perf_counter()
+        for name in names:
+            run_named(name, sequential_url, size)
+        timings["one after another"].append(time.perf_counter() - started)
+        started = time.perf_counter()
+        with multiprocessing.get_context("fork").Pool(len(names)) as pool:
+            pool.starmap(run_named, [(name, parallel_url, size) for name in names])
+        timings["8 processes at once"].append(time.perf_counter() - started)
+    return {how: statistics.median(times) for how, times in timings.items()}
 
 
 def concurrency_section(size: int, timings: dict[str, float]) -> list[str]:
@@ -139,7 +147,10 @@ def concurrency_section(size: int, timings: dict[str, float]) -> list[str]:
         "",
         f"Eight jobs of {size:,} responses each into one PostgreSQL database (`run_job`, "
         "sandbox export included), one after another in one process, then as eight forked "
-        "processes at once (target: at once ≤ 0.6× one after another; the machine has 2 cores).",
+        "processes at once, in interleaved rounds (median wall time; target: at once ≤ 0.6× "
+        "one after another; the machine has 2 cores). The brand's limiter is opened to 8 "
+        "exports at once and 100,000 calls a minute here, so this measures the store; "
+        "`bench_many_jobs.py` measures jobs under the brand's real limits.",
         "",
         "| how | wall s | vs one after another |",
         "|---|---:|---:|",
@@ -187,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         for size in sizes:
             repeats = args.repeats if size <= 100_000 else args.large_repeats
             results[size] = measure(size, repeats, new_database)
-        together = eight_jobs(args.responses // 8, new_database)
+        together = eight_jobs(args.responses // 8, new_database, args.repeats)
     command = "python bench/bench_store_pg.py" + (" --large" if args.large else "")
     lines = [section(results, command), *concurrency_section(args.responses // 8, together)]
     text = "\n".join([*lines, "", f"Command: `{command}`", ""])
