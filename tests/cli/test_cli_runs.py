@@ -15,15 +15,6 @@ from qinbound_nb.store.store import Store
 TEMPLATE = Path(__file__).parents[2] / "qinbound_nb" / "templates" / "nps-weekly.json"
 
 
-@pytest.fixture
-def job_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("QINBOUND_SANDBOX_NOW", "2026-11-04T09:00:00Z")
-    monkeypatch.chdir(tmp_path)
-    path = tmp_path / "nps.json"
-    path.write_text(TEMPLATE.read_text())
-    return path
-
-
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     captured = capsys.readouterr()

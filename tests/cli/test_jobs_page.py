@@ -16,18 +16,8 @@ from qinbound_nb.scheduling.anchor import job_entries
 from qinbound_nb.scheduling.scheduler import Scheduler
 from qinbound_nb.store.store import Store
 
-TEMPLATE = Path(__file__).parents[2] / "qinbound_nb" / "templates" / "nps-weekly.json"
 PROJECT = "customer_feedback"
 NAME = "nps-weekly"
-
-
-@pytest.fixture
-def job_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("QINBOUND_SANDBOX_NOW", "2026-11-04T09:00:00Z")
-    monkeypatch.chdir(tmp_path)
-    path = tmp_path / "nps.json"
-    path.write_text(TEMPLATE.read_text())
-    return path
 
 
 def cli(capsys: pytest.CaptureFixture[str], *argv: str, code: int = 0) -> str:
