@@ -220,8 +220,9 @@ def test_a_run_that_needs_a_person_fails_without_retry(
 
 
 def test_qinbound_schedule_writes_the_dag_with_the_datacenters_pool(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # the relative store below lands here
     ConnectionStore().add(Connection(name="prod", datacenter="iad1", token=SecretStr("t0k")))
     job = tmp_path / "nps.json"
     source = {"type": "survey", "survey_id": "SV_1NpsDemoSurvey1"}

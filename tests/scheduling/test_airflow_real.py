@@ -222,17 +222,22 @@ SCHEDULES = {
 
 
 def test_airflow_schedules_every_kind_of_job_as_qinbound_does(
-    airflow: Airflow, tmp_path: Path
+    airflow: Airflow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder = tmp_path / "dags"
+    monkeypatch.chdir(tmp_path)
+    folder, store = tmp_path / "dags", tmp_path / "s.duckdb"
     folder.mkdir()
+    created = datetime.fromisoformat("2025-12-31T23:00:00+00:00")  # 1 January in Berlin
     for name, schedule in SCHEDULES.items():
         job = {"name": name, "project": "p", "connection": "sandbox"}
         job |= {"source": {"type": "survey", "survey_id": "SV_1NpsDemoSurvey1"}}
         job |= {"schedule": {"kind": "recurring", "timezone": "Europe/Berlin", **schedule}}
-        (tmp_path / f"{name}.json").write_text(json.dumps(job))
+        job_path = tmp_path / f"{name}.json"
+        job_path.write_text(json.dumps(job))
+        with Store(store) as opened:  # the job's anchor: its DAG starts on that day
+            opened.register_job(JobConfig.load(job_path), job_path, seen_at=created)
         dag_path = str(folder / f"{name}.py")
-        assert main(["schedule", str(tmp_path / f"{name}.json"), "--airflow", dag_path]) == 0
+        assert main(["schedule", str(job_path), "--airflow", dag_path, "--store", str(store)]) == 0
     python = airflow.command.with_name("python")
     done = subprocess.run(
         [str(python), str(TIMETABLES), str(folder)],
@@ -250,6 +255,5 @@ def test_airflow_schedules_every_kind_of_job_as_qinbound_does(
         assert {seen["dags"][d]["pool"] for d in dag_ids} == {"qinbound_sandbox"}
         runs = sorted(run for d in dag_ids for run in seen["dags"][d]["runs"])[:3]
         job = JobConfig.load(tmp_path / f"{name}.json")
-        start = datetime.fromisoformat("2025-12-31T23:00:00+00:00") - timedelta(minutes=1)
-        expected = upcoming_runs(job.schedule, start, 3)
+        expected = upcoming_runs(job.schedule, created - timedelta(minutes=1), 3)
         assert runs == [moment.astimezone(UTC).isoformat() for moment in expected], name
