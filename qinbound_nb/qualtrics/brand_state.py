@@ -112,6 +112,8 @@ class BrandState:
     throttles: int = 0
     export_refusals: int = 0
     written_at: float = -math.inf
+    ceiling_seen: float = 0.0  # the limits the state was last held to: a state at them (not
+    exports_seen: float = 0.0  # cut by 429s) follows a raised setting at once
 
     @classmethod
     def fresh(cls, limits: Limits, now: float) -> BrandState:
@@ -151,6 +153,11 @@ class BrandState:
             fresh.exports = [ExportLease(x.id, x.pid, x.host, now) for x in self.exports]
             return fresh
         ceiling = limits.calls_per_minute / 60.0
+        if self.rate >= self.ceiling_seen:
+            self.rate = ceiling
+        if self.export_cap >= self.exports_seen:
+            self.export_cap = limits.concurrent_exports
+        self.ceiling_seen, self.exports_seen = ceiling, limits.concurrent_exports
         self.rate = min(max(self.rate, ceiling * limits.floor_share), ceiling)
         capacity = max(1.0, ceiling * limits.burst_s)
         self.tokens = min(max(self.tokens, -self.rate * MAX_WAIT_S), capacity)

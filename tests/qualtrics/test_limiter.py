@@ -182,3 +182,18 @@ def test_where_the_limits_folder_cannot_be_written_the_process_paces_alone(
     assert "paces its calls alone" in caplog.text
     brand.acquire()
     assert brand.rate == brand.ceiling
+
+
+def test_a_raised_setting_applies_at_once_and_a_cut_survives_it() -> None:
+    from qinbound_nb.qualtrics.brand_state import BrandState
+
+    now = time.time()
+    at_defaults = BrandState.fresh(Limits(), now).within(Limits(), now)
+    raised = Limits(calls_per_minute=6000, concurrent_exports=8)
+    state = BrandState.from_json(at_defaults.to_json(now), raised, now)
+    assert (state.rate, state.export_cap) == (100.0, 8)
+    at_defaults.rate, at_defaults.export_cap = 12.5, 2  # cut by 429s under the old setting
+    state = BrandState.from_json(at_defaults.to_json(now), raised, now)
+    assert (state.rate, state.export_cap) == (12.5, 2)
+    lowered = BrandState.from_json(state.to_json(now), Limits(concurrent_exports=1), now)
+    assert lowered.export_cap == 1
