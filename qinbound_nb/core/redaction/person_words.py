@@ -15,6 +15,7 @@ from functools import lru_cache
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from numpy.lib.stride_tricks import sliding_window_view
 
 _UPPER_2BYTE = np.array([chr(point).isupper() for point in range(0x800)], dtype=bool)
 _LETTER_2BYTE = np.array([chr(point).isalpha() for point in range(0x800)], dtype=bool)
@@ -29,23 +30,57 @@ class TokenTable:
 
 
 def capitalised_words(raw: np.ndarray) -> TokenTable:
-    """Every capitalised word of ``raw`` (the buffer's bytes; it starts and ends with a newline)."""
+    """Every capitalised word of ``raw`` (the buffer's bytes; it starts and ends with a newline).
+
+    Only two passes look at every byte (letters, capitals); the rest works on the capitals
+    and the bytes next to them.
+    """
     letter, leads = _letters(raw)
-    middle = raw[1:-1]
-    joiners = np.flatnonzero((middle == 0x27) | (middle == 0x2D)) + 1
-    inside = letter[joiners - 1] & _upper_at(raw, joiners + 1)
-    letter[joiners[inside]] = True
-    # a capitalised word starts where a capital (or a two-byte lead) follows a non-letter
-    capitals = np.flatnonzero(((raw[1:] - np.uint8(0x41)) < 26) & ~letter[:-1]) + 1
-    leads = leads[(leads > 0) & ~letter[leads - 1]]
-    starts = np.sort(np.concatenate([capitals, leads]))
-    starts = starts[_upper_at(raw, starts)]
-    breaks = np.flatnonzero(~letter)  # the buffer ends with a newline: every word ends
-    ends = breaks[np.searchsorted(breaks, starts)]
+    capitals = np.flatnonzero(_below(raw, 0x41, 26))
+    candidates = np.sort(np.concatenate([capitals, leads]))
+    candidates = candidates[candidates > 0]
+    candidates = candidates[_upper_at(raw, candidates)]
+    # an apostrophe or hyphen inside a word joins it to the capital after it ("O'Neill")
+    before = candidates - 1
+    joined = (before >= 1) & ((raw[before] == 0x27) | (raw[before] == 0x2D))
+    joined[joined] = letter[before[joined] - 1]
+    letter[before[joined]] = True
+    starts = candidates[~joined & ~letter[before]]
+    ends = _word_ends(letter, starts)
     first_size = np.where(raw[starts] >= 0xC0, 2, 1)
     second = np.minimum(starts + first_size, len(raw) - 1)
     capital = (second >= ends) | ~_upper_at(raw, second)
     return TokenTable(starts[capital].astype(np.int64), ends[capital].astype(np.int64))
+
+
+def _below(raw: np.ndarray, low: int, span: int) -> np.ndarray:
+    """``low <= raw < low + span`` with one uint8 temporary (wrap-around arithmetic)."""
+    shifted = np.subtract(raw, np.uint8(low))
+    return np.less(shifted, np.uint8(span), out=shifted.view(bool))
+
+
+def _word_ends(letter: np.ndarray, starts: np.ndarray, width: int = 16) -> np.ndarray:
+    """The first non-letter at or after each start: a window of bytes for each, a search
+    for words longer than it (the buffer ends with a newline, so every word ends)."""
+    near_end = starts > len(letter) - width
+    if len(starts) == 0 or near_end.all():
+        return _search_ends(letter, starts)
+    inside = np.flatnonzero(~near_end)
+    windows = sliding_window_view(letter, width)[starts[inside]]
+    offsets = np.argmin(windows, axis=1)
+    ends = np.empty(len(starts), dtype=np.int64)
+    ends[inside] = starts[inside] + offsets
+    rest = np.concatenate(
+        [np.flatnonzero(near_end), inside[windows[np.arange(len(inside)), offsets]]]
+    )
+    if len(rest):
+        ends[rest] = _search_ends(letter, starts[rest])
+    return ends
+
+
+def _search_ends(letter: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    breaks = np.flatnonzero(~letter)
+    return breaks[np.searchsorted(breaks, starts)]
 
 
 def cut(data: bytes, starts: np.ndarray, ends: np.ndarray) -> pa.LargeBinaryArray:
@@ -65,7 +100,7 @@ def _letters(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """ASCII letters, and every byte of a multi-byte character that is a letter; and where
     the two-byte characters start."""
     # uint8 arithmetic, not a 256-entry table: indexing by a byte array widens every byte
-    letter = ((raw | np.uint8(0x20)) - np.uint8(0x61)) < 26
+    letter = _below(np.bitwise_or(raw, np.uint8(0x20)), 0x61, 26)
     high = np.flatnonzero(raw >= 0x80)  # one pass; the lead bytes are judged among these only
     lead = raw[high]
     lead2 = high[(lead >= 0xC0) & (lead < 0xE0) & (high < len(raw) - 1)]
