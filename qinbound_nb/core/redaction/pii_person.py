@@ -70,6 +70,8 @@ def find_people(data: bytes) -> tuple[np.ndarray, np.ndarray]:
         return words.starts, words.ends
     kinds = _classes(data, words)
     words, kinds = _without_idle_not_names(raw, words, kinds)
+    if len(words.starts) == 0:
+        return words.starts, words.ends
     runs = Runs(raw, data, words, kinds)
     return runs.names()
 
