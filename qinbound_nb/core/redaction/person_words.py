@@ -15,7 +15,6 @@ from functools import lru_cache
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from numpy.lib.stride_tricks import sliding_window_view
 
 _UPPER_2BYTE = np.array([chr(point).isupper() for point in range(0x800)], dtype=bool)
 _LETTER_2BYTE = np.array([chr(point).isalpha() for point in range(0x800)], dtype=bool)
@@ -36,10 +35,10 @@ def capitalised_words(raw: np.ndarray) -> TokenTable:
     and the bytes next to them.
     """
     letter, leads = _letters(raw)
-    capitals = np.flatnonzero(_below(raw, 0x41, 26))
+    capitals = np.flatnonzero(_below(raw, 0x41, 26))  # ASCII capitals, upper case already
+    leads = leads[_UPPER_2BYTE[_point(raw, leads)]]
     candidates = np.sort(np.concatenate([capitals, leads]))
     candidates = candidates[candidates > 0]
-    candidates = candidates[_upper_at(raw, candidates)]
     # an apostrophe or hyphen inside a word joins it to the capital after it ("O'Neill")
     before = candidates - 1
     joined = (before >= 1) & ((raw[before] == 0x27) | (raw[before] == 0x2D))
@@ -59,28 +58,36 @@ def _below(raw: np.ndarray, low: int, span: int) -> np.ndarray:
     return np.less(shifted, np.uint8(span), out=shifted.view(bool))
 
 
-def _word_ends(letter: np.ndarray, starts: np.ndarray, width: int = 16) -> np.ndarray:
-    """The first non-letter at or after each start: a window of bytes for each, a search
-    for words longer than it (the buffer ends with a newline, so every word ends)."""
-    near_end = starts > len(letter) - width
-    if len(starts) == 0 or near_end.all():
-        return _search_ends(letter, starts)
-    inside = np.flatnonzero(~near_end)
-    windows = sliding_window_view(letter, width)[starts[inside]]
-    offsets = np.argmin(windows, axis=1)
-    ends = np.empty(len(starts), dtype=np.int64)
-    ends[inside] = starts[inside] + offsets
-    rest = np.concatenate(
-        [np.flatnonzero(near_end), inside[windows[np.arange(len(inside)), offsets]]]
-    )
-    if len(rest):
-        ends[rest] = _search_ends(letter, starts[rest])
+def _word_ends(letter: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """The first non-letter at or after each start, eight bytes at a time: the letter flags
+    (0 or 1 per byte) are read as one little-endian 64-bit word per start, and the lowest
+    byte that is 0 is the end (the buffer ends with a newline, so every word ends)."""
+    ends = starts.astype(np.int64, copy=True)
+    pending = np.arange(len(starts))
+    while len(pending):
+        at = ends[pending]
+        far = at > len(letter) - 8
+        if far.any():  # the last few bytes: a search, not a read past the buffer
+            tail = max(len(letter) - 16, 0)
+            breaks = np.flatnonzero(~letter[tail:]) + tail
+            ends[pending[far]] = breaks[np.searchsorted(breaks, at[far])]
+            pending, at = pending[~far], at[~far]
+            if len(pending) == 0:
+                break
+        flags = _as_words(letter)[at]
+        breaks = ~flags & np.uint64(0x0101010101010101)
+        lowest = breaks & (~breaks + np.uint64(1))
+        done = breaks != 0
+        _, exponent = np.frexp(lowest[done].astype(np.float64))
+        ends[pending[done]] = at[done] + (exponent - 1) // 8
+        ends[pending[~done]] = at[~done] + 8
+        pending = pending[~done]
     return ends
 
 
-def _search_ends(letter: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    breaks = np.flatnonzero(~letter)
-    return breaks[np.searchsorted(breaks, starts)]
+def _as_words(flags: np.ndarray) -> np.ndarray:
+    """Every 8-byte window of a bool array as a little-endian uint64 (a view, unaligned)."""
+    return np.ndarray(shape=(len(flags) - 7,), dtype="<u8", buffer=flags.data, strides=(1,))
 
 
 def cut(data: bytes, starts: np.ndarray, ends: np.ndarray) -> pa.LargeBinaryArray:
