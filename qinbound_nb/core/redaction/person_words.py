@@ -69,8 +69,8 @@ def _word_ends(letter: np.ndarray, starts: np.ndarray) -> np.ndarray:
         far = at > len(letter) - 8
         if far.any():  # the last few bytes: a search, not a read past the buffer
             tail = max(len(letter) - 16, 0)
-            breaks = np.flatnonzero(~letter[tail:]) + tail
-            ends[pending[far]] = breaks[np.searchsorted(breaks, at[far])]
+            tail_breaks = np.flatnonzero(~letter[tail:]) + tail
+            ends[pending[far]] = tail_breaks[np.searchsorted(tail_breaks, at[far])]
             pending, at = pending[~far], at[~far]
             if len(pending) == 0:
                 break
