@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from hashlib import sha256
 from typing import Any
 
@@ -28,6 +29,7 @@ import numpy as np
 from qinbound_nb.core.redaction.pii_address import find_addresses
 from qinbound_nb.core.redaction.pii_batch import judge_all
 from qinbound_nb.core.redaction.pii_iban import find_ibans
+from qinbound_nb.core.redaction.pii_lines import Lines, Triggers
 from qinbound_nb.core.redaction.pii_ner import find_entities
 from qinbound_nb.core.redaction.pii_patterns import PII_KINDS, PREFILTERS, SCANNERS
 from qinbound_nb.core.redaction.pii_person import find_people
@@ -59,10 +61,16 @@ def find_pii(data: bytes, kinds: frozenset[str], ner_model: str | None = None) -
     ("25 Angela Crescent" is an address, not a person), then the entities of ``ner_model``
     (an optional spaCy pipeline, :mod:`.pii_ner`).
     """
-    found = [_found("iban", data)] if "iban" in kinds else []
-    if kinds & SCANNERS.keys():
-        found.append(_find_patterned(data, frozenset(kinds & SCANNERS.keys())))
-    found += [_found(kind, data) for kind in ("address", "person") if kind in kinds]
+    triggers = Triggers(data)  # the scanners read only the lines that can hold their values
+    found = [_on(triggers.iban_openings(), _finder("iban"), data)] if "iban" in kinds else []
+    patterned = frozenset(kinds & SCANNERS.keys())
+    numbered = triggers.numbered() if patterned or "address" in kinds else None
+    if patterned:
+        found.append(_on(numbered, partial(_find_patterned, kinds=patterned), data))
+    if "address" in kinds:
+        found.append(_on(numbered, _finder("address"), data))
+    if "person" in kinds:
+        found.append(_found("person", data))
     if ner_model and kinds & {"person", "address"}:
         starts, ends, named = find_entities(data, ner_model, kinds)
         codes = np.asarray([PII_KINDS.index(kind) for kind in named], dtype=np.int64)
@@ -73,6 +81,18 @@ def find_pii(data: bytes, kinds: frozenset[str], ner_model: str | None = None) -
 def _found(kind: str, data: bytes) -> PiiHits:
     starts, ends = FINDERS[kind](data)
     return PiiHits(starts, ends, np.full(len(starts), PII_KINDS.index(kind), dtype=np.int64))
+
+
+def _finder(kind: str) -> Callable[[bytes], PiiHits]:
+    return partial(_found, kind)
+
+
+def _on(lines: Lines | None, find: Callable[[bytes], PiiHits], data: bytes) -> PiiHits:
+    """``find`` over only ``lines`` of ``data`` (all of it when None), in ``data``'s positions."""
+    if lines is None:
+        return find(data)
+    hits = find(lines.data)
+    return PiiHits(lines.to_whole(hits.starts), lines.to_whole(hits.ends), hits.kinds)
 
 
 def _first_wins(found: list[PiiHits]) -> PiiHits:
