@@ -53,15 +53,22 @@ class PiiHits:
 FINDERS = {"iban": find_ibans, "address": find_addresses, "person": find_people}
 
 
-def find_pii(data: bytes, kinds: frozenset[str], ner_model: str | None = None) -> PiiHits:
+def find_pii(
+    data: bytes,
+    kinds: frozenset[str],
+    ner_model: str | None = None,
+    bounds: np.ndarray | None = None,
+) -> PiiHits:
     """Scan ``data`` (rows joined by ``\\n``, starting with one) for the enabled PII kinds.
 
     Where values of two kinds overlap, the first in this order stands: ``iban`` (a valid
     checksum is the strongest evidence), the five pattern kinds, ``address``, ``person``
     ("25 Angela Crescent" is an address, not a person), then the entities of ``ner_model``
-    (an optional spaCy pipeline, :mod:`.pii_ner`).
+    (an optional spaCy pipeline, :mod:`.pii_ner`). ``bounds``: where each row starts (a
+    :class:`.textbuffer.TextBuffer`'s), so the scanners read only rows that can hold their
+    values (:mod:`.pii_lines`).
     """
-    triggers = Triggers(data)  # the scanners read only the lines that can hold their values
+    triggers = Triggers(data, bounds)
     found = [_on(triggers.iban_openings(), _finder("iban"), data)] if "iban" in kinds else []
     patterned = frozenset(kinds & SCANNERS.keys())
     numbered = triggers.numbered() if patterned or "address" in kinds else None

@@ -35,59 +35,57 @@ class Lines:
 
 
 class Triggers:
-    """Where a buffer's digits, ``@``, ``:`` and IBAN openings are, and the lines they are on."""
+    """Which lines of a buffer hold a digit, ``@`` or ``:``, or an IBAN's opening."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, bounds: np.ndarray | None = None) -> None:
+        """``bounds``: where each line (or row of lines) starts, and the buffer's length;
+        by default every newline starts a line."""
         self.data = data
         self.raw = np.frombuffer(data, dtype=np.uint8)
+        if bounds is None:
+            bounds = np.flatnonzero(self.raw == 0x0A) + 1
+        self.bounds = bounds.astype(np.int64, copy=False)
 
     @cached_property
-    def _newlines(self) -> np.ndarray:
-        return np.flatnonzero(self.raw == 0x0A)
-
-    @cached_property
-    def _marks(self) -> np.ndarray:
-        """Bytes 0x30-0x40: the digits, ``:`` and ``@`` (and ``;<=>?``, harmless extras)."""
-        shifted = np.subtract(self.raw, np.uint8(0x30))
-        return np.flatnonzero(np.less(shifted, np.uint8(17), out=shifted.view(bool)))
-
-    @cached_property
-    def _digits(self) -> np.ndarray:
-        return self._marks[self.raw[self._marks] <= 0x39]
+    def _marked(self) -> np.ndarray:
+        """Bytes 0x30-0x40: the digits, ``:`` and ``@`` (``;<=>?`` come along, harmlessly)."""
+        return _within(self.raw, 0x30, 17)
 
     def numbered(self) -> Lines | None:
         """The lines with a digit, ``@`` or ``:`` (None: use the whole buffer)."""
-        return self._lines(self._marks)
+        bounds = self.bounds
+        return self._lines(np.flatnonzero(np.logical_or.reduceat(self._marked, bounds[:-1] - 1)))
 
     def iban_openings(self) -> Lines | None:
-        """The lines with two capitals, then two digits."""
-        digits = self._digits
-        digits = digits[(digits >= 2) & (digits < len(self.raw) - 1)]
+        """The lines with two capitals, then two digits (read next to each digit only)."""
         raw = self.raw
-        capital = ((raw[digits - 1] - np.uint8(0x41)) < 26) & (
+        digits = np.flatnonzero(self._marked)
+        digits = digits[(raw[digits] <= 0x39) & (digits >= 2) & (digits < len(raw) - 1)]
+        capitals = ((raw[digits - 1] - np.uint8(0x41)) < 26) & (
             (raw[digits - 2] - np.uint8(0x41)) < 26
         )
-        following = (raw[digits + 1] - np.uint8(0x30)) < 10
-        return self._lines(digits[capital & following])
+        opening = digits[capitals & ((raw[digits + 1] - np.uint8(0x30)) < 10)]
+        return self._lines(np.unique(np.searchsorted(self.bounds, opening, side="right") - 1))
 
-    def _lines(self, positions: np.ndarray) -> Lines | None:
-        newlines = self._newlines
-        picked = np.zeros(len(newlines) - 1, dtype=bool)
-        picked[np.searchsorted(newlines, positions, side="right") - 1] = True
-        chosen = np.flatnonzero(picked)
-        sizes = newlines[chosen + 1] - newlines[chosen]
-        if sizes.sum() > FULL_SHARE * len(self.raw):
+    def _lines(self, chosen: np.ndarray) -> Lines | None:
+        bounds = self.bounds
+        if (bounds[chosen + 1] - bounds[chosen]).sum() > FULL_SHARE * len(self.raw):
             return None
-        return _cut_lines(self.data, newlines, chosen)
+        return _cut_lines(self.data, bounds, chosen)
 
 
-def _cut_lines(data: bytes, newlines: np.ndarray, chosen: np.ndarray) -> Lines:
+def _within(raw: np.ndarray, low: int, span: int) -> np.ndarray:
+    """``low <= raw < low + span``, with one temporary (uint8 wrap-around)."""
+    shifted = np.subtract(raw, np.uint8(low))
+    return np.less(shifted, np.uint8(span), out=shifted.view(bool))
+
+
+def _cut_lines(data: bytes, bounds: np.ndarray, chosen: np.ndarray) -> Lines:
     """One Arrow ``take`` of the chosen lines (each with its newline) into a new buffer."""
-    offsets = (newlines + 1).astype(np.int64)
     pieces = pa.LargeBinaryArray.from_buffers(
-        pa.large_binary(), len(offsets) - 1, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+        pa.large_binary(), len(bounds) - 1, [None, pa.py_buffer(bounds), pa.py_buffer(data)]
     )
     taken = pieces.take(pa.array(chosen))
-    taken_offsets = np.frombuffer(taken.buffers()[1], dtype=np.int64)[: len(chosen) + 1]
-    body = taken.buffers()[2][: int(taken_offsets[-1])].to_pybytes() if len(chosen) else b""
-    return Lines(b"\n" + body, taken_offsets[:-1] + 1, offsets[chosen])
+    offsets = np.frombuffer(taken.buffers()[1], dtype=np.int64)[: len(chosen) + 1]
+    body = memoryview(taken.buffers()[2])[: int(offsets[-1])] if len(chosen) else b""
+    return Lines(b"\n" + body, offsets[:-1] + 1, bounds[chosen])
