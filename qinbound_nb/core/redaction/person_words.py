@@ -15,6 +15,7 @@ from functools import lru_cache
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from numpy.lib.stride_tricks import sliding_window_view
 
 _UPPER_2BYTE = np.array([chr(point).isupper() for point in range(0x800)], dtype=bool)
 _LETTER_2BYTE = np.array([chr(point).isalpha() for point in range(0x800)], dtype=bool)
@@ -58,36 +59,28 @@ def _below(raw: np.ndarray, low: int, span: int) -> np.ndarray:
     return np.less(shifted, np.uint8(span), out=shifted.view(bool))
 
 
-def _word_ends(letter: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """The first non-letter at or after each start, eight bytes at a time: the letter flags
-    (0 or 1 per byte) are read as one little-endian 64-bit word per start, and the lowest
-    byte that is 0 is the end (the buffer ends with a newline, so every word ends)."""
+def _word_ends(letter: np.ndarray, starts: np.ndarray, width: int = 16) -> np.ndarray:
+    """The first non-letter at or after each start, ``width`` bytes at a time: most words
+    end in the first window, the longer ones go round again (the buffer ends with a
+    newline, so every word ends)."""
     ends = starts.astype(np.int64, copy=True)
     pending = np.arange(len(starts))
     while len(pending):
         at = ends[pending]
-        far = at > len(letter) - 8
-        if far.any():  # the last few bytes: a search, not a read past the buffer
-            tail = max(len(letter) - 16, 0)
-            tail_breaks = np.flatnonzero(~letter[tail:]) + tail
-            ends[pending[far]] = tail_breaks[np.searchsorted(tail_breaks, at[far])]
+        far = at > len(letter) - width
+        if far.any():  # the last few bytes: a search, not a window past the buffer's end
+            tail = max(len(letter) - 2 * width, 0)
+            breaks = np.flatnonzero(~letter[tail:]) + tail
+            ends[pending[far]] = breaks[np.searchsorted(breaks, at[far])]
             pending, at = pending[~far], at[~far]
             if len(pending) == 0:
                 break
-        flags = _as_words(letter)[at]
-        breaks = ~flags & np.uint64(0x0101010101010101)
-        lowest = breaks & (~breaks + np.uint64(1))
-        done = breaks != 0
-        _, exponent = np.frexp(lowest[done].astype(np.float64))
-        ends[pending[done]] = at[done] + (exponent - 1) // 8
-        ends[pending[~done]] = at[~done] + 8
-        pending = pending[~done]
+        windows = sliding_window_view(letter, width)[at]
+        offsets = np.argmin(windows, axis=1)
+        ended = ~windows[np.arange(len(at)), offsets]
+        ends[pending] = at + np.where(ended, offsets, width)
+        pending = pending[~ended]
     return ends
-
-
-def _as_words(flags: np.ndarray) -> np.ndarray:
-    """Every 8-byte window of a bool array as a little-endian uint64 (a view, unaligned)."""
-    return np.ndarray(shape=(len(flags) - 7,), dtype="<u8", buffer=flags.data, strides=(1,))
 
 
 def cut(data: bytes, starts: np.ndarray, ends: np.ndarray) -> pa.LargeBinaryArray:
