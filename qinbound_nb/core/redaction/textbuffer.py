@@ -37,7 +37,7 @@ class TextBuffer:
         offsets = np.frombuffer(joined.buffers()[1], dtype=np.int64)
         offsets = offsets[joined.offset : joined.offset + len(rows) + 1]
         body = joined.buffers()[2].slice(int(offsets[0]), int(offsets[-1] - offsets[0]))
-        return cls(b"\n" + body.to_pybytes(), offsets - offsets[0] + 1)
+        return cls(b"\n" + memoryview(body), offsets - offsets[0] + 1)
 
     def __len__(self) -> int:
         return len(self.bounds) - 1
