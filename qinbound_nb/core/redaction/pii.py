@@ -33,7 +33,7 @@ from qinbound_nb.core.redaction.pii_lines import Lines, Triggers
 from qinbound_nb.core.redaction.pii_ner import find_entities
 from qinbound_nb.core.redaction.pii_patterns import PII_KINDS, PREFILTERS, SCANNERS
 from qinbound_nb.core.redaction.pii_person import find_people
-from qinbound_nb.core.redaction.re2scan import match_spans as _match_spans
+from qinbound_nb.core.redaction.re2scan import match_array
 from qinbound_nb.job.vocab import MaskStyle, PiiKind
 
 __all__ = ["PII_KINDS", "PREFILTERS", "PiiHits", "find_pii", "normalize", "pii_token"]
@@ -120,10 +120,7 @@ def _first_wins(found: list[PiiHits]) -> PiiHits:
 
 def _find_patterned(data: bytes, kinds: frozenset[str]) -> PiiHits:
     """The five pattern kinds: one RE2 scan, then the batch checks."""
-    spans = np.fromiter(
-        (position for span in _match_spans(_scanner(kinds), data) for position in span),
-        dtype=np.int64,
-    ).reshape(-1, 2)
+    spans = match_array(_scanner(kinds), data)
     starts = spans[:, 0] + 1  # the consumed left-boundary byte
     codes, ends = judge_all(data, starts, spans[:, 1])
     # shapes tell kinds apart, so only enabled kinds come back; keep it so if a pattern changes
