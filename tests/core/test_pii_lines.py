@@ -5,10 +5,12 @@ from __future__ import annotations
 import random
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from qinbound_nb.core.redaction import pii
 from qinbound_nb.core.redaction.pii_lines import Triggers
+from qinbound_nb.core.redaction.textbuffer import TextBuffer
 
 QUIET = ["the staff were friendly", "Die Lieferung war pünktlich.", "Merci à Sophie", "ok"]
 LOUD = [
@@ -65,3 +67,13 @@ def test_no_trigger_leaves_an_empty_buffer() -> None:
     lines = Triggers(joined(QUIET)).iban_openings()
     assert lines is not None and lines.data == b"\n"
     assert len(pii.find_pii(joined(QUIET), frozenset({"iban", "address"})).starts) == 0
+
+
+def test_a_buffers_shared_indexes_change_nothing() -> None:
+    lines = [random.Random(9).choice(QUIET + LOUD) for _ in range(300)]
+    buffer = TextBuffer.from_arrow(pa.array(lines, pa.large_string()))
+    kinds = frozenset(pii.PII_KINDS)
+    shared, alone = pii.find_pii(buffer.data, kinds, None, buffer), pii.find_pii(buffer.data, kinds)
+    assert len(shared.starts) > 0
+    for name in ("starts", "ends", "kinds"):
+        np.testing.assert_array_equal(getattr(shared, name), getattr(alone, name))

@@ -29,14 +29,18 @@ class TokenTable:
     ends: np.ndarray
 
 
-def capitalised_words(raw: np.ndarray) -> TokenTable:
+def capitalised_words(
+    raw: np.ndarray, high: np.ndarray | None = None, capitals: np.ndarray | None = None
+) -> TokenTable:
     """Every capitalised word of ``raw`` (the buffer's bytes; it starts and ends with a newline).
 
     Only two passes look at every byte (letters, capitals); the rest works on the capitals
-    and the bytes next to them.
+    and the bytes next to them. ``high`` and ``capitals``: where the bytes >= 0x80 and A-Z
+    are, when the caller has them already.
     """
-    letter, leads = _letters(raw)
-    capitals = np.flatnonzero(_below(raw, 0x41, 26))  # ASCII capitals, upper case already
+    letter, leads = _letters(raw, np.flatnonzero(raw >= 0x80) if high is None else high)
+    if capitals is None:  # ASCII capitals, upper case already
+        capitals = np.flatnonzero(_below(raw, 0x41, 26))
     leads = leads[_UPPER_2BYTE[_point(raw, leads)]]
     candidates = np.sort(np.concatenate([capitals, leads]))
     candidates = candidates[candidates > 0]
@@ -96,12 +100,11 @@ def cut(data: bytes, starts: np.ndarray, ends: np.ndarray) -> pa.LargeBinaryArra
     return pieces.take(pa.array(np.arange(0, 2 * count - 1, 2)))
 
 
-def _letters(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _letters(raw: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """ASCII letters, and every byte of a multi-byte character that is a letter; and where
-    the two-byte characters start."""
+    the two-byte characters start (judged among the bytes >= 0x80, at ``high``, only)."""
     # uint8 arithmetic, not a 256-entry table: indexing by a byte array widens every byte
     letter = _below(np.bitwise_or(raw, np.uint8(0x20)), 0x61, 26)
-    high = np.flatnonzero(raw >= 0x80)  # one pass; the lead bytes are judged among these only
     lead = raw[high]
     lead2 = high[(lead >= 0xC0) & (lead < 0xE0) & (high < len(raw) - 1)]
     alpha = _LETTER_2BYTE[_point(raw, lead2)]

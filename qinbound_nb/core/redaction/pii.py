@@ -34,6 +34,7 @@ from qinbound_nb.core.redaction.pii_ner import find_entities
 from qinbound_nb.core.redaction.pii_patterns import PII_KINDS, PREFILTERS, SCANNERS
 from qinbound_nb.core.redaction.pii_person import find_people
 from qinbound_nb.core.redaction.re2scan import match_array
+from qinbound_nb.core.redaction.textbuffer import TextBuffer
 from qinbound_nb.job.vocab import MaskStyle, PiiKind
 
 __all__ = ["PII_KINDS", "PREFILTERS", "PiiHits", "find_pii", "normalize", "pii_token"]
@@ -51,24 +52,29 @@ class PiiHits:
 
 
 FINDERS = {"iban": find_ibans, "address": find_addresses, "person": find_people}
+PERSON = PII_KINDS.index(PiiKind.PERSON)
 
 
 def find_pii(
     data: bytes,
     kinds: frozenset[str],
     ner_model: str | None = None,
-    bounds: np.ndarray | None = None,
+    buffer: TextBuffer | None = None,
 ) -> PiiHits:
     """Scan ``data`` (rows joined by ``\\n``, starting with one) for the enabled PII kinds.
 
     Where values of two kinds overlap, the first in this order stands: ``iban`` (a valid
     checksum is the strongest evidence), the five pattern kinds, ``address``, ``person``
     ("25 Angela Crescent" is an address, not a person), then the entities of ``ner_model``
-    (an optional spaCy pipeline, :mod:`.pii_ner`). ``bounds``: where each row starts (a
-    :class:`.textbuffer.TextBuffer`'s), so the scanners read only rows that can hold their
-    values (:mod:`.pii_lines`).
+    (an optional spaCy pipeline, :mod:`.pii_ner`). ``buffer``: the
+    :class:`.textbuffer.TextBuffer` whose ``data`` this is, so the scanners read only rows
+    that can hold their values (:mod:`.pii_lines`) and the detectors share its byte indexes.
     """
-    triggers = Triggers(data, bounds)
+    if buffer is None:
+        triggers, people = Triggers(data), find_people
+    else:
+        triggers = Triggers(data, buffer.bounds, buffer.ascii_capitals)
+        people = partial(find_people, high=buffer.high_bytes, capitals=buffer.ascii_capitals)
     found = [_on(triggers.iban_openings(), _finder("iban"), data)] if "iban" in kinds else []
     patterned = frozenset(kinds & SCANNERS.keys())
     numbered = triggers.numbered() if patterned or "address" in kinds else None
@@ -77,7 +83,8 @@ def find_pii(
     if "address" in kinds:
         found.append(_on(numbered, _finder("address"), data))
     if "person" in kinds:
-        found.append(_found("person", data))
+        starts, ends = people(data)
+        found.append(PiiHits(starts, ends, np.full(len(starts), PERSON, dtype=np.int64)))
     if ner_model and kinds & {"person", "address"}:
         starts, ends, named = find_entities(data, ner_model, kinds)
         codes = np.asarray([PII_KINDS.index(kind) for kind in named], dtype=np.int64)

@@ -37,14 +37,19 @@ class Lines:
 class Triggers:
     """Which lines of a buffer hold a digit, ``@`` or ``:``, or an IBAN's opening."""
 
-    def __init__(self, data: bytes, bounds: np.ndarray | None = None) -> None:
-        """``bounds``: where each line (or row of lines) starts, and the buffer's length;
-        by default every newline starts a line."""
+    def __init__(
+        self, data: bytes, bounds: np.ndarray | None = None, capitals: np.ndarray | None = None
+    ) -> None:
+        """``bounds``: where each line (or row of lines) starts, and the buffer's length
+        (by default every newline starts a line); ``capitals``: where the bytes A-Z are."""
         self.data = data
         self.raw = np.frombuffer(data, dtype=np.uint8)
         if bounds is None:
             bounds = np.flatnonzero(self.raw == 0x0A) + 1
+        if capitals is None:
+            capitals = np.flatnonzero(_within(self.raw, 0x41, 26))
         self.bounds = bounds.astype(np.int64, copy=False)
+        self.capitals = capitals
 
     @cached_property
     def _marked(self) -> np.ndarray:
@@ -57,14 +62,14 @@ class Triggers:
         return self._lines(np.flatnonzero(np.logical_or.reduceat(self._marked, bounds[:-1] - 1)))
 
     def iban_openings(self) -> Lines | None:
-        """The lines with two capitals, then two digits (read next to each digit only)."""
+        """The lines with two capitals, then two digits (read next to each capital only)."""
         raw = self.raw
-        digits = np.flatnonzero(self._marked)
-        digits = digits[(raw[digits] <= 0x39) & (digits >= 2) & (digits < len(raw) - 1)]
-        capitals = ((raw[digits - 1] - np.uint8(0x41)) < 26) & (
-            (raw[digits - 2] - np.uint8(0x41)) < 26
+        first = self.capitals[self.capitals < len(raw) - 3]
+        following = ((raw[first + 1] - np.uint8(0x41)) < 26) & (
+            (raw[first + 2] - np.uint8(0x30)) < 10
         )
-        opening = digits[capitals & ((raw[digits + 1] - np.uint8(0x30)) < 10)]
+        first = first[following]
+        opening = first[(raw[first + 3] - np.uint8(0x30)) < 10]
         return self._lines(np.unique(np.searchsorted(self.bounds, opening, side="right") - 1))
 
     def _lines(self, chosen: np.ndarray) -> Lines | None:

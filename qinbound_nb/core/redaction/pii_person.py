@@ -62,10 +62,13 @@ def _lexicon() -> tuple[pa.Array, np.ndarray]:
     return words, np.fromiter(classes.values(), dtype=np.int8, count=len(classes))
 
 
-def find_people(data: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end byte offsets of every person's name in ``data``."""
+def find_people(
+    data: bytes, high: np.ndarray | None = None, capitals: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end byte offsets of every person's name in ``data`` (``high``,
+    ``capitals``: where its bytes >= 0x80 and A-Z are, when known)."""
     raw = np.frombuffer(data, dtype=np.uint8)
-    words = capitalised_words(raw)
+    words = capitalised_words(raw, high, capitals)
     if len(words.starts) == 0:
         return words.starts, words.ends
     kinds = _classes(data, words)

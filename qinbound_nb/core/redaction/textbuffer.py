@@ -68,10 +68,20 @@ class TextBuffer:
         return local - (before - np.searchsorted(continuation, self.bounds[rows]))
 
     @cached_property
+    def high_bytes(self) -> np.ndarray:
+        """Where the bytes >= 0x80 sit (the detectors and the offsets share this pass)."""
+        return np.flatnonzero(np.frombuffer(self.data, dtype=np.uint8) >= 0x80)
+
+    @cached_property
+    def ascii_capitals(self) -> np.ndarray:
+        """Where the bytes A-Z sit (the IBAN and person detectors share this pass)."""
+        shifted = np.subtract(np.frombuffer(self.data, dtype=np.uint8), np.uint8(0x41))
+        return np.flatnonzero(np.less(shifted, np.uint8(26), out=shifted.view(bool)))
+
+    @cached_property
     def _continuation_bytes(self) -> np.ndarray:
         """Where UTF-8 continuation bytes sit (few in most text, so a search beats a cumsum)."""
-        raw = np.frombuffer(self.data, dtype=np.uint8)
-        high = np.flatnonzero(raw >= 0x80)  # one pass over the buffer, then only these
+        raw, high = np.frombuffer(self.data, dtype=np.uint8), self.high_bytes
         return high[(raw[high] & 0xC0) == 0x80]
 
 
