@@ -104,7 +104,9 @@ def _letters(raw: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     """ASCII letters, and every byte of a multi-byte character that is a letter; and where
     the two-byte characters start (judged among the bytes >= 0x80, at ``high``, only)."""
     # uint8 arithmetic, not a 256-entry table: indexing by a byte array widens every byte
-    letter = _below(np.bitwise_or(raw, np.uint8(0x20)), 0x61, 26)
+    folded = np.bitwise_or(raw, np.uint8(0x20))  # one temporary, reused in place
+    np.subtract(folded, np.uint8(0x61), out=folded)
+    letter = np.less(folded, np.uint8(26), out=folded.view(bool))
     lead = raw[high]
     lead2 = high[(lead >= 0xC0) & (lead < 0xE0) & (high < len(raw) - 1)]
     alpha = _LETTER_2BYTE[_point(raw, lead2)]
