@@ -70,11 +70,7 @@ def find_pii(
     :class:`.textbuffer.TextBuffer` whose ``data`` this is, so the scanners read only rows
     that can hold their values (:mod:`.pii_lines`) and the detectors share its byte indexes.
     """
-    if buffer is None:
-        triggers, people = Triggers(data), find_people
-    else:
-        triggers = Triggers(data, buffer.bounds, buffer.ascii_capitals)
-        people = partial(find_people, high=buffer.high_bytes, capitals=buffer.ascii_capitals)
+    triggers = Triggers(data, buffer)
     found = [_on(triggers.iban_openings(), _finder("iban"), data)] if "iban" in kinds else []
     patterned = frozenset(kinds & SCANNERS.keys())
     numbered = triggers.numbered() if patterned or "address" in kinds else None
@@ -83,7 +79,8 @@ def find_pii(
     if "address" in kinds:
         found.append(_on(numbered, _finder("address"), data))
     if "person" in kinds:
-        starts, ends = people(data)
+        shared = (buffer.high_bytes, buffer.ascii_capitals) if buffer is not None else (None, None)
+        starts, ends = find_people(data, *shared)
         found.append(PiiHits(starts, ends, np.full(len(starts), PERSON, dtype=np.int64)))
     if ner_model and kinds & {"person", "address"}:
         starts, ends, named = find_entities(data, ner_model, kinds)

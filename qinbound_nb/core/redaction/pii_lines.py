@@ -15,6 +15,8 @@ from functools import cached_property
 import numpy as np
 import pyarrow as pa
 
+from qinbound_nb.core.redaction.textbuffer import TextBuffer
+
 FULL_SHARE = 0.8  # a subset holding more of the bytes than this is not worth the copy
 
 
@@ -37,19 +39,23 @@ class Lines:
 class Triggers:
     """Which lines of a buffer hold a digit, ``@`` or ``:``, or an IBAN's opening."""
 
-    def __init__(
-        self, data: bytes, bounds: np.ndarray | None = None, capitals: np.ndarray | None = None
-    ) -> None:
-        """``bounds``: where each line (or row of lines) starts, and the buffer's length
-        (by default every newline starts a line); ``capitals``: where the bytes A-Z are."""
+    def __init__(self, data: bytes, buffer: TextBuffer | None = None) -> None:
+        """``buffer``: the :class:`.textbuffer.TextBuffer` whose ``data`` this is (its rows
+        and byte indexes are used); without it every newline starts a line."""
         self.data = data
         self.raw = np.frombuffer(data, dtype=np.uint8)
-        if bounds is None:
-            bounds = np.flatnonzero(self.raw == 0x0A) + 1
-        if capitals is None:
-            capitals = np.flatnonzero(_within(self.raw, 0x41, 26))
-        self.bounds = bounds.astype(np.int64, copy=False)
-        self.capitals = capitals
+        self.buffer = buffer
+        if buffer is None:
+            self.bounds = np.flatnonzero(self.raw == 0x0A) + 1
+        else:
+            self.bounds = buffer.bounds.astype(np.int64, copy=False)
+
+    @cached_property
+    def capitals(self) -> np.ndarray:
+        """Where the bytes A-Z are (the buffer's own index when there is one)."""
+        if self.buffer is not None:
+            return self.buffer.ascii_capitals
+        return np.flatnonzero(_within(self.raw, 0x41, 26))
 
     @cached_property
     def _marked(self) -> np.ndarray:
