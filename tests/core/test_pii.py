@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from qinbound_nb.core.redaction import pii, pii_batch, pii_judge
+from qinbound_nb.core.redaction import pii, pii_batch, pii_judge, re2scan
 from qinbound_nb.core.redaction.redact import RedactionRules, redact
 
 ALL_KINDS = ("email", "phone", "credit_card", "ssn", "ip")
@@ -127,9 +127,11 @@ def test_the_fast_scan_path_agrees_with_public_finditer() -> None:
 
     texts = [c["text"] for c in json.loads(SAMPLE.read_text())]
     data = ("\n" + "\n".join(texts) + "\n").encode()
-    fast = list(pii._match_spans(regex, data))
+    fast = list(re2scan.match_spans(regex, data))
     assert len(fast) == 292
-    assert list(pii._match_spans(PublicOnly(), data)) == fast
+    assert list(re2scan.match_spans(PublicOnly(), data)) == fast
+    assert re2scan.match_array(regex, data).tolist() == [list(span) for span in fast]
+    assert re2scan.match_array(PublicOnly(), data).tolist() == [list(span) for span in fast]
 
 
 # Pieces that build every shape the detectors weigh: grouped digits, dots, colons, zones,
@@ -144,7 +146,7 @@ PIECES = [
 
 
 def _candidates(data: bytes) -> tuple[np.ndarray, np.ndarray]:
-    spans = list(pii._match_spans(pii._scanner(frozenset(ALL_KINDS)), data))
+    spans = list(re2scan.match_spans(pii._scanner(frozenset(ALL_KINDS)), data))
     table = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
     return table[:, 0] + 1, table[:, 1]
 

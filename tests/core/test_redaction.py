@@ -242,3 +242,26 @@ def test_spans_always_rebuild_the_input(rows: list[str | None]) -> None:
         assert rebuild_input(result.text[label], spans, original) == original
         assert "a@b.com" not in result.text[label] and "123-4567" not in result.text[label]
     assert int(np.sum(list(result.counts.values()))) >= len(result.spans)
+
+
+@pytest.mark.parametrize("mask", ["█▓", "", "[X]"])
+def test_span_offsets_count_characters_around_non_ascii_replacements(mask: str) -> None:
+    texts = [
+        "Müller paid 4111 1111 1111 1111 at the café, ssn 123-45-6789 — merci Łukasz Kowalski",
+        "the Straße: mail jan@example.com, then the Müller café",
+        "日本 the end 😀 call +44 20 7946 0958",
+    ]
+    rules = make_rules(
+        substitutions="Müller : Мюллер\nthe : ðe\ncafé : caf",
+        pii=("email", "phone", "credit_card", "ssn", "person"),
+        mask=mask,
+    )
+    result = redact(pd.Series(texts), rules)
+    assert len(result.spans) >= 9
+    for row, original in enumerate(texts):
+        output = str(result.text[row])
+        spans = result.spans[result.spans.row == row]
+        assert rebuild_input(output, spans, original) == original
+        for span in spans.itertuples():
+            expected = {"Мюллер", "ðe", "caf"} if span.kind == "substitution" else {mask}
+            assert output[span.start : span.end] in expected

@@ -48,6 +48,7 @@ GAP_REACH = max(len(joiner) for joiner in JOINERS) + 1  # the longest title gap:
 NO_CUE, WEAK_CUE, STRONG_CUE = range(3)
 CUE_REACH = 32  # bytes before a name a cue and its spaces must fit in
 SENTENCE_ENDS = frozenset(b'.!?:;\n"\x93\x9c\xbb(*-')
+_SENTENCE_END_TABLE = np.isin(np.arange(256), list(SENTENCE_ENDS))
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,10 @@ class Runs:
         """For each run start: STRONG_CUE, WEAK_CUE or NO_CUE, read from the bytes before it
         (a cue ends one or more spaces before a name), all windows in one Arrow call each."""
         found = np.zeros(len(starts), dtype=np.int8)
-        spaced = np.flatnonzero(self.raw[starts - 1] == 0x20)
+        # a cue ends in a letter, then "," or ":" may come, then the spaces: "... . Sarah" has none
+        before = self.raw[np.maximum(starts - 2, 0)]
+        may_cue = is_letter_byte(before) | (before == 0x2C) | (before == 0x3A) | (before == 0x20)
+        spaced = np.flatnonzero((self.raw[starts - 1] == 0x20) & may_cue)
         texts = self._windows_before(starts[spaced])
         strong = found_in(texts, _cue_pattern(lexicon.CUES))
         found[spaced[strong]] = STRONG_CUE
@@ -200,7 +204,7 @@ class Runs:
         blank = (back == 0x20) | (back == 0x09)
         first_solid = np.argmax(~blank, axis=1)
         before = back[np.arange(len(starts)), first_solid]
-        return np.isin(before, list(SENTENCE_ENDS))
+        return _SENTENCE_END_TABLE[before]
 
     def _previous_words(self, starts: np.ndarray) -> pa.Array:
         """The lower-case word before each run start when one space stands between."""

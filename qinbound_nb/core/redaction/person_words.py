@@ -15,6 +15,7 @@ from functools import lru_cache
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from numpy.lib.stride_tricks import sliding_window_view
 
 _UPPER_2BYTE = np.array([chr(point).isupper() for point in range(0x800)], dtype=bool)
 _LETTER_2BYTE = np.array([chr(point).isalpha() for point in range(0x800)], dtype=bool)
@@ -28,24 +29,62 @@ class TokenTable:
     ends: np.ndarray
 
 
-def capitalised_words(raw: np.ndarray) -> TokenTable:
-    """Every capitalised word of ``raw`` (the buffer's bytes; it starts and ends with a newline)."""
-    letter, leads = _letters(raw)
-    middle = raw[1:-1]
-    joiners = np.flatnonzero((middle == 0x27) | (middle == 0x2D)) + 1
-    inside = letter[joiners - 1] & _upper_at(raw, joiners + 1)
-    letter[joiners[inside]] = True
-    # a capitalised word starts where a capital (or a two-byte lead) follows a non-letter
-    capitals = np.flatnonzero(((raw[1:] - np.uint8(0x41)) < 26) & ~letter[:-1]) + 1
-    leads = leads[(leads > 0) & ~letter[leads - 1]]
-    starts = np.sort(np.concatenate([capitals, leads]))
-    starts = starts[_upper_at(raw, starts)]
-    breaks = np.flatnonzero(~letter)  # the buffer ends with a newline: every word ends
-    ends = breaks[np.searchsorted(breaks, starts)]
+def capitalised_words(
+    raw: np.ndarray, high: np.ndarray | None = None, capitals: np.ndarray | None = None
+) -> TokenTable:
+    """Every capitalised word of ``raw`` (the buffer's bytes; it starts and ends with a newline).
+
+    Only two passes look at every byte (letters, capitals); the rest works on the capitals
+    and the bytes next to them. ``high`` and ``capitals``: where the bytes >= 0x80 and A-Z
+    are, when the caller has them already.
+    """
+    letter, leads = _letters(raw, np.flatnonzero(raw >= 0x80) if high is None else high)
+    if capitals is None:  # ASCII capitals, upper case already
+        capitals = np.flatnonzero(_below(raw, 0x41, 26))
+    leads = leads[_UPPER_2BYTE[_point(raw, leads)]]
+    candidates = np.sort(np.concatenate([capitals, leads]))
+    candidates = candidates[candidates > 0]
+    # an apostrophe or hyphen inside a word joins it to the capital after it ("O'Neill")
+    before = candidates - 1
+    joined = (before >= 1) & ((raw[before] == 0x27) | (raw[before] == 0x2D))
+    joined[joined] = letter[before[joined] - 1]
+    letter[before[joined]] = True
+    starts = candidates[~joined & ~letter[before]]
+    ends = _word_ends(letter, starts)
     first_size = np.where(raw[starts] >= 0xC0, 2, 1)
     second = np.minimum(starts + first_size, len(raw) - 1)
     capital = (second >= ends) | ~_upper_at(raw, second)
     return TokenTable(starts[capital].astype(np.int64), ends[capital].astype(np.int64))
+
+
+def _below(raw: np.ndarray, low: int, span: int) -> np.ndarray:
+    """``low <= raw < low + span`` with one uint8 temporary (wrap-around arithmetic)."""
+    shifted = np.subtract(raw, np.uint8(low))
+    return np.less(shifted, np.uint8(span), out=shifted.view(bool))
+
+
+def _word_ends(letter: np.ndarray, starts: np.ndarray, width: int = 16) -> np.ndarray:
+    """The first non-letter at or after each start, ``width`` bytes at a time: most words
+    end in the first window, the longer ones go round again (the buffer ends with a
+    newline, so every word ends)."""
+    ends = starts.astype(np.int64, copy=True)
+    pending = np.arange(len(starts))
+    while len(pending):
+        at = ends[pending]
+        far = at > len(letter) - width
+        if far.any():  # the last few bytes: a search, not a window past the buffer's end
+            tail = max(len(letter) - 2 * width, 0)
+            breaks = np.flatnonzero(~letter[tail:]) + tail
+            ends[pending[far]] = breaks[np.searchsorted(breaks, at[far])]
+            pending, at = pending[~far], at[~far]
+            if len(pending) == 0:
+                break
+        windows = sliding_window_view(letter, width)[at]
+        offsets = np.argmin(windows, axis=1)
+        ended = ~windows[np.arange(len(at)), offsets]
+        ends[pending] = at + np.where(ended, offsets, width)
+        pending = pending[~ended]
+    return ends
 
 
 def cut(data: bytes, starts: np.ndarray, ends: np.ndarray) -> pa.LargeBinaryArray:
@@ -61,12 +100,13 @@ def cut(data: bytes, starts: np.ndarray, ends: np.ndarray) -> pa.LargeBinaryArra
     return pieces.take(pa.array(np.arange(0, 2 * count - 1, 2)))
 
 
-def _letters(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _letters(raw: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """ASCII letters, and every byte of a multi-byte character that is a letter; and where
-    the two-byte characters start."""
+    the two-byte characters start (judged among the bytes >= 0x80, at ``high``, only)."""
     # uint8 arithmetic, not a 256-entry table: indexing by a byte array widens every byte
-    letter = ((raw | np.uint8(0x20)) - np.uint8(0x61)) < 26
-    high = np.flatnonzero(raw >= 0x80)  # one pass; the lead bytes are judged among these only
+    folded = np.bitwise_or(raw, np.uint8(0x20))  # one temporary, reused in place
+    np.subtract(folded, np.uint8(0x61), out=folded)
+    letter = np.less(folded, np.uint8(26), out=folded.view(bool))
     lead = raw[high]
     lead2 = high[(lead >= 0xC0) & (lead < 0xE0) & (high < len(raw) - 1)]
     alpha = _LETTER_2BYTE[_point(raw, lead2)]

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from hashlib import sha256
 from typing import Any
 
@@ -28,10 +29,12 @@ import numpy as np
 from qinbound_nb.core.redaction.pii_address import find_addresses
 from qinbound_nb.core.redaction.pii_batch import judge_all
 from qinbound_nb.core.redaction.pii_iban import find_ibans
+from qinbound_nb.core.redaction.pii_lines import Lines, Triggers
 from qinbound_nb.core.redaction.pii_ner import find_entities
 from qinbound_nb.core.redaction.pii_patterns import PII_KINDS, PREFILTERS, SCANNERS
 from qinbound_nb.core.redaction.pii_person import find_people
-from qinbound_nb.core.redaction.re2scan import match_spans as _match_spans
+from qinbound_nb.core.redaction.re2scan import match_array
+from qinbound_nb.core.redaction.textbuffer import TextBuffer
 from qinbound_nb.job.vocab import MaskStyle, PiiKind
 
 __all__ = ["PII_KINDS", "PREFILTERS", "PiiHits", "find_pii", "normalize", "pii_token"]
@@ -49,20 +52,36 @@ class PiiHits:
 
 
 FINDERS = {"iban": find_ibans, "address": find_addresses, "person": find_people}
+PERSON = PII_KINDS.index(PiiKind.PERSON)
 
 
-def find_pii(data: bytes, kinds: frozenset[str], ner_model: str | None = None) -> PiiHits:
+def find_pii(
+    data: bytes,
+    kinds: frozenset[str],
+    ner_model: str | None = None,
+    buffer: TextBuffer | None = None,
+) -> PiiHits:
     """Scan ``data`` (rows joined by ``\\n``, starting with one) for the enabled PII kinds.
 
     Where values of two kinds overlap, the first in this order stands: ``iban`` (a valid
     checksum is the strongest evidence), the five pattern kinds, ``address``, ``person``
     ("25 Angela Crescent" is an address, not a person), then the entities of ``ner_model``
-    (an optional spaCy pipeline, :mod:`.pii_ner`).
+    (an optional spaCy pipeline, :mod:`.pii_ner`). ``buffer``: the
+    :class:`.textbuffer.TextBuffer` whose ``data`` this is, so the scanners read only rows
+    that can hold their values (:mod:`.pii_lines`) and the detectors share its byte indexes.
     """
-    found = [_found("iban", data)] if "iban" in kinds else []
-    if kinds & SCANNERS.keys():
-        found.append(_find_patterned(data, frozenset(kinds & SCANNERS.keys())))
-    found += [_found(kind, data) for kind in ("address", "person") if kind in kinds]
+    triggers = Triggers(data, buffer)
+    found = [_on(triggers.iban_openings(), _finder("iban"), data)] if "iban" in kinds else []
+    patterned = frozenset(kinds & SCANNERS.keys())
+    numbered = triggers.numbered() if patterned or "address" in kinds else None
+    if patterned:
+        found.append(_on(numbered, partial(_find_patterned, kinds=patterned), data))
+    if "address" in kinds:
+        found.append(_on(numbered, _finder("address"), data))
+    if "person" in kinds:
+        shared = (buffer.high_bytes, buffer.ascii_capitals) if buffer is not None else (None, None)
+        starts, ends = find_people(data, *shared)
+        found.append(PiiHits(starts, ends, np.full(len(starts), PERSON, dtype=np.int64)))
     if ner_model and kinds & {"person", "address"}:
         starts, ends, named = find_entities(data, ner_model, kinds)
         codes = np.asarray([PII_KINDS.index(kind) for kind in named], dtype=np.int64)
@@ -73,6 +92,18 @@ def find_pii(data: bytes, kinds: frozenset[str], ner_model: str | None = None) -
 def _found(kind: str, data: bytes) -> PiiHits:
     starts, ends = FINDERS[kind](data)
     return PiiHits(starts, ends, np.full(len(starts), PII_KINDS.index(kind), dtype=np.int64))
+
+
+def _finder(kind: str) -> Callable[[bytes], PiiHits]:
+    return partial(_found, kind)
+
+
+def _on(lines: Lines | None, find: Callable[[bytes], PiiHits], data: bytes) -> PiiHits:
+    """``find`` over only ``lines`` of ``data`` (all of it when None), in ``data``'s positions."""
+    if lines is None:
+        return find(data)
+    hits = find(lines.data)
+    return PiiHits(lines.to_whole(hits.starts), lines.to_whole(hits.ends), hits.kinds)
 
 
 def _first_wins(found: list[PiiHits]) -> PiiHits:
@@ -93,10 +124,7 @@ def _first_wins(found: list[PiiHits]) -> PiiHits:
 
 def _find_patterned(data: bytes, kinds: frozenset[str]) -> PiiHits:
     """The five pattern kinds: one RE2 scan, then the batch checks."""
-    spans = np.fromiter(
-        (position for span in _match_spans(_scanner(kinds), data) for position in span),
-        dtype=np.int64,
-    ).reshape(-1, 2)
+    spans = match_array(_scanner(kinds), data)
     starts = spans[:, 0] + 1  # the consumed left-boundary byte
     codes, ends = judge_all(data, starts, spans[:, 1])
     # shapes tell kinds apart, so only enabled kinds come back; keep it so if a pattern changes

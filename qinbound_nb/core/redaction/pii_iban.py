@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from qinbound_nb.core.redaction.re2scan import match_spans
+from qinbound_nb.core.redaction.re2scan import match_array
 
 # ISO 13616 registry: country code -> IBAN length.
 _REGISTRY = (
@@ -43,9 +43,7 @@ _TO_DIGITS = {code: str(int(chr(code), 36)) for code in b"0123456789ABCDEFGHIJKL
 
 def find_ibans(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Start and end byte offsets of every valid IBAN in ``data`` (rows joined by newlines)."""
-    spans = np.fromiter(
-        (position for span in match_spans(_scanner(), data) for position in span), np.int64
-    ).reshape(-1, 2)
+    spans = match_array(_scanner(), data)
     starts = spans[:, 0] + 1  # the consumed left-boundary byte
     ends, valid = _judge(np.frombuffer(data, dtype=np.uint8), starts, spans[:, 1])
     return starts[valid], ends[valid]

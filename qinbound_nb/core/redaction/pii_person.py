@@ -62,15 +62,35 @@ def _lexicon() -> tuple[pa.Array, np.ndarray]:
     return words, np.fromiter(classes.values(), dtype=np.int8, count=len(classes))
 
 
-def find_people(data: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end byte offsets of every person's name in ``data``."""
+def find_people(
+    data: bytes, high: np.ndarray | None = None, capitals: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end byte offsets of every person's name in ``data`` (``high``,
+    ``capitals``: where its bytes >= 0x80 and A-Z are, when known)."""
     raw = np.frombuffer(data, dtype=np.uint8)
-    words = capitalised_words(raw)
+    words = capitalised_words(raw, high, capitals)
     if len(words.starts) == 0:
         return words.starts, words.ends
     kinds = _classes(data, words)
+    words, kinds = _without_idle_not_names(raw, words, kinds)
+    if len(words.starts) == 0:
+        return words.starts, words.ends
     runs = Runs(raw, data, words, kinds)
     return runs.names()
+
+
+def _without_idle_not_names(
+    raw: np.ndarray, words: TokenTable, kinds: np.ndarray
+) -> tuple[TokenTable, np.ndarray]:
+    """Drop the not-a-name words ("The", "I", "Hotel") that decide nothing: such a word
+    starts, joins and ends no run, and matters only one space after a name word ("Rose
+    Garden"). Most capitalised words are these, so the runs are built from far fewer."""
+    starts, ends = words.starts, words.ends
+    after_name = np.zeros(len(kinds), dtype=bool)
+    after_name[1:] = (kinds[:-1] != NOT_NAME) & (starts[1:] - ends[:-1] == 1)
+    after_name[1:] &= raw[ends[:-1]] == 0x20
+    keep = np.flatnonzero((kinds != NOT_NAME) | after_name)
+    return TokenTable(starts[keep], ends[keep]), kinds[keep]
 
 
 def _classes(data: bytes, words: TokenTable) -> np.ndarray:

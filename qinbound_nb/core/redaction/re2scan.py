@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
+
 
 def match_spans(regex: Any, data: bytes) -> Iterator[tuple[int, int]]:
     """Every match's (start, end); no pattern here matches empty text.
@@ -25,4 +27,23 @@ def match_spans(regex: Any, data: bytes) -> Iterator[tuple[int, int]]:
         if span[0] < 0:
             return
         yield span
+        position = span[1]
+
+
+def match_array(regex: Any, data: bytes) -> np.ndarray:
+    """Every match's start and end as the rows of an ``n x 2`` int64 array (one tight loop,
+    no generator between the scan and the array)."""
+    raw = getattr(getattr(regex, "_regexp", None), "Match", None)
+    if raw is None:
+        return np.array(list(match_spans(regex, data)), dtype=np.int64).reshape(-1, 2)
+    import re2
+
+    anchor, position, size = re2._re2.RE2.Anchor.UNANCHORED, 0, len(data)
+    found: list[int] = []
+    add = found.extend
+    while True:
+        span = raw(anchor, data, position, size)[0]
+        if span[0] < 0:
+            return np.array(found, dtype=np.int64).reshape(-1, 2)
+        add(span)
         position = span[1]

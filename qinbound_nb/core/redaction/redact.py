@@ -8,8 +8,10 @@ but a match wholly inside an earlier replacement is left alone, and one overlapp
 swallows it whole (:mod:`qinbound_nb.core.redaction.spantable`).
 
 Speed: one pyarrow RE2 prefilter over the whole column picks the rows that can contain a hit;
-only those rows are joined into one buffer, scanned by one google-re2 pass per step, and
-rewritten in one pass; the other rows are never touched by Python. The stages themselves are in
+only those rows are joined into one buffer, scanned by one google-re2 pass per step (the
+IBAN, address and pattern scanners only over the rows holding a digit, ``@`` or ``:``:
+:mod:`qinbound_nb.core.redaction.pii_lines`), and rewritten in one pass; the other rows
+are never touched by Python. The stages themselves are in
 :mod:`qinbound_nb.core.redaction.stages`. The regex flavour is RE2
 (see :mod:`qinbound_nb.job.rulesyntax`), so matching is linear in the text.
 """

@@ -72,7 +72,7 @@ def detect(
     column: pa.Array,
     rows: np.ndarray,
 ) -> Hits:
-    found = find_pii(buffer.data, frozenset(rules.pii), rules.ner_model)
+    found = find_pii(buffer.data, frozenset(rules.pii), rules.ner_model, buffer)
     codes = np.zeros(len(PII_KINDS), dtype=np.int64)  # PII_KINDS index -> rule code
     codes[[PII_KINDS.index(kind) for kind in rules.pii]] = np.arange(len(rules.pii))
     if rules.mask_style == MaskStyle.HASH:
