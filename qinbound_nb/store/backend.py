@@ -17,9 +17,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 from qinbound_nb.local.settings import Settings
 
 if TYPE_CHECKING:  # annotations only: opening a store needs neither
-    from datetime import datetime
-
-    import numpy as np
     import pandas as pd
     import pyarrow as pa
 
@@ -39,6 +36,13 @@ class Executes(Protocol):
     """Anything that runs one SQL statement with ``?`` placeholders."""
 
     def execute(self, query: str, parameters: Any = None) -> Result: ...
+
+
+class DirectWriter(Protocol):
+    """A run's fast path: writes a chunk's new documents straight into the project table."""
+
+    def write(self, table: str, chunk: pa.Table) -> pa.Table:
+        """Write what may go straight in; return the rows still to be staged."""
 
 
 class Backend(Executes, Protocol):
@@ -78,29 +82,13 @@ class Backend(Executes, Protocol):
 
     def create_document_table(self, table: str, columns: list[tuple[str, str]]) -> None: ...
 
-    def holds_documents_of(self, table: str, job_name: str) -> bool:
-        """Whether ``table`` holds a document of job ``job_name`` (the fast path's backends)."""
-
     def reopen(self) -> Backend:
         """Another connection to the same store, for a transaction of its own."""
 
     def lock_project(self, project: str) -> None: ...
 
-    @property
-    def direct_loads(self) -> bool:
-        """Whether a chunk's new documents may skip the stage (see ``store.pg_direct``)."""
-
-    def load_direct(
-        self,
-        table: str,
-        run_id: str,
-        chunk: pa.Table,
-        *,
-        earlier: np.ndarray,
-        probe: bool,
-        written_at: datetime,
-    ) -> pa.Table:
-        """Write the chunk's new documents into ``table``; return the rows to stage."""
+    def direct_writer(self, run_id: str, job_name: str) -> DirectWriter | None:
+        """The run's fast path for new documents (see ``store.pg_direct``), or None."""
 
     def merge_batch(
         self, table: str, run_id: str, job: JobConfig, in_progress_ids: list[str] | None

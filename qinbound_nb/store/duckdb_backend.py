@@ -27,9 +27,6 @@ from qinbound_nb.store.schema import (
 )
 
 if TYPE_CHECKING:  # loads need pandas and pyarrow; opening a store does not
-    from datetime import datetime
-
-    import numpy as np
     import pandas as pd
     import pyarrow as pa
 
@@ -120,10 +117,6 @@ class DuckDBBackend:
         definition = ", ".join(f"{quote(c)} {t}" for c, t in columns)
         self.connection.execute(f"CREATE TABLE {quote(table)} ({definition})")
 
-    def holds_documents_of(self, table: str, job_name: str) -> bool:
-        """Not needed: every row is staged."""
-        raise NotImplementedError("DuckDB stores have no fast path")
-
     def reopen(self) -> DuckDBBackend:
         """Not needed: a file has one writer, and no run loads beside another."""
         raise NotImplementedError("a DuckDB store is written through one connection")
@@ -131,20 +124,9 @@ class DuckDBBackend:
     def lock_project(self, project: str) -> None:
         """Nothing to do: the file has one writer."""
 
-    direct_loads = False  # DuckDB's insert from the stage is already a bulk append
-
-    def load_direct(
-        self,
-        table: str,
-        run_id: str,
-        chunk: pa.Table,
-        *,
-        earlier: np.ndarray,
-        probe: bool,
-        written_at: datetime,
-    ) -> pa.Table:
-        """No fast path: every row is staged."""
-        return chunk
+    def direct_writer(self, run_id: str, job_name: str) -> None:
+        """No fast path: DuckDB's insert from the stage is already a bulk append."""
+        return None
 
     def merge_batch(
         self, table: str, run_id: str, job: JobConfig, in_progress_ids: list[str] | None

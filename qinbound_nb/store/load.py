@@ -20,7 +20,6 @@ from qinbound_nb.errors import StoreError
 from qinbound_nb.job.config import JobConfig
 from qinbound_nb.job.vocab import RunStatus, RunTrigger
 from qinbound_nb.store.history import Checkpoint, write_checkpoint, write_run_row
-from qinbound_nb.store.pg_direct import RunIds
 from qinbound_nb.store.schema import (
     BOOKKEEPING,
     UNTYPED,
@@ -65,9 +64,7 @@ class RunLoad:
         self._table = table
         self._stored_types = connection.column_types(table) if table else {}
         self._stage = Stage(connection, job.project)
-        self._run_ids = RunIds()
-        self._job_in_table: bool | None = None  # asked once, before this run writes any
-        self._written_at = datetime.now(UTC)
+        self._direct = connection.direct_writer(run_id, job.name)
         self.started_at = started_at
         self.trigger = trigger
         self.finished = False
@@ -157,16 +154,8 @@ class RunLoad:
         if "natural_id" not in documents.columns or documents["natural_id"].isna().any():
             raise ValueError("every staged document needs a natural_id (report the rest as failed)")
         chunk, types = self._stage.chunk(documents, self._stored_types)
-        table = self._direct_table(types) if self._connection.direct_loads else None
-        if table is not None:
-            chunk = self._connection.load_direct(
-                table,
-                self.run_id,
-                chunk,
-                earlier=self._run_ids.earlier(chunk.column("natural_id")),
-                probe=self._job_stored(table),
-                written_at=self._written_at,
-            )
+        if self._direct is not None and (table := self._direct_table(types)) is not None:
+            chunk = self._direct.write(table, chunk)
         if chunk.num_rows:
             self._stage.insert(chunk)
 
@@ -180,11 +169,6 @@ class RunLoad:
         self._stored_types = self._connection.column_types(self._table or "")
         same = all(self._stored_types.get(c) == t for c, t in documents.items())
         return self._table if same else None
-
-    def _job_stored(self, table: str) -> bool:
-        if self._job_in_table is None:
-            self._job_in_table = self._connection.holds_documents_of(table, self.job.name)
-        return self._job_in_table
 
     def _ensure_project_table(self) -> None:
         self._stage.ensure()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -56,34 +56,30 @@ class RunIds:
         return flags
 
 
-def load_direct(
-    backend: Backend,
-    table: str,
-    run_id: str,
-    chunk: pa.Table,
-    *,
-    earlier: np.ndarray,
-    probe: bool,
-    written_at: datetime,
-) -> pa.Table:
-    """Write ``chunk``'s new documents into ``table``; return the rows still to be staged.
+class RunFastPath:
+    """One run's fast path: what it has seen, and whether its job had documents before."""
 
-    Args:
-        earlier: per row, whether this run saw the id before (or the chunk repeats it).
-        probe: whether the table may hold the job's ids from earlier runs (see
-            :func:`holds_documents_of`); when not, only this run's own ids can be there.
-    """
-    ids = chunk.column("natural_id")
-    staged = earlier
-    if earlier.any():
-        _move_back(backend, table, run_id, ids.filter(pa.array(earlier)))
-    if probe:
-        stored = _stored(backend, table, ids.filter(pa.array(~earlier)))
-        staged = staged | pc.is_in(ids, value_set=stored).to_numpy(zero_copy_only=False)
-    direct = chunk.filter(pa.array(~staged))
-    if direct.num_rows:
-        _write(backend, table, run_id, direct, written_at)
-    return chunk.filter(pa.array(staged))
+    def __init__(self, backend: Backend, run_id: str, job_name: str) -> None:
+        self._backend, self._run_id, self._job_name = backend, run_id, job_name
+        self._run_ids = RunIds()
+        self._job_stored: bool | None = None  # asked once, before this run writes any
+        self._written_at = datetime.now(UTC)
+
+    def write(self, table: str, chunk: pa.Table) -> pa.Table:
+        """Write ``chunk``'s new documents into ``table``; return the rows still to be staged."""
+        if self._job_stored is None:
+            self._job_stored = holds_documents_of(self._backend, table, self._job_name)
+        ids = chunk.column("natural_id")
+        staged = self._run_ids.earlier(ids)  # seen before in this run, or repeated
+        if staged.any():
+            _move_back(self._backend, table, self._run_id, ids.filter(pa.array(staged)))
+        if self._job_stored:  # else only this run's own ids can be in the table
+            stored = _stored(self._backend, table, ids.filter(pa.array(~staged)))
+            staged = staged | pc.is_in(ids, value_set=stored).to_numpy(zero_copy_only=False)
+        direct = chunk.filter(pa.array(~staged))
+        if direct.num_rows:
+            _write(self._backend, table, self._run_id, direct, self._written_at)
+        return chunk.filter(pa.array(staged))
 
 
 def holds_documents_of(backend: Backend, table: str, job_name: str) -> bool:

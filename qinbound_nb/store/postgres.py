@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import numpy as np
 import pandas as pd
 import psycopg
 import pyarrow as pa
@@ -177,10 +175,6 @@ class PostgresBackend:
         )
         self.execute(f"CREATE TABLE {quote(table)} ({definition})")
 
-    def holds_documents_of(self, table: str, job_name: str) -> bool:
-        """Whether ``table`` holds a document of the job (see ``store.pg_direct``)."""
-        return pg_direct.holds_documents_of(self, table, job_name)
-
     def reopen(self) -> PostgresBackend:
         """Another connection to the same database, for a transaction of its own."""
         return PostgresBackend(self.location)
@@ -189,28 +183,9 @@ class PostgresBackend:
         """Merges into one project take turns (until COMMIT); other projects run alongside."""
         self.execute("SELECT pg_advisory_xact_lock(hashtext(?))", [f"qinbound-project:{project}"])
 
-    direct_loads = True
-
-    def load_direct(
-        self,
-        table: str,
-        run_id: str,
-        chunk: pa.Table,
-        *,
-        earlier: np.ndarray,
-        probe: bool,
-        written_at: datetime,
-    ) -> pa.Table:
+    def direct_writer(self, run_id: str, job_name: str) -> pg_direct.RunFastPath:
         """New documents go straight into the project table (see ``store.pg_direct``)."""
-        return pg_direct.load_direct(
-            self,
-            table,
-            run_id,
-            chunk,
-            earlier=earlier,
-            probe=probe,
-            written_at=written_at,
-        )
+        return pg_direct.RunFastPath(self, run_id, job_name)
 
     def merge_batch(
         self, table: str, run_id: str, job: JobConfig, in_progress_ids: list[str] | None
