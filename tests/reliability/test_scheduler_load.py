@@ -12,73 +12,24 @@ import gc
 import logging
 import sys
 import threading
-import time
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from scheduler_fakes import Clock, OverlapRecorder, hourly_jobs
 
-from qinbound_nb import JobConfig
 from qinbound_nb.scheduling.scheduler import Scheduler
 
 START = datetime(2026, 11, 2, 5, 0, tzinfo=UTC)
 JOBS = 20
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-class OverlapRecorder:
-    """A fake run: counts runs per job and the most copies of one job running at once."""
-
-    def __init__(self, seconds: float = 0.0) -> None:
-        self.seconds = seconds
-        self.running: Counter[str] = Counter()
-        self.most_at_once: Counter[str] = Counter()
-        self.runs: Counter[str] = Counter()
-        self.busiest = 0
-        self.release = threading.Event()
-        self.release.set()
-        self._lock = threading.Lock()
-
-    def __call__(self, job_path: Path) -> int:
-        with self._lock:
-            self.running[job_path.name] += 1
-            self.runs[job_path.name] += 1
-            self.most_at_once[job_path.name] = max(
-                self.most_at_once[job_path.name], self.running[job_path.name]
-            )
-            self.busiest = max(self.busiest, sum(self.running.values()))
-        self.release.wait(timeout=60)
-        time.sleep(self.seconds)
-        with self._lock:
-            self.running[job_path.name] -= 1
-        return 0
-
-
-def hourly_jobs(folder: Path, count: int = JOBS) -> list[Path]:
-    jobs = []
-    for number in range(count):
-        data = {
-            "name": f"job-{number:02d}",
-            "project": "customer_feedback",
-            "connection": "sandbox",
-            "source": {"type": "survey", "survey_id": "SV_1NpsDemoSurvey1"},
-            "schedule": {"kind": "recurring", "frequency": "hourly", "starts_on": "00:00",
-                         "pull_on_create": False},
-        }  # fmt: skip
-        jobs.append(JobConfig.from_dict(data).save(folder / f"job-{number:02d}.json"))
-    return jobs
-
-
 def test_twenty_jobs_over_many_slots_run_once_per_slot_and_never_overlap(tmp_path: Path) -> None:
-    jobs, clock, run = hourly_jobs(tmp_path), Clock(), OverlapRecorder(seconds=0.001)
+    jobs, clock, run = (
+        hourly_jobs(tmp_path, JOBS),
+        Clock(START),
+        OverlapRecorder(seconds=0.001),
+    )
     scheduler = Scheduler(lambda: jobs, run, clock=clock, state_dir=tmp_path / "state",
                           max_parallel=2)  # fmt: skip
     scheduler.tick()  # first seen: nothing due yet
@@ -94,7 +45,11 @@ def test_twenty_jobs_over_many_slots_run_once_per_slot_and_never_overlap(tmp_pat
 def test_a_slot_that_comes_while_the_run_is_still_going_is_skipped_and_logged(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    jobs, clock, run = hourly_jobs(tmp_path), Clock(), OverlapRecorder()
+    jobs, clock, run = (
+        hourly_jobs(tmp_path, JOBS),
+        Clock(START),
+        OverlapRecorder(),
+    )
     scheduler = Scheduler(lambda: jobs, run, clock=clock, state_dir=tmp_path / "state",
                           max_parallel=JOBS)  # fmt: skip
     scheduler.tick()
@@ -115,7 +70,11 @@ def test_a_slot_that_comes_while_the_run_is_still_going_is_skipped_and_logged(
 
 
 def test_two_schedulers_sharing_the_state_never_run_a_job_twice(tmp_path: Path) -> None:
-    jobs, clock, run = hourly_jobs(tmp_path), Clock(), OverlapRecorder(seconds=0.002)
+    jobs, clock, run = (
+        hourly_jobs(tmp_path, JOBS),
+        Clock(START),
+        OverlapRecorder(seconds=0.002),
+    )
     state = tmp_path / "state"
     one = Scheduler(lambda: jobs, run, clock=clock, state_dir=state)
     two = Scheduler(lambda: list(reversed(jobs)), run, clock=clock, state_dir=state)
@@ -133,7 +92,11 @@ def test_two_schedulers_sharing_the_state_never_run_a_job_twice(tmp_path: Path) 
 
 @pytest.mark.slow
 def test_memory_stays_flat_over_hundreds_of_runs(tmp_path: Path) -> None:
-    jobs, clock, run = hourly_jobs(tmp_path), Clock(), OverlapRecorder()
+    jobs, clock, run = (
+        hourly_jobs(tmp_path, JOBS),
+        Clock(START),
+        OverlapRecorder(),
+    )
     scheduler = Scheduler(lambda: jobs, run, clock=clock, state_dir=tmp_path / "state")
     scheduler.tick()
 

@@ -3,65 +3,17 @@ and never one job twice at once, also when a tick comes while earlier runs are q
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from scheduler_fakes import Clock, OverlapRecorder, hourly_jobs
 
-from qinbound_nb import JobConfig
 from qinbound_nb.errors import ConfigError
 from qinbound_nb.local.settings import Settings
 from qinbound_nb.scheduling.scheduler import Scheduler
 
 START = datetime(2026, 3, 16, 5, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-class Crowd:
-    """A fake run that holds on for a moment and records how many runs (and copies) overlap."""
-
-    def __init__(self, seconds: float = 0.05) -> None:
-        self.seconds = seconds
-        self.running: Counter[str] = Counter()
-        self.runs: Counter[str] = Counter()
-        self.most_copies = 0
-        self.busiest = 0
-        self.release = threading.Event()  # cleared: every run holds on until it is set
-        self.release.set()
-        self._lock = threading.Lock()
-
-    def __call__(self, job_path: Path) -> int:
-        with self._lock:
-            self.running[job_path.name] += 1
-            self.runs[job_path.name] += 1
-            self.most_copies = max(self.most_copies, self.running[job_path.name])
-            self.busiest = max(self.busiest, sum(self.running.values()))
-        self.release.wait(timeout=20)
-        time.sleep(self.seconds)
-        with self._lock:
-            self.running[job_path.name] -= 1
-        return 0
-
-
-def hourly_jobs(folder: Path, count: int) -> list[Path]:
-    jobs = []
-    for number in range(count):
-        data = {"name": f"job-{number:02d}", "project": "p", "connection": "sandbox",
-                "source": {"type": "survey", "survey_id": "SV_1NpsDemoSurvey1"},
-                "schedule": {"kind": "recurring", "frequency": "hourly", "starts_on": "00:00",
-                             "pull_on_create": False}}  # fmt: skip
-        jobs.append(JobConfig.from_dict(data).save(folder / f"job-{number:02d}.json"))
-    return jobs
 
 
 def due_tick(scheduler: Scheduler, clock: Clock) -> list[str]:
@@ -76,7 +28,7 @@ def test_up_to_n_due_jobs_run_at_once(
 ) -> None:
     if setting is not None:
         monkeypatch.setenv("QINBOUND_MAX_CONCURRENT_JOBS", setting)
-    jobs, clock, crowd = hourly_jobs(tmp_path, 12), Clock(), Crowd()
+    jobs, clock, crowd = hourly_jobs(tmp_path, 12), Clock(START), OverlapRecorder(seconds=0.05)
     scheduler = Scheduler(lambda: jobs, crowd, clock=clock, state_dir=tmp_path / "state")
     assert due_tick(scheduler, clock) == ["started"] * 12
     assert crowd.busiest == expected
@@ -84,7 +36,7 @@ def test_up_to_n_due_jobs_run_at_once(
 
 
 def test_a_tick_while_runs_are_queued_starts_none_of_them_twice(tmp_path: Path) -> None:
-    jobs, clock, crowd = hourly_jobs(tmp_path, 10), Clock(), Crowd(seconds=0.01)
+    jobs, clock, crowd = hourly_jobs(tmp_path, 10), Clock(START), OverlapRecorder(seconds=0.01)
     scheduler = Scheduler(lambda: jobs, crowd, clock=clock, state_dir=tmp_path / "state",
                           max_parallel=3)  # fmt: skip
     scheduler.tick()
