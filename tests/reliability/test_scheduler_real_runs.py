@@ -15,7 +15,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from test_scheduler_load import Clock, hourly_jobs
+from scheduler_fakes import Clock, hourly_jobs
+from test_scheduler_load import START
 
 from qinbound_nb import JobConfig
 from qinbound_nb.cli.main import main
@@ -30,7 +31,7 @@ REAL_JOBS = 2  # the fewest that can collide on the store
 def test_real_runs_due_at_once_against_one_store(tmp_path: Path, monkeypatch) -> None:
     """As ``qinbound scheduler`` runs them: child processes sharing one store file."""
     monkeypatch.setenv("QINBOUND_SANDBOX_NOW", "2026-11-01T06:00:00Z")  # 33 responses each
-    jobs, clock = hourly_jobs(tmp_path, count=REAL_JOBS), Clock()
+    jobs, clock = hourly_jobs(tmp_path, REAL_JOBS, "customer_feedback"), Clock(START)
     store = tmp_path / "shared.duckdb"
     exits: dict[str, int] = {}
 
